@@ -1,0 +1,98 @@
+import type { ConversationState } from './states';
+
+/** Who caused something: a person, the routing engine, a timer, or an operator. */
+export const ActorKind = {
+  Customer: 'customer',
+  Agent: 'agent',
+  Supervisor: 'supervisor',
+  Engine: 'engine',
+  Timer: 'timer',
+  Operator: 'operator',
+} as const;
+
+/** One of the actor kinds. */
+export type ActorKind = (typeof ActorKind)[keyof typeof ActorKind];
+
+/** Who caused an operation; `id` names the agent, customer or supervisor. */
+export interface Actor {
+  kind: ActorKind;
+  id?: string;
+}
+
+/** Names of every operation the lifecycle accepts (values are serialised). */
+export const Operation = {
+  Assign: 'assign',
+  Pick: 'pick',
+  End: 'end',
+  CustomerEnd: 'customerEnd',
+  Disconnect: 'disconnect',
+  CloseTab: 'closeTab',
+  Reopen: 'reopen',
+  Revive: 'revive',
+  Transfer: 'transfer',
+  Message: 'message',
+  MarkRead: 'markRead',
+  WaitingTimeout: 'waitingTimeout',
+  StaleFlag: 'staleFlag',
+  StaleClose: 'staleClose',
+  WrapUpRelease: 'wrapUpRelease',
+} as const;
+
+/** One of the operation names. */
+export type Operation = (typeof Operation)[keyof typeof Operation];
+
+/** Operations that people trigger (the rest are timers). */
+export const PERSON_OPERATIONS: readonly Operation[] = [
+  Operation.Assign,
+  Operation.Pick,
+  Operation.End,
+  Operation.CustomerEnd,
+  Operation.Disconnect,
+  Operation.CloseTab,
+  Operation.Reopen,
+  Operation.Revive,
+  Operation.Transfer,
+  Operation.Message,
+  Operation.MarkRead,
+];
+
+/** Where a chat message comes from. */
+export type MessageSender = 'customer' | 'agent';
+
+/** A command to the lifecycle: one operation with its arguments and its actor. */
+export type Command =
+  | { op: typeof Operation.Assign; agentId: string; force?: boolean; actor: Actor }
+  | { op: typeof Operation.Pick; agentId: string; force?: boolean; actor: Actor }
+  | { op: typeof Operation.End; actor: Actor }
+  | { op: typeof Operation.CustomerEnd; actor: Actor }
+  | { op: typeof Operation.Disconnect; actor: Actor }
+  | { op: typeof Operation.CloseTab; actor: Actor }
+  | { op: typeof Operation.Reopen; force?: boolean; actor: Actor }
+  | { op: typeof Operation.Revive; actor: Actor }
+  | { op: typeof Operation.Transfer; toQueueId: string; actor: Actor }
+  | { op: typeof Operation.Message; from: MessageSender; messageId: string; actor: Actor }
+  | { op: typeof Operation.MarkRead; actor: Actor }
+  | { op: typeof Operation.WaitingTimeout; actor: Actor }
+  | { op: typeof Operation.StaleFlag; actor: Actor }
+  | { op: typeof Operation.StaleClose; actor: Actor }
+  | { op: typeof Operation.WrapUpRelease; actor: Actor };
+
+/** One line of the transition log kept in every snapshot. */
+export interface TransitionRecord {
+  from: ConversationState | null;
+  to: ConversationState;
+  op: Operation | 'start';
+  actor: Actor;
+  at: string;
+  agentId?: string | null;
+  queueId?: string;
+  reason?: string;
+}
+
+/** A refused signal, kept in the snapshot because a signal cannot answer. */
+export interface RefusedSignalRecord {
+  op: Operation;
+  code: string;
+  message: string;
+  at: string;
+}

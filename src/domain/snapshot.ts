@@ -1,0 +1,100 @@
+import type { RefusedSignalRecord, TransitionRecord } from './operations';
+import { ActorKind } from './operations';
+import type { Channel, ConversationState } from './states';
+import { ConversationState as S } from './states';
+
+/** The customer who started the conversation. */
+export interface CustomerInfo {
+  id: string;
+  name?: string;
+}
+
+/** What starting a conversation needs. */
+export interface StartConversationInput {
+  conversationId: string;
+  queueId: string;
+  channel: Channel;
+  customer: CustomerInfo;
+  /** Lower is served first (default DEFAULT_PRIORITY). */
+  priority?: number;
+  /** Capacity units the conversation fills on its agent. */
+  units?: number;
+}
+
+/** Default routing priority of a new conversation (lower is served first). */
+export const DEFAULT_PRIORITY = 10;
+/** Default capacity units a conversation fills. */
+export const DEFAULT_UNITS = 10;
+/** How many transitions and refused signals a snapshot keeps (oldest dropped). */
+export const LOG_LIMIT = 200;
+
+/** The full, JSON-serialisable state of one conversation. */
+export interface ConversationSnapshot {
+  conversationId: string;
+  state: ConversationState;
+  queueId: string;
+  channel: Channel;
+  priority: number;
+  units: number;
+  customer: CustomerInfo;
+  /** The agent who has (or last had) the conversation; null while it was never assigned. */
+  agentId: string | null;
+  /** The agent who had it before it went back to a queue (revive prefers them). */
+  lastAgentId: string | null;
+  /** Whether the agent's capacity is reserved for this conversation right now. */
+  capacityHeld: boolean;
+  customerConnected: boolean;
+  createdAt: string;
+  stateEnteredAt: string;
+  /** When each state was last entered. */
+  enteredAt: Partial<Record<ConversationState, string>>;
+  staleFlaggedAt: string | null;
+  /** Last message between agent and customer (either way). */
+  lastExchangeAt: string | null;
+  unreadCount: number;
+  messageCount: number;
+  closedReason: string | null;
+  /** Increments on every change; orders read-model writes. */
+  version: number;
+  transitions: TransitionRecord[];
+  /** Transitions dropped from the front of `transitions` to bound its size. */
+  transitionsDropped: number;
+  refusedSignals: RefusedSignalRecord[];
+}
+
+/** The snapshot of a conversation that has just entered its queue. */
+export function newConversation(input: StartConversationInput, now: Date): ConversationSnapshot {
+  const at = now.toISOString();
+  return {
+    conversationId: input.conversationId,
+    state: S.Open,
+    queueId: input.queueId,
+    channel: input.channel,
+    priority: input.priority ?? DEFAULT_PRIORITY,
+    units: input.units ?? DEFAULT_UNITS,
+    customer: input.customer,
+    agentId: null,
+    lastAgentId: null,
+    capacityHeld: false,
+    customerConnected: true,
+    createdAt: at,
+    stateEnteredAt: at,
+    enteredAt: { Open: at },
+    staleFlaggedAt: null,
+    lastExchangeAt: null,
+    unreadCount: 0,
+    messageCount: 0,
+    closedReason: null,
+    version: 1,
+    transitions: [{ from: null, to: S.Open, op: 'start', actor: { kind: ActorKind.Customer, id: input.customer.id }, at, queueId: input.queueId }],
+    transitionsDropped: 0,
+    refusedSignals: [],
+  };
+}
+
+/** Appends to a bounded log, returning the new log and how many entries fell off. */
+export function appendBounded<T>(log: readonly T[], entry: T, limit = LOG_LIMIT): { log: T[]; dropped: number } {
+  const next = [...log, entry];
+  const dropped = Math.max(0, next.length - limit);
+  return { log: dropped ? next.slice(dropped) : next, dropped };
+}

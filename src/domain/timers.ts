@@ -1,0 +1,39 @@
+import type { LifecycleConfig } from './lifecycle-config';
+import { Operation } from './operations';
+import type { ConversationSnapshot } from './snapshot';
+import { ConversationState as S, WrapUpCapacityPolicy as P } from './states';
+
+/** A timer-driven operation and the instant it becomes due. */
+export interface Deadline {
+  op: typeof Operation.WaitingTimeout | typeof Operation.StaleFlag | typeof Operation.StaleClose | typeof Operation.WrapUpRelease;
+  at: number;
+}
+
+const ms = (iso: string | null | undefined): number => (iso ? Date.parse(iso) : Number.NaN);
+
+/** Every timer the conversation currently runs, earliest first. */
+export function deadlines(s: ConversationSnapshot, config: LifecycleConfig): Deadline[] {
+  if (s.state === S.Closed) return [];
+  const out: Deadline[] = [];
+  if (s.state === S.Waiting) {
+    const since = Math.max(ms(s.enteredAt.Waiting), s.lastExchangeAt ? ms(s.lastExchangeAt) : 0);
+    out.push({ op: Operation.WaitingTimeout, at: since + config.waitingTimeoutMs[s.channel] });
+  }
+  const period = config.stalePeriodsMs[s.channel][s.state];
+  if (period !== null) {
+    out.push(
+      s.staleFlaggedAt === null
+        ? { op: Operation.StaleFlag, at: ms(s.stateEnteredAt) + period }
+        : { op: Operation.StaleClose, at: ms(s.staleFlaggedAt) + config.staleGraceMs },
+    );
+  }
+  if (s.state === S.WrapUp && s.capacityHeld && config.wrapUp.policy === P.HoldFor) {
+    out.push({ op: Operation.WrapUpRelease, at: ms(s.enteredAt.WrapUp) + config.wrapUp.holdForMs });
+  }
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/** Whether the timer operation `op` is due at `now`. */
+export function isDue(s: ConversationSnapshot, config: LifecycleConfig, op: Deadline['op'], now: number): boolean {
+  return deadlines(s, config).some((d) => d.op === op && d.at <= now);
+}

@@ -1,0 +1,196 @@
+import type { Refusal } from './errors';
+import { ErrorCode } from './errors';
+import type { LifecycleConfig } from './lifecycle-config';
+import type { Actor, Command, TransitionRecord } from './operations';
+import { ActorKind, Operation } from './operations';
+import type { ConversationSnapshot } from './snapshot';
+import { appendBounded } from './snapshot';
+import type { ConversationState } from './states';
+import { ConversationState as S, WrapUpCapacityPolicy as P } from './states';
+import { isDue } from './timers';
+
+/**
+ * What the workflow must obtain from the capacity store before a transition may
+ * commit; the store can still refuse (no room, already taken, unknown queue).
+ */
+export type Acquisition =
+  | { kind: 'claim'; agentId: string; force: boolean }
+  | { kind: 'reserve'; agentId: string; force: boolean }
+  | { kind: 'queue'; queueId: string };
+
+/** Store side effects that follow a committed decision (all idempotent). */
+export interface Effects {
+  /** Release the capacity reserved for this conversation. */
+  release: boolean;
+  /** Put the conversation in its (new) queue. */
+  enqueue: boolean;
+  /** Take the conversation out of its queue. */
+  dequeue: boolean;
+}
+
+/** The outcome of applying a command: the next snapshot or a refusal. */
+export type Decision =
+  | { ok: true; snapshot: ConversationSnapshot; acquire: Acquisition | null; effects: Effects; stateChanged: boolean }
+  | { ok: false; refusal: Refusal };
+
+function refuse(code: ErrorCode, message: string, s: ConversationSnapshot, op: string): Decision {
+  return { ok: false, refusal: { code, message, details: { operation: op, state: s.state } } };
+}
+
+function wrongState(s: ConversationSnapshot, op: string): Decision {
+  if (s.state === S.Closed) {
+    return refuse(ErrorCode.ConversationClosed, `Cannot ${op}: the conversation is Closed, and Closed is final.`, s, op);
+  }
+  return refuse(ErrorCode.InvalidTransition, `Cannot ${op}: the conversation is ${s.state}.`, s, op);
+}
+
+/** Agents may act only on their own conversation; supervisors, operators and timers on any. */
+function notTheirs(s: ConversationSnapshot, actor: Actor): boolean {
+  return actor.kind === ActorKind.Agent && actor.id !== s.agentId;
+}
+
+function holdsInWrapUp(config: LifecycleConfig): boolean {
+  return config.wrapUp.policy !== P.Release;
+}
+
+interface Change {
+  to?: ConversationState;
+  patch?: Partial<ConversationSnapshot>;
+  acquire?: Acquisition | null;
+  reason?: string;
+}
+
+/** Applies a change, keeping the bookkeeping (times, flags, log, effects) in one place. */
+function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change): Decision {
+  const at = now.toISOString();
+  const next: ConversationSnapshot = { ...s, ...change.patch, version: s.version + 1 };
+  const to = change.to;
+  const stateChanged = to !== undefined && to !== s.state;
+  if (stateChanged) {
+    next.state = to;
+    next.stateEnteredAt = at;
+    next.enteredAt = { ...s.enteredAt, [to]: at };
+    next.staleFlaggedAt = null;
+    next.capacityHeld = to === S.Active || (to === S.WrapUp && s.capacityHeld && next.capacityHeld);
+    if (to === S.Closed) next.closedReason = change.reason ?? cmd.op;
+    const record: TransitionRecord = { from: s.state, to, op: cmd.op, actor: cmd.actor, at, agentId: next.agentId, queueId: next.queueId };
+    if (change.reason) record.reason = change.reason;
+    const { log, dropped } = appendBounded(s.transitions, record);
+    next.transitions = log;
+    next.transitionsDropped = s.transitionsDropped + dropped;
+  }
+  const effects: Effects = {
+    // Leaving a capacity-holding state releases once; entering Closed always releases,
+    // which also frees a reservation the dispatcher made for an Open conversation that closed first.
+    release: (s.capacityHeld && !next.capacityHeld) || (stateChanged && to === S.Closed),
+    enqueue: stateChanged && to === S.Open,
+    dequeue: stateChanged && s.state === S.Open,
+  };
+  return { ok: true, snapshot: next, acquire: change.acquire ?? null, effects, stateChanged };
+}
+
+/**
+ * The lifecycle's transition function: given a snapshot, a command and the
+ * current time, either the next snapshot (with what to acquire first and which
+ * store effects follow) or a refusal that changes nothing. Every row of the
+ * specification's transition table is here, and nothing else.
+ */
+export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config: LifecycleConfig): Decision {
+  const t = now.getTime();
+  switch (cmd.op) {
+    case Operation.Assign:
+    case Operation.Pick: {
+      if (s.state !== S.Open) return wrongState(s, cmd.op);
+      if (cmd.op === Operation.Pick && cmd.actor.kind === ActorKind.Agent && cmd.actor.id !== cmd.agentId) {
+        return refuse(ErrorCode.NotYourConversation, 'An agent can only pick a conversation for themselves.', s, cmd.op);
+      }
+      return commit(s, cmd, now, {
+        to: S.Active,
+        patch: { agentId: cmd.agentId },
+        acquire: { kind: 'claim', agentId: cmd.agentId, force: cmd.force ?? false },
+      });
+    }
+    case Operation.End: {
+      if (s.state !== S.Active) return wrongState(s, cmd.op);
+      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot end: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      return commit(s, cmd, now, { to: S.WrapUp, patch: { capacityHeld: holdsInWrapUp(config) }, reason: 'ended by agent' });
+    }
+    case Operation.CustomerEnd: {
+      if (s.state === S.Open || s.state === S.Waiting) return commit(s, cmd, now, { to: S.Closed, reason: 'ended by customer' });
+      if (s.state === S.Active) return commit(s, cmd, now, { to: S.WrapUp, patch: { capacityHeld: holdsInWrapUp(config) }, reason: 'ended by customer' });
+      return wrongState(s, cmd.op);
+    }
+    case Operation.Disconnect: {
+      if (s.state === S.Closed) return wrongState(s, cmd.op);
+      if (s.state === S.Open) return commit(s, cmd, now, { to: S.Closed, patch: { customerConnected: false }, reason: 'customer disconnected' });
+      return commit(s, cmd, now, { patch: { customerConnected: false } });
+    }
+    case Operation.CloseTab: {
+      if (s.state !== S.Active && s.state !== S.WrapUp) return wrongState(s, cmd.op);
+      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot close the tab: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      return commit(s, cmd, now, s.state === S.Active ? { to: S.Waiting } : { to: S.Closed, reason: 'closed by agent' });
+    }
+    case Operation.Reopen: {
+      if (s.state !== S.Waiting) return wrongState(s, cmd.op);
+      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot reopen: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      const agentId = s.agentId ?? '';
+      return commit(s, cmd, now, { to: S.Active, acquire: { kind: 'reserve', agentId, force: cmd.force ?? false } });
+    }
+    case Operation.Revive: {
+      if (s.state !== S.Waiting) return wrongState(s, cmd.op);
+      if (!s.customerConnected) {
+        return refuse(ErrorCode.CustomerDisconnected, 'Cannot revive: the customer session has ended.', s, cmd.op);
+      }
+      const since = Date.parse(s.enteredAt.Waiting ?? s.stateEnteredAt);
+      if (t - since > config.reviveWindowMs) {
+        return refuse(ErrorCode.ReviveWindowExpired, `Cannot revive: the revive window of ${config.reviveWindowMs} ms after entering Waiting has passed.`, s, cmd.op);
+      }
+      return commit(s, cmd, now, { to: S.Open, patch: { agentId: null, lastAgentId: s.agentId } });
+    }
+    case Operation.Transfer: {
+      if (s.state !== S.Active) return wrongState(s, cmd.op);
+      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot transfer: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      return commit(s, cmd, now, {
+        to: S.Open,
+        patch: { agentId: null, lastAgentId: s.agentId, queueId: cmd.toQueueId },
+        acquire: { kind: 'queue', queueId: cmd.toQueueId },
+        reason: `transferred to queue ${cmd.toQueueId}`,
+      });
+    }
+    case Operation.Message: {
+      const allowed: readonly ConversationState[] = cmd.from === 'customer' ? [S.Open, S.Active, S.Waiting] : [S.Active, S.Waiting];
+      if (!allowed.includes(s.state)) return wrongState(s, `send a ${cmd.from} message`);
+      if (cmd.from === 'agent' && notTheirs(s, cmd.actor)) {
+        return refuse(ErrorCode.NotYourConversation, `Cannot send: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      }
+      return commit(s, cmd, now, {
+        patch: {
+          messageCount: s.messageCount + 1,
+          lastExchangeAt: now.toISOString(),
+          unreadCount: cmd.from === 'customer' ? s.unreadCount + 1 : s.unreadCount,
+        },
+      });
+    }
+    case Operation.MarkRead: {
+      if (s.state === S.Open || s.state === S.Closed) return wrongState(s, 'mark messages read');
+      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot mark read: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      return commit(s, cmd, now, { patch: { unreadCount: 0 } });
+    }
+    case Operation.WaitingTimeout: {
+      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The waiting timeout is not due.', s, cmd.op);
+      return commit(s, cmd, now, { to: S.Closed, reason: 'waiting timeout: no exchange between agent and customer' });
+    }
+    case Operation.StaleFlag: {
+      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The stale period has not passed.', s, cmd.op);
+      return commit(s, cmd, now, { patch: { staleFlaggedAt: now.toISOString() } });
+    }
+    case Operation.StaleClose: {
+      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The stale grace period has not passed.', s, cmd.op);
+      return commit(s, cmd, now, { to: S.Closed, reason: `stale: ${s.state} longer than its period` });
+    }
+    case Operation.WrapUpRelease: {
+      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The wrap-up hold period has not passed.', s, cmd.op);
+      return commit(s, cmd, now, { patch: { capacityHeld: false } });
+    }
+  }
+}
