@@ -25,7 +25,11 @@ export default tseslint.config(
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
-            { group: ['**/src/*', '!**/src/domain', '!**/src/domain/**'], message: 'Workflows may import only src/domain from src/.' },
+            {
+              group: ['**/src/*', '!**/src/domain', '!**/src/domain/**'],
+              message: 'Workflows may import only src/domain from src/ (types from elsewhere with `import type`).',
+              allowTypeImports: true,
+            },
             { group: ['**/activities', '**/activities/**'], message: 'Import activities with `import type` only.', allowTypeImports: true },
           ],
         },

@@ -96,3 +96,36 @@ export interface RefusedSignalRecord {
   message: string;
   at: string;
 }
+
+/** Input of assign (engine, supervisor or operator names the agent). */
+export interface AssignInput {
+  agentId: string;
+  force?: boolean;
+  actor?: Actor;
+}
+/** Input of pick (an agent takes an Open conversation). */
+export interface PickInput {
+  agentId: string;
+  force?: boolean;
+}
+/** Input of operations that need only to know who asked. */
+export interface ActorInput {
+  actor?: Actor;
+}
+/** Input of reopen (agent takes a Waiting conversation back). */
+export interface ReopenInput {
+  force?: boolean;
+  actor?: Actor;
+}
+/** Input of transfer to a queue. */
+export interface TransferInput {
+  toQueueId: string;
+  actor?: Actor;
+}
+/** Input of a chat message notification (the text itself may live in the store). */
+export interface MessageInput {
+  from: MessageSender;
+  messageId: string;
+  text?: string;
+  actor?: Actor;
+}

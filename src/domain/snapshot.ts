@@ -98,3 +98,27 @@ export function appendBounded<T>(log: readonly T[], entry: T, limit = LOG_LIMIT)
   const dropped = Math.max(0, next.length - limit);
   return { log: dropped ? next.slice(dropped) : next, dropped };
 }
+
+/**
+ * Validates the untrusted start input (from the API, the CLI or the Temporal UI);
+ * returns an error message or null.
+ */
+export function startInputError(input: unknown): string | null {
+  if (typeof input !== 'object' || input === null) return 'start: expected an object';
+  const i = input as Record<string, unknown>;
+  const id = (v: unknown) => typeof v === 'string' && /^[\w.:@-]{1,128}$/.test(v);
+  if (!id(i.conversationId)) return 'start.conversationId: expected an id of 1-128 letters, digits, or . _ : @ -';
+  if (!id(i.queueId)) return 'start.queueId: expected a queue id';
+  if (!['chat', 'sms', 'social'].includes(i.channel as string)) return 'start.channel: expected chat, sms or social';
+  const c = i.customer as Record<string, unknown> | undefined;
+  if (typeof c !== 'object' || c === null || !id(c.id)) return 'start.customer.id: expected an id';
+  if (c.name !== undefined && typeof c.name !== 'string') return 'start.customer.name: expected a string';
+  for (const field of ['priority', 'units'] as const) {
+    const v = i[field];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1_000_000)) {
+      return `start.${field}: expected a whole number from 0 to 1000000`;
+    }
+  }
+  if (i.units === 0) return 'start.units: must be at least 1';
+  return null;
+}

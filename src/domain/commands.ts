@@ -1,0 +1,74 @@
+import type { Refusal } from './errors';
+import { ErrorCode } from './errors';
+import type { Actor, Command } from './operations';
+import { ActorKind, Operation } from './operations';
+
+const ACTOR_KINDS: readonly string[] = Object.values(ActorKind);
+const MAX_ID = 128;
+
+type Parsed = { ok: true; command: Command } | { ok: false; refusal: Refusal };
+
+function bad(op: string, field: string, why: string): Parsed {
+  return { ok: false, refusal: { code: ErrorCode.InvalidInput, message: `${op}: ${field} ${why}`, details: { operation: op, field } } };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isId(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID && /^[\w.:@-]+$/.test(v);
+}
+
+function parseActor(v: unknown, fallback: Actor): Actor | null {
+  if (v === undefined) return fallback;
+  if (!isObject(v) || typeof v.kind !== 'string' || !ACTOR_KINDS.includes(v.kind)) return null;
+  if (v.id !== undefined && !isId(v.id)) return null;
+  return v.id === undefined ? { kind: v.kind as Actor['kind'] } : { kind: v.kind as Actor['kind'], id: v.id };
+}
+
+/**
+ * Turns the untrusted argument of an update or signal into a command, or a
+ * refusal naming the bad field. Used by update validators (synchronously) and
+ * signal handlers, so a malformed message never reaches the transition function.
+ */
+export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor): Parsed {
+  const input: Record<string, unknown> = raw === undefined || raw === null ? {} : isObject(raw) ? raw : { __invalid: true };
+  if (input.__invalid) return bad(op, 'input', 'must be a JSON object');
+  const actor = parseActor(input.actor, fallbackActor);
+  if (!actor) return bad(op, 'actor', `must be {"kind": one of ${ACTOR_KINDS.join(', ')}, "id"?: string}`);
+  if (input.force !== undefined && typeof input.force !== 'boolean') return bad(op, 'force', 'must be a boolean');
+  const force = input.force === true;
+  switch (op) {
+    case Operation.Assign:
+      if (!isId(input.agentId)) return bad(op, 'agentId', 'must be a non-empty id of letters, digits, and . _ : @ -');
+      return { ok: true, command: { op, agentId: input.agentId, force, actor } };
+    case Operation.Pick:
+      if (!isId(input.agentId)) return bad(op, 'agentId', 'must be a non-empty id of letters, digits, and . _ : @ -');
+      return { ok: true, command: { op, agentId: input.agentId, force, actor: { kind: ActorKind.Agent, id: input.agentId } } };
+    case Operation.Reopen:
+      return { ok: true, command: { op, force, actor } };
+    case Operation.Transfer:
+      if (!isId(input.toQueueId)) return bad(op, 'toQueueId', 'must be a non-empty queue id');
+      return { ok: true, command: { op, toQueueId: input.toQueueId, actor } };
+    case Operation.Message:
+      if (input.from !== 'customer' && input.from !== 'agent') return bad(op, 'from', 'must be "customer" or "agent"');
+      if (!isId(input.messageId)) return bad(op, 'messageId', 'must be a non-empty id');
+      if (input.text !== undefined && typeof input.text !== 'string') return bad(op, 'text', 'must be a string');
+      return {
+        ok: true,
+        command: { op, from: input.from, messageId: input.messageId, actor: input.from === 'customer' ? { kind: ActorKind.Customer } : actor },
+      };
+    case Operation.End:
+    case Operation.CustomerEnd:
+    case Operation.Disconnect:
+    case Operation.CloseTab:
+    case Operation.Revive:
+    case Operation.MarkRead:
+    case Operation.WaitingTimeout:
+    case Operation.StaleFlag:
+    case Operation.StaleClose:
+    case Operation.WrapUpRelease:
+      return { ok: true, command: { op, actor } };
+  }
+}
