@@ -16,7 +16,13 @@ import { deadlines } from '../src/domain/timers';
 import type { Acquisition } from '../src/domain/transition';
 import { decide } from '../src/domain/transition';
 import * as m from './messages';
-import { AgentIdAttribute, ChannelAttribute, ConversationStateAttribute, QueueIdAttribute, StaleFlaggedAttribute } from './search-attributes';
+import {
+  AgentIdAttribute,
+  ChannelAttribute,
+  ConversationStateAttribute,
+  QueueIdAttribute,
+  StaleFlaggedAttribute,
+} from './search-attributes';
 import { Serializer } from './serializer';
 import { toApplyInput } from './store-sync';
 
@@ -39,7 +45,12 @@ const OPERATOR: Actor = { kind: ActorKind.Operator };
 const CUSTOMER: Actor = { kind: ActorKind.Customer };
 
 function failure(refusal: Refusal): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: refusal.code, message: refusal.message, nonRetryable: true, details: [refusal.details ?? {}] });
+  return wf.ApplicationFailure.create({
+    type: refusal.code,
+    message: refusal.message,
+    nonRetryable: true,
+    details: [refusal.details ?? {}],
+  });
 }
 
 /** A store refusal reaches the caller with the store's code and message. */
@@ -99,7 +110,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   }
 
   function recordRefusal(op: Command['op'], err: unknown): void {
-    const refusal = err instanceof wf.ApplicationFailure ? { code: err.type ?? 'ERROR', message: err.message } : { code: 'ERROR', message: String(err) };
+    const refusal =
+      err instanceof wf.ApplicationFailure ? { code: err.type ?? 'ERROR', message: err.message } : { code: 'ERROR', message: String(err) };
     wf.log.warn('Refused signal', { op, ...refusal });
     s = { ...s, refusedSignals: appendBounded(s.refusedSignals, { op, ...refusal, at: new Date().toISOString() }).log };
   }
@@ -183,10 +195,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     }
     const woke = await wf.condition(changed, Math.max(1, next.at - Date.now()));
     if (!woke) {
-      await lock.run(() => execute({ op: next.op, actor: { kind: ActorKind.Timer } })).catch((err: unknown) => {
-        // A timer can lose a race with a queued operation that changed the state first; that is fine.
-        wf.log.info('Timer no longer applies', { op: next.op, error: String(err) });
-      });
+      await lock
+        .run(() => execute({ op: next.op, actor: { kind: ActorKind.Timer } }))
+        .catch((err: unknown) => {
+          // A timer can lose a race with a queued operation that changed the state first; that is fine.
+          wf.log.info('Timer no longer applies', { op: next.op, error: String(err) });
+        });
     }
   }
   await wf.condition(() => wf.allHandlersFinished() && lock.idle);
@@ -197,5 +211,3 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
 export function conversationWorkflowId(conversationId: string): string {
   return `conversation-${conversationId}`;
 }
-
-

@@ -57,7 +57,12 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
       if (input.text !== undefined && typeof input.text !== 'string') return bad(op, 'text', 'must be a string');
       return {
         ok: true,
-        command: { op, from: input.from, messageId: input.messageId, actor: input.from === 'customer' ? { kind: ActorKind.Customer } : actor },
+        command: {
+          op,
+          from: input.from,
+          messageId: input.messageId,
+          actor: input.from === 'customer' ? { kind: ActorKind.Customer } : actor,
+        },
       };
     case Operation.End:
     case Operation.CustomerEnd:

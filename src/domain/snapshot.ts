@@ -86,7 +86,9 @@ export function newConversation(input: StartConversationInput, now: Date): Conve
     messageCount: 0,
     closedReason: null,
     version: 1,
-    transitions: [{ from: null, to: S.Open, op: 'start', actor: { kind: ActorKind.Customer, id: input.customer.id }, at, queueId: input.queueId }],
+    transitions: [
+      { from: null, to: S.Open, op: 'start', actor: { kind: ActorKind.Customer, id: input.customer.id }, at, queueId: input.queueId },
+    ],
     transitionsDropped: 0,
     refusedSignals: [],
   };

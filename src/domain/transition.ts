@@ -112,27 +112,32 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
     }
     case Operation.End: {
       if (s.state !== S.Active) return wrongState(s, cmd.op);
-      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot end: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      if (notTheirs(s, cmd.actor))
+        return refuse(ErrorCode.NotYourConversation, `Cannot end: the conversation belongs to ${s.agentId}.`, s, cmd.op);
       return commit(s, cmd, now, { to: S.WrapUp, patch: { capacityHeld: holdsInWrapUp(config) }, reason: 'ended by agent' });
     }
     case Operation.CustomerEnd: {
       if (s.state === S.Open || s.state === S.Waiting) return commit(s, cmd, now, { to: S.Closed, reason: 'ended by customer' });
-      if (s.state === S.Active) return commit(s, cmd, now, { to: S.WrapUp, patch: { capacityHeld: holdsInWrapUp(config) }, reason: 'ended by customer' });
+      if (s.state === S.Active)
+        return commit(s, cmd, now, { to: S.WrapUp, patch: { capacityHeld: holdsInWrapUp(config) }, reason: 'ended by customer' });
       return wrongState(s, cmd.op);
     }
     case Operation.Disconnect: {
       if (s.state === S.Closed) return wrongState(s, cmd.op);
-      if (s.state === S.Open) return commit(s, cmd, now, { to: S.Closed, patch: { customerConnected: false }, reason: 'customer disconnected' });
+      if (s.state === S.Open)
+        return commit(s, cmd, now, { to: S.Closed, patch: { customerConnected: false }, reason: 'customer disconnected' });
       return commit(s, cmd, now, { patch: { customerConnected: false } });
     }
     case Operation.CloseTab: {
       if (s.state !== S.Active && s.state !== S.WrapUp) return wrongState(s, cmd.op);
-      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot close the tab: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      if (notTheirs(s, cmd.actor))
+        return refuse(ErrorCode.NotYourConversation, `Cannot close the tab: the conversation belongs to ${s.agentId}.`, s, cmd.op);
       return commit(s, cmd, now, s.state === S.Active ? { to: S.Waiting } : { to: S.Closed, reason: 'closed by agent' });
     }
     case Operation.Reopen: {
       if (s.state !== S.Waiting) return wrongState(s, cmd.op);
-      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot reopen: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      if (notTheirs(s, cmd.actor))
+        return refuse(ErrorCode.NotYourConversation, `Cannot reopen: the conversation belongs to ${s.agentId}.`, s, cmd.op);
       const agentId = s.agentId ?? '';
       return commit(s, cmd, now, { to: S.Active, acquire: { kind: 'reserve', agentId, force: cmd.force ?? false } });
     }
@@ -143,13 +148,19 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       }
       const since = Date.parse(s.enteredAt.Waiting ?? s.stateEnteredAt);
       if (t - since > config.reviveWindowMs) {
-        return refuse(ErrorCode.ReviveWindowExpired, `Cannot revive: the revive window of ${config.reviveWindowMs} ms after entering Waiting has passed.`, s, cmd.op);
+        return refuse(
+          ErrorCode.ReviveWindowExpired,
+          `Cannot revive: the revive window of ${config.reviveWindowMs} ms after entering Waiting has passed.`,
+          s,
+          cmd.op,
+        );
       }
       return commit(s, cmd, now, { to: S.Open, patch: { agentId: null, lastAgentId: s.agentId } });
     }
     case Operation.Transfer: {
       if (s.state !== S.Active) return wrongState(s, cmd.op);
-      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot transfer: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      if (notTheirs(s, cmd.actor))
+        return refuse(ErrorCode.NotYourConversation, `Cannot transfer: the conversation belongs to ${s.agentId}.`, s, cmd.op);
       return commit(s, cmd, now, {
         to: S.Open,
         patch: { agentId: null, lastAgentId: s.agentId, queueId: cmd.toQueueId },
@@ -173,7 +184,8 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
     }
     case Operation.MarkRead: {
       if (s.state === S.Open || s.state === S.Closed) return wrongState(s, 'mark messages read');
-      if (notTheirs(s, cmd.actor)) return refuse(ErrorCode.NotYourConversation, `Cannot mark read: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      if (notTheirs(s, cmd.actor))
+        return refuse(ErrorCode.NotYourConversation, `Cannot mark read: the conversation belongs to ${s.agentId}.`, s, cmd.op);
       return commit(s, cmd, now, { patch: { unreadCount: 0 } });
     }
     case Operation.WaitingTimeout: {

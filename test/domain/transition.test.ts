@@ -1,0 +1,281 @@
+import { ErrorCode } from '../../src/domain/errors';
+import type { Command, Operation } from '../../src/domain/operations';
+import { ActorKind, PERSON_OPERATIONS } from '../../src/domain/operations';
+import type { ConversationState } from '../../src/domain/states';
+import { ALL_STATES } from '../../src/domain/states';
+import { decide } from '../../src/domain/transition';
+import { after, config, inState, T0 } from './fixtures';
+
+const supervisor = { kind: ActorKind.Supervisor, id: 'sup' } as const;
+
+function command(op: Operation): Command {
+  switch (op) {
+    case 'assign':
+    case 'pick':
+      return { op, agentId: 'alice', actor: op === 'pick' ? { kind: ActorKind.Agent, id: 'alice' } : supervisor };
+    case 'transfer':
+      return { op, toQueueId: 'billing', actor: supervisor };
+    case 'message':
+      return { op, from: 'customer', messageId: 'm1', actor: { kind: ActorKind.Customer } };
+    default:
+      return { op, actor: supervisor } as Command;
+  }
+}
+
+// The specification's table, as (state, operation) -> next state, 'same' (accepted,
+// no state change), or the refusal code. Every pair is listed: nothing else happens.
+const R = ErrorCode.InvalidTransition;
+const table: Record<ConversationState, Record<(typeof PERSON_OPERATIONS)[number], ConversationState | 'same' | ErrorCode>> = {
+  Open: {
+    assign: 'Active',
+    pick: 'Active',
+    end: R,
+    customerEnd: 'Closed',
+    disconnect: 'Closed',
+    closeTab: R,
+    reopen: R,
+    revive: R,
+    transfer: R,
+    message: 'same',
+    markRead: R,
+  },
+  Active: {
+    assign: R,
+    pick: R,
+    end: 'WrapUp',
+    customerEnd: 'WrapUp',
+    disconnect: 'same',
+    closeTab: 'Waiting',
+    reopen: R,
+    revive: R,
+    transfer: 'Open',
+    message: 'same',
+    markRead: 'same',
+  },
+  WrapUp: {
+    assign: R,
+    pick: R,
+    end: R,
+    customerEnd: R,
+    disconnect: 'same',
+    closeTab: 'Closed',
+    reopen: R,
+    revive: R,
+    transfer: R,
+    message: R,
+    markRead: 'same',
+  },
+  Waiting: {
+    assign: R,
+    pick: R,
+    end: R,
+    customerEnd: 'Closed',
+    disconnect: 'same',
+    closeTab: R,
+    reopen: 'Active',
+    revive: 'Open',
+    transfer: R,
+    message: 'same',
+    markRead: 'same',
+  },
+  Closed: Object.fromEntries(PERSON_OPERATIONS.map((op) => [op, ErrorCode.ConversationClosed])) as Record<Operation, ErrorCode>,
+};
+
+describe('decide: the transition table', () => {
+  for (const state of ALL_STATES) {
+    for (const op of PERSON_OPERATIONS) {
+      const expected = table[state][op];
+      it(`${state} + ${op} -> ${expected}`, () => {
+        const before = inState(state);
+        const frozen = JSON.stringify(before);
+        const d = decide(before, command(op), after(1000), config);
+        expect(JSON.stringify(before)).toBe(frozen);
+        if (expected === 'same') {
+          expect(d.ok && d.snapshot.state).toBe(state);
+          expect(d.ok && d.stateChanged).toBe(false);
+        } else if (expected === R || expected === ErrorCode.ConversationClosed) {
+          expect(d.ok).toBe(false);
+          if (!d.ok) {
+            expect(d.refusal.code).toBe(expected);
+            expect(d.refusal.message).toContain(state);
+            expect(d.refusal.details).toEqual({ operation: expect.any(String), state });
+          }
+        } else {
+          expect(d.ok && d.snapshot.state).toBe(expected);
+          if (d.ok) {
+            expect(d.snapshot.transitions.at(-1)).toMatchObject({ from: state, to: expected, op });
+            expect(d.snapshot.version).toBe(before.version + 1);
+          }
+        }
+      });
+    }
+  }
+});
+
+describe('decide: capacity and queue effects', () => {
+  it('claims capacity when an Open conversation is assigned, and leaves the queue', () => {
+    const d = decide(inState('Open'), command('assign'), after(1), config);
+    expect(d.ok && d.acquire).toEqual({ kind: 'claim', agentId: 'alice', force: false });
+    expect(d.ok && d.effects).toEqual({ release: false, enqueue: false, dequeue: true });
+    expect(d.ok && d.snapshot.capacityHeld).toBe(true);
+  });
+
+  it('releases capacity when the agent closes the tab (Active -> Waiting)', () => {
+    const d = decide(inState('Active'), command('closeTab'), after(1), config);
+    expect(d.ok && d.effects).toEqual({ release: true, enqueue: false, dequeue: false });
+    expect(d.ok && d.snapshot.capacityHeld).toBe(false);
+  });
+
+  it('holds capacity in Wrap-up by default and releases it when the tab closes', () => {
+    const ended = decide(inState('Active'), command('end'), after(1), config);
+    expect(ended.ok && ended.snapshot.capacityHeld).toBe(true);
+    expect(ended.ok && ended.effects.release).toBe(false);
+    const closed = ended.ok ? decide(ended.snapshot, command('closeTab'), after(2), config) : ended;
+    expect(closed.ok && closed.effects.release).toBe(true);
+  });
+
+  it('releases capacity on entering Wrap-up under the release policy', () => {
+    const d = decide(inState('Active'), command('end'), after(1), { ...config, wrapUp: { policy: 'release', holdForMs: 0 } });
+    expect(d.ok && d.snapshot.capacityHeld).toBe(false);
+    expect(d.ok && d.effects.release).toBe(true);
+  });
+
+  it('releases capacity and re-queues on transfer, remembering the last agent', () => {
+    const d = decide(inState('Active'), command('transfer'), after(1), config);
+    expect(d.ok && d.acquire).toEqual({ kind: 'queue', queueId: 'billing' });
+    expect(d.ok && d.effects).toEqual({ release: true, enqueue: true, dequeue: false });
+    expect(d.ok && d.snapshot).toMatchObject({ agentId: null, lastAgentId: 'alice', queueId: 'billing', state: 'Open' });
+  });
+
+  it('reserves capacity again when a Waiting conversation is reopened', () => {
+    const d = decide(inState('Waiting'), command('reopen'), after(1), config);
+    expect(d.ok && d.acquire).toEqual({ kind: 'reserve', agentId: 'alice', force: false });
+    expect(d.ok && d.snapshot.capacityHeld).toBe(true);
+  });
+
+  it('always releases on entering Closed, which frees a reservation made for an Open conversation', () => {
+    const d = decide(inState('Open'), command('disconnect'), after(1), config);
+    expect(d.ok && d.effects).toEqual({ release: true, enqueue: false, dequeue: true });
+  });
+});
+
+describe('decide: who may act', () => {
+  it.each(['end', 'closeTab', 'transfer', 'markRead'] as const)('refuses %s by an agent who does not have the conversation', (op) => {
+    const cmd = { ...command(op), actor: { kind: ActorKind.Agent, id: 'bob' } } as Command;
+    const d = decide(inState('Active'), cmd, after(1), config);
+    expect(!d.ok && d.refusal.code).toBe(ErrorCode.NotYourConversation);
+  });
+
+  it('refuses reopen by another agent', () => {
+    const d = decide(inState('Waiting'), { op: 'reopen', actor: { kind: ActorKind.Agent, id: 'bob' } }, after(1), config);
+    expect(!d.ok && d.refusal.code).toBe(ErrorCode.NotYourConversation);
+  });
+
+  it('refuses an agent picking on behalf of someone else', () => {
+    const d = decide(inState('Open'), { op: 'pick', agentId: 'bob', actor: { kind: ActorKind.Agent, id: 'alice' } }, after(1), config);
+    expect(!d.ok && d.refusal.code).toBe(ErrorCode.NotYourConversation);
+  });
+
+  it('refuses an agent message from an agent who is not on the conversation', () => {
+    const d = decide(
+      inState('Active'),
+      { op: 'message', from: 'agent', messageId: 'm', actor: { kind: ActorKind.Agent, id: 'bob' } },
+      after(1),
+      config,
+    );
+    expect(!d.ok && d.refusal.code).toBe(ErrorCode.NotYourConversation);
+  });
+});
+
+describe('decide: revive', () => {
+  it('revives within the window while the customer is connected, preferring the last agent', () => {
+    const d = decide(inState('Waiting'), command('revive'), after(config.reviveWindowMs), config);
+    expect(d.ok && d.snapshot).toMatchObject({ state: 'Open', agentId: null, lastAgentId: 'alice' });
+    expect(d.ok && d.effects.enqueue).toBe(true);
+  });
+
+  it('refuses a revive after the window', () => {
+    const d = decide(inState('Waiting'), command('revive'), after(config.reviveWindowMs + 1), config);
+    expect(!d.ok && d.refusal.code).toBe(ErrorCode.ReviveWindowExpired);
+  });
+
+  it('refuses a revive once the customer session has ended', () => {
+    const d = decide(inState('Waiting', { customerConnected: false }), command('revive'), after(1), config);
+    expect(!d.ok && d.refusal.code).toBe(ErrorCode.CustomerDisconnected);
+  });
+});
+
+describe('decide: messages and unread counts', () => {
+  it('counts customer messages as unread until the agent reads them', () => {
+    let s = inState('Active');
+    for (let i = 0; i < 3; i++) {
+      const d = decide(s, { op: 'message', from: 'customer', messageId: `m${i}`, actor: { kind: 'customer' } }, after(i), config);
+      if (!d.ok) throw new Error(d.refusal.message);
+      s = d.snapshot;
+    }
+    const agentReply = decide(
+      s,
+      { op: 'message', from: 'agent', messageId: 'a1', actor: { kind: 'agent', id: 'alice' } },
+      after(5),
+      config,
+    );
+    expect(agentReply.ok && agentReply.snapshot.unreadCount).toBe(3);
+    const read = decide(s, { op: 'markRead', actor: { kind: 'agent', id: 'alice' } }, after(6), config);
+    expect(read.ok && read.snapshot.unreadCount).toBe(0);
+    expect(s.messageCount).toBe(3);
+    expect(s.lastExchangeAt).toBe(after(2).toISOString());
+  });
+});
+
+describe('decide: timers', () => {
+  it('closes Waiting at the waiting timeout and not a millisecond before', () => {
+    const s = inState('Waiting');
+    const at = config.waitingTimeoutMs.chat;
+    expect(decide(s, { op: 'waitingTimeout', actor: { kind: 'timer' } }, after(at - 1), config).ok).toBe(false);
+    const d = decide(s, { op: 'waitingTimeout', actor: { kind: 'timer' } }, after(at), config);
+    expect(d.ok && d.snapshot.state).toBe('Closed');
+    expect(d.ok && d.snapshot.closedReason).toMatch(/waiting timeout/);
+  });
+
+  it('restarts the waiting timeout from the last exchange', () => {
+    const s = inState('Waiting', { lastExchangeAt: after(60_000).toISOString() });
+    const d = decide(s, { op: 'waitingTimeout', actor: { kind: 'timer' } }, after(config.waitingTimeoutMs.chat), config);
+    expect(d.ok).toBe(false);
+  });
+
+  it('flags an Open chat at its stale period and closes it after the grace', () => {
+    const s = inState('Open');
+    const period = config.stalePeriodsMs.chat.Open ?? 0;
+    expect(decide(s, { op: 'staleFlag', actor: { kind: 'timer' } }, after(period - 1), config).ok).toBe(false);
+    const flagged = decide(s, { op: 'staleFlag', actor: { kind: 'timer' } }, after(period), config);
+    expect(flagged.ok && flagged.snapshot.staleFlaggedAt).toBe(after(period).toISOString());
+    expect(flagged.ok && flagged.snapshot.state).toBe('Open');
+    if (!flagged.ok) return;
+    expect(
+      decide(flagged.snapshot, { op: 'staleClose', actor: { kind: 'timer' } }, after(period + config.staleGraceMs - 1), config).ok,
+    ).toBe(false);
+    const closed = decide(flagged.snapshot, { op: 'staleClose', actor: { kind: 'timer' } }, after(period + config.staleGraceMs), config);
+    expect(closed.ok && closed.snapshot.state).toBe('Closed');
+    expect(closed.ok && closed.effects).toEqual({ release: true, enqueue: false, dequeue: true });
+  });
+
+  it('clears the stale flag on any state change', () => {
+    const s = inState('Active', { staleFlaggedAt: T0.toISOString() });
+    const d = decide(s, command('end'), after(1), config);
+    expect(d.ok && d.snapshot.staleFlaggedAt).toBeNull();
+  });
+
+  it('never flags an Active chat (no period by default)', () => {
+    const d = decide(inState('Active'), { op: 'staleFlag', actor: { kind: 'timer' } }, after(365 * 86_400_000), config);
+    expect(d.ok).toBe(false);
+  });
+
+  it('releases Wrap-up capacity after the hold period under holdFor', () => {
+    const holdFor = { ...config, wrapUp: { policy: 'holdFor' as const, holdForMs: 120_000 } };
+    const s = inState('WrapUp');
+    expect(decide(s, { op: 'wrapUpRelease', actor: { kind: 'timer' } }, after(119_999), holdFor).ok).toBe(false);
+    const d = decide(s, { op: 'wrapUpRelease', actor: { kind: 'timer' } }, after(120_000), holdFor);
+    expect(d.ok && d.snapshot).toMatchObject({ state: 'WrapUp', capacityHeld: false });
+    expect(d.ok && d.effects.release).toBe(true);
+  });
+});
