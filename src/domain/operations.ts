@@ -42,7 +42,7 @@ export const Operation = {
 export type Operation = (typeof Operation)[keyof typeof Operation];
 
 /** Operations that people trigger (the rest are timers). */
-export const PERSON_OPERATIONS: readonly Operation[] = [
+export const PERSON_OPERATIONS = [
   Operation.Assign,
   Operation.Pick,
   Operation.End,
@@ -54,7 +54,10 @@ export const PERSON_OPERATIONS: readonly Operation[] = [
   Operation.Transfer,
   Operation.Message,
   Operation.MarkRead,
-];
+] as const;
+
+/** An operation a person triggers. */
+export type PersonOperation = (typeof PERSON_OPERATIONS)[number];
 
 /** Where a chat message comes from. */
 export type MessageSender = 'customer' | 'agent';

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../src/domain/errors';
-import type { Command, Operation } from '../../src/domain/operations';
+import type { Command, Operation, PersonOperation } from '../../src/domain/operations';
 import { ActorKind, PERSON_OPERATIONS } from '../../src/domain/operations';
 import type { ConversationState } from '../../src/domain/states';
 import { ALL_STATES } from '../../src/domain/states';
@@ -25,7 +25,7 @@ function command(op: Operation): Command {
 // The specification's table, as (state, operation) -> next state, 'same' (accepted,
 // no state change), or the refusal code. Every pair is listed: nothing else happens.
 const R = ErrorCode.InvalidTransition;
-const table: Record<ConversationState, Record<(typeof PERSON_OPERATIONS)[number], ConversationState | 'same' | ErrorCode>> = {
+const table: Record<ConversationState, Record<PersonOperation, ConversationState | 'same' | ErrorCode>> = {
   Open: {
     assign: 'Active',
     pick: 'Active',
@@ -78,7 +78,7 @@ const table: Record<ConversationState, Record<(typeof PERSON_OPERATIONS)[number]
     message: 'same',
     markRead: 'same',
   },
-  Closed: Object.fromEntries(PERSON_OPERATIONS.map((op) => [op, ErrorCode.ConversationClosed])) as Record<Operation, ErrorCode>,
+  Closed: Object.fromEntries(PERSON_OPERATIONS.map((op) => [op, ErrorCode.ConversationClosed])) as Record<PersonOperation, ErrorCode>,
 };
 
 describe('decide: the transition table', () => {
