@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { registerSearchAttributes, indexedValueType } from '../../src/temporal/search-attributes';
+import {
+  AgentIdAttribute,
+  ChannelAttribute,
+  ConversationStateAttribute,
+  QueueIdAttribute,
+  SEARCH_ATTRIBUTES,
+  StaleFlaggedAttribute,
+} from '../../workflows/search-attributes';
+import { createTimeSkippingEnv } from '../helpers/temporal-env';
+
+const GRPC_ALREADY_EXISTS = 6;
+
+describe('time-skipping test environment', () => {
+  let env: TestWorkflowEnvironment;
+
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  // The Java test server cannot list search attributes, so registration shows as
+  // "already exists" on a second add, and as a start that carries them all.
+  it.each(SEARCH_ATTRIBUTES.map((key) => [key.name, key]))('registers %s', async (_name, key) => {
+    const again = env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: { [key.name]: indexedValueType(key.type) },
+    });
+    await expect(again).rejects.toMatchObject({ code: GRPC_ALREADY_EXISTS });
+  });
+
+  it('accepts a workflow start carrying every attribute with its type', async () => {
+    const handle = await env.client.workflow.start('unregisteredWorkflowType', {
+      taskQueue: `no-worker-${randomUUID()}`,
+      workflowId: `test-env-${randomUUID()}`,
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: ConversationStateAttribute, value: 'Open' },
+        { key: AgentIdAttribute, value: 'alice' },
+        { key: QueueIdAttribute, value: 'default' },
+        { key: ChannelAttribute, value: 'chat' },
+        { key: StaleFlaggedAttribute, value: false },
+      ]),
+    });
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(QueueIdAttribute)).toBe('default');
+    expect(description.typedSearchAttributes.get(StaleFlaggedAttribute)).toBe(false);
+    await handle.terminate('test over');
+  });
+
+  it('refuses an attribute nobody registered, so the start above proves registration', async () => {
+    const start = env.client.workflow.start('unregisteredWorkflowType', {
+      taskQueue: `no-worker-${randomUUID()}`,
+      workflowId: `test-env-${randomUUID()}`,
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: defineSearchAttributeKey('NotRegistered', SearchAttributeType.KEYWORD), value: 'x' },
+      ]),
+    });
+    const error: unknown = await start.catch((e: unknown) => e);
+    expect(String((error as Error).cause)).toMatch(/NotRegistered/);
+  });
+
+  it('registers again without error (idempotent)', async () => {
+    await expect(registerSearchAttributes(env.connection, 'default')).resolves.toBeUndefined();
+  });
+});
