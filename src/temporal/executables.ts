@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { projectRoot } from '../project-root';
 
 /**
  * Which server executable the SDK should run; structurally the SDK's
@@ -12,17 +13,6 @@ export type ServerExecutable = { type: 'existing-path'; path: string } | { type:
 export interface ExecutableEnv {
   TEMPORAL_CLI_PATH?: string;
   TEMPORAL_TEST_SERVER_PATH?: string;
-}
-
-/** The project root: the nearest folder with a package.json (from src/ or dist/src/ alike). */
-function projectRoot(start = __dirname): string {
-  let dir = start;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-  return dir;
 }
 
 /** Where scripts/provision-temporal.mjs puts the executables. */

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { parseDuration } from './domain/durations';
+import type { LifecycleConfig } from './domain/lifecycle-config';
+import { parseLifecycleConfig } from './domain/lifecycle-config';
+import type { Presence } from './domain/routing';
+import { ALL_PRESENCES, AssignmentMethod, DEFAULT_QUEUE_ID } from './domain/routing';
+import type { AgentInput, QueueInput } from './store/types';
+
+/** Queues and agents written to the store at start-up (upserts, so restarts are harmless). */
+export interface SeedConfig {
+  queues: QueueInput[];
+  agents: AgentInput[];
+}
+
+/** What the configuration file (CONVOFLOW_CONFIG) holds, validated. */
+export interface ConfigFileContents {
+  lifecycle: LifecycleConfig;
+  seed: SeedConfig;
+}
+
+type Json = Record<string, unknown>;
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const METHODS: readonly string[] = Object.values(AssignmentMethod);
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function object(value: unknown, field: string, allowed: readonly string[]): Json {
+  if (!isObject(value)) throw new Error(`${field}: expected an object`);
+  // Rejecting unknown keys catches typos such as "capcity", which would otherwise be silently ignored.
+  const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) throw new Error(`${field}.${unknown[0]}: unknown setting (expected one of ${allowed.join(', ')})`);
+  return value;
+}
+
+function list(value: unknown, field: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new Error(`${field}: expected a list`);
+  return value;
+}
+
+function id(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    throw new Error(`${field}: expected an id of letters, digits, "_", "." or "-" (at most 64); got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function optionalString(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') throw new Error(`${field}: expected a non-empty string`);
+  return value;
+}
+
+function optionalInt(value: unknown, field: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new Error(`${field}: expected an integer >= ${min}; got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function presence(value: unknown, field: string): Presence {
+  if (!ALL_PRESENCES.includes(value as Presence)) {
+    throw new Error(`${field}: expected one of ${ALL_PRESENCES.join(', ')}; got ${JSON.stringify(value)}`);
+  }
+  return value as Presence;
+}
+
+function parseQueue(raw: unknown, field: string): QueueInput {
+  const obj = object(raw, field, ['id', 'name', 'priority', 'assignmentMethod', 'eligiblePresences', 'unitsPerConversation', 'overflow']);
+  const queue: QueueInput = { id: id(obj.id, `${field}.id`) };
+  const name = optionalString(obj.name, `${field}.name`);
+  if (name !== undefined) queue.name = name;
+  const priority = optionalInt(obj.priority, `${field}.priority`, 0);
+  if (priority !== undefined) queue.priority = priority;
+  if (obj.assignmentMethod !== undefined) {
+    if (!METHODS.includes(obj.assignmentMethod as string)) {
+      throw new Error(`${field}.assignmentMethod: expected one of ${METHODS.join(', ')}; got ${JSON.stringify(obj.assignmentMethod)}`);
+    }
+    queue.assignmentMethod = obj.assignmentMethod as AssignmentMethod;
+  }
+  if (obj.eligiblePresences !== undefined) {
+    queue.eligiblePresences = list(obj.eligiblePresences, `${field}.eligiblePresences`).map((p, i) =>
+      presence(p, `${field}.eligiblePresences[${i}]`),
+    );
+  }
+  if (obj.unitsPerConversation === null) queue.unitsPerConversation = null;
+  else {
+    const units = optionalInt(obj.unitsPerConversation, `${field}.unitsPerConversation`, 1);
+    if (units !== undefined) queue.unitsPerConversation = units;
+  }
+  if (obj.overflow === null) queue.overflow = null;
+  else if (obj.overflow !== undefined) {
+    const overflow = object(obj.overflow, `${field}.overflow`, ['after', 'toQueueId']);
+    const afterMs = parseDuration(overflow.after, `${field}.overflow.after`);
+    if (afterMs === null) throw new Error(`${field}.overflow.after: "none" is not allowed here (drop "overflow" instead)`);
+    queue.overflow = { afterMs, toQueueId: id(overflow.toQueueId, `${field}.overflow.toQueueId`) };
+  }
+  return queue;
+}
+
+function parseAgent(raw: unknown, field: string): AgentInput {
+  const obj = object(raw, field, ['id', 'name', 'capacity', 'presence', 'queues']);
+  const agent: AgentInput = { id: id(obj.id, `${field}.id`) };
+  const name = optionalString(obj.name, `${field}.name`);
+  if (name !== undefined) agent.name = name;
+  const capacity = optionalInt(obj.capacity, `${field}.capacity`, 0);
+  if (capacity !== undefined) agent.capacity = capacity;
+  if (obj.presence !== undefined) agent.presence = presence(obj.presence, `${field}.presence`);
+  if (obj.queues !== undefined) agent.queues = list(obj.queues, `${field}.queues`).map((q, i) => id(q, `${field}.queues[${i}]`));
+  return agent;
+}
+
+function unique(ids: string[], field: string): void {
+  const seen = new Set<string>();
+  for (const [i, value] of ids.entries()) {
+    if (seen.has(value)) throw new Error(`${field}[${i}].id: duplicate id ${JSON.stringify(value)}`);
+    seen.add(value);
+  }
+}
+
+/** Validates the parsed JSON of a configuration file; throws naming the offending field. */
+export function parseConfigFile(raw: unknown): ConfigFileContents {
+  const obj = object(raw, 'config', ['$comment', 'lifecycle', 'queues', 'agents']);
+  const queues = list(obj.queues, 'queues').map((q, i) => parseQueue(q, `queues[${i}]`));
+  const agents = list(obj.agents, 'agents').map((a, i) => parseAgent(a, `agents[${i}]`));
+  unique(
+    queues.map((q) => q.id),
+    'queues',
+  );
+  unique(
+    agents.map((a) => a.id),
+    'agents',
+  );
+  // References must resolve now, not as a routing surprise later; the default queue always exists.
+  const known = new Set([DEFAULT_QUEUE_ID, ...queues.map((q) => q.id)]);
+  for (const [i, agent] of agents.entries()) {
+    const missing = agent.queues?.find((q) => !known.has(q));
+    if (missing) throw new Error(`agents[${i}].queues: unknown queue ${JSON.stringify(missing)} (define it under "queues")`);
+  }
+  for (const [i, queue] of queues.entries()) {
+    if (queue.overflow && !known.has(queue.overflow.toQueueId)) {
+      throw new Error(`queues[${i}].overflow.toQueueId: unknown queue ${JSON.stringify(queue.overflow.toQueueId)}`);
+    }
+  }
+  return { lifecycle: parseLifecycleConfig(obj.lifecycle), seed: { queues, agents } };
+}
+
+/** Reads and validates a configuration file; errors name the file and the field. */
+export function readConfigFile(path: string): ConfigFileContents {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`${path}: cannot read the configuration file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  try {
+    return parseConfigFile(raw);
+  } catch (error) {
+    throw new Error(`${path}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { SeedConfig } from './config-file';
+import { readConfigFile } from './config-file';
+import type { LifecycleConfig } from './domain/lifecycle-config';
+import { projectRoot } from './project-root';
+
+/** Client TLS for a remote Temporal cluster (mutual TLS when a certificate and key are given). */
+export interface TemporalTlsConfig {
+  certPath: string | null;
+  keyPath: string | null;
+  caPath: string | null;
+  serverName: string | null;
+}
+
+/** Where and how to reach Temporal. */
+export interface TemporalConfig {
+  /** host:port of an existing cluster; null starts the embedded dev server. */
+  address: string | null;
+  namespace: string;
+  taskQueue: string;
+  /** null: plain TLS-less connection (or TLS implied by an API key). */
+  tls: TemporalTlsConfig | null;
+  apiKey: string | null;
+  /** The embedded dev server, used only when `address` is null. */
+  devServer: { port: number; uiPort: number; dbFile: string };
+}
+
+/** The whole application configuration, loaded and validated once at start-up. */
+export interface AppConfig {
+  dataDir: string;
+  temporal: TemporalConfig;
+  http: { host: string; port: number };
+  /** PostgreSQL connection string for the store; null uses embedded SQLite. */
+  databaseUrl: string | null;
+  sqliteFile: string;
+  configFile: string;
+  lifecycle: LifecycleConfig;
+  seed: SeedConfig;
+}
+
+/** A configuration problem; the message lists every problem found in the environment. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The environment variables read by loadConfig. */
+export type ConfigEnv = Record<string, string | undefined>;
+
+/** The configuration file used when CONVOFLOW_CONFIG is not set. */
+export const DEFAULT_CONFIG_FILE = join(projectRoot(), 'config', 'demo.json');
+
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: ConfigEnv) {}
+
+  /** A trimmed value; empty counts as unset so `FOO= npm start` behaves like no FOO. */
+  string(name: string): string | null {
+    const value = this.env[name]?.trim();
+    return value ? value : null;
+  }
+
+  port(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === null) return fallback;
+    const port = Number(raw);
+    if (!/^\d+$/.test(raw) || port < 1 || port > 65_535) {
+      this.problems.push(`${name}=${raw}: expected a port number between 1 and 65535`);
+      return fallback;
+    }
+    return port;
+  }
+
+  file(name: string): string | null {
+    const path = this.string(name);
+    if (path !== null && !existsSync(path)) this.problems.push(`${name}=${path}: no such file`);
+    return path;
+  }
+}
+
+function readTls(read: EnvReader): TemporalTlsConfig | null {
+  const tls: TemporalTlsConfig = {
+    certPath: read.file('TEMPORAL_TLS_CERT_PATH'),
+    keyPath: read.file('TEMPORAL_TLS_KEY_PATH'),
+    caPath: read.file('TEMPORAL_TLS_CA_PATH'),
+    serverName: read.string('TEMPORAL_TLS_SERVER_NAME'),
+  };
+  if ((tls.certPath === null) !== (tls.keyPath === null)) {
+    read.problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together (mutual TLS needs both)');
+  }
+  return Object.values(tls).some((value) => value !== null) ? tls : null;
+}
+
+function readTemporal(read: EnvReader, dataDir: string): TemporalConfig {
+  const address = read.string('TEMPORAL_ADDRESS');
+  if (address !== null && !/^[^\s:/]+:\d+$/.test(address)) {
+    read.problems.push(`TEMPORAL_ADDRESS=${address}: expected host:port, e.g. temporal:7233`);
+  }
+  const tls = readTls(read);
+  const apiKey = read.string('TEMPORAL_API_KEY');
+  if (address === null && (tls !== null || apiKey !== null)) {
+    read.problems.push('TEMPORAL_TLS_* and TEMPORAL_API_KEY apply to a remote cluster: set TEMPORAL_ADDRESS too');
+  }
+  const devServer = {
+    port: read.port('TEMPORAL_DEV_SERVER_PORT', 7233),
+    uiPort: read.port('TEMPORAL_UI_PORT', 8233),
+    dbFile: join(dataDir, 'temporal.sqlite'),
+  };
+  if (address === null && devServer.port === devServer.uiPort) {
+    read.problems.push('TEMPORAL_DEV_SERVER_PORT and TEMPORAL_UI_PORT must differ');
+  }
+  return {
+    address,
+    namespace: read.string('TEMPORAL_NAMESPACE') ?? 'default',
+    taskQueue: read.string('TEMPORAL_TASK_QUEUE') ?? 'conversations',
+    tls,
+    apiKey,
+    devServer,
+  };
+}
+
+/**
+ * Loads the configuration from the environment and the configuration file,
+ * validating everything up front so a bad setting stops start-up with one clear
+ * message instead of failing later deep inside a request.
+ */
+export function loadConfig(env: ConfigEnv = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const dataDir = resolve(read.string('CONVOFLOW_DATA_DIR') ?? 'data');
+  const temporal = readTemporal(read, dataDir);
+  const http = { host: read.string('HOST') ?? '127.0.0.1', port: read.port('PORT', 3000) };
+  const databaseUrl = read.string('DATABASE_URL');
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    // Never echo the URL: it usually carries a password.
+    read.problems.push('DATABASE_URL: expected postgres://user:password@host:port/database');
+  }
+  const configured = read.string('CONVOFLOW_CONFIG');
+  const configFile = configured === null ? DEFAULT_CONFIG_FILE : isAbsolute(configured) ? configured : resolve(configured);
+  let file: ReturnType<typeof readConfigFile> | null = null;
+  try {
+    file = readConfigFile(configFile);
+  } catch (error) {
+    read.problems.push(`CONVOFLOW_CONFIG: ${(error as Error).message}`);
+  }
+  if (read.problems.length > 0 || file === null) {
+    throw new ConfigError(`Invalid configuration:\n  - ${read.problems.join('\n  - ')}`);
+  }
+  return {
+    dataDir,
+    temporal,
+    http,
+    databaseUrl,
+    sqliteFile: join(dataDir, 'convoflow.sqlite'),
+    configFile,
+    lifecycle: file.lifecycle,
+    seed: file.seed,
+  };
+}
+
+/** A one-line, secret-free summary for the start-up log. */
+export function describeConfig(config: AppConfig): string {
+  const temporal = config.temporal.address ?? `embedded dev server on 127.0.0.1:${config.temporal.devServer.port}`;
+  const store = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite ${config.sqliteFile}`;
+  return `temporal=${temporal} namespace=${config.temporal.namespace} taskQueue=${config.temporal.taskQueue} store=${store} config=${config.configFile}`;
+}
