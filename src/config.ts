@@ -13,6 +13,11 @@ export interface TemporalTlsConfig {
   serverName: string | null;
 }
 
+/** Log levels the Temporal SDK understands. */
+export const SDK_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+/** One of the SDK log levels. */
+export type SdkLogLevel = (typeof SDK_LOG_LEVELS)[number];
+
 /** Where and how to reach Temporal. */
 export interface TemporalConfig {
   /** host:port of an existing cluster; null starts the embedded dev server. */
@@ -22,6 +27,8 @@ export interface TemporalConfig {
   /** null: plain TLS-less connection (or TLS implied by an API key). */
   tls: TemporalTlsConfig | null;
   apiKey: string | null;
+  /** Level of the SDK's own log (worker and bundler); WARN keeps `npm start` readable. */
+  sdkLogLevel: SdkLogLevel;
   /** The embedded dev server, used only when `address` is null. */
   devServer: { port: number; uiPort: number; dbFile: string };
 }
@@ -109,12 +116,17 @@ function readTemporal(read: EnvReader, dataDir: string): TemporalConfig {
   if (address === null && devServer.port === devServer.uiPort) {
     read.problems.push('TEMPORAL_DEV_SERVER_PORT and TEMPORAL_UI_PORT must differ');
   }
+  const level = (read.string('TEMPORAL_SDK_LOG_LEVEL') ?? 'WARN').toUpperCase();
+  if (!SDK_LOG_LEVELS.includes(level as SdkLogLevel)) {
+    read.problems.push(`TEMPORAL_SDK_LOG_LEVEL=${level}: expected one of ${SDK_LOG_LEVELS.join(', ')}`);
+  }
   return {
     address,
     namespace: read.string('TEMPORAL_NAMESPACE') ?? 'default',
     taskQueue: read.string('TEMPORAL_TASK_QUEUE') ?? 'conversations',
     tls,
     apiKey,
+    sdkLogLevel: SDK_LOG_LEVELS.includes(level as SdkLogLevel) ? (level as SdkLogLevel) : 'WARN',
     devServer,
   };
 }

@@ -33,6 +33,7 @@ describe('loadConfig', () => {
       taskQueue: 'conversations',
       tls: null,
       apiKey: null,
+      sdkLogLevel: 'WARN',
       devServer: { port: 7233, uiPort: 8233, dbFile: join(resolve('data'), 'temporal.sqlite') },
     });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
@@ -84,11 +85,17 @@ describe('loadConfig', () => {
   });
 
   it('lists every environment problem in one message', () => {
-    const message = loadError({ PORT: 'eighty', TEMPORAL_ADDRESS: 'http://temporal', TEMPORAL_TLS_CERT_PATH: '/no/such/cert.pem' });
+    const message = loadError({
+      PORT: 'eighty',
+      TEMPORAL_ADDRESS: 'http://temporal',
+      TEMPORAL_TLS_CERT_PATH: '/no/such/cert.pem',
+      TEMPORAL_SDK_LOG_LEVEL: 'loud',
+    });
     expect(message).toContain('PORT=eighty: expected a port number');
     expect(message).toContain('TEMPORAL_ADDRESS=http://temporal: expected host:port');
     expect(message).toContain('TEMPORAL_TLS_CERT_PATH=/no/such/cert.pem: no such file');
     expect(message).toContain('must be set together');
+    expect(message).toContain('TEMPORAL_SDK_LOG_LEVEL=LOUD: expected one of');
   });
 
   it('refuses TLS settings without a remote address', () => {

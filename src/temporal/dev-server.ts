@@ -7,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import type * as Testing from '@temporalio/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TemporalConfig } from '../config';
+import { StartupError } from '../startup-error';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { provisioningHint, resolveDevServerExecutable } from './executables';
 import { devServerSearchAttributeArgs } from './search-attributes';
@@ -43,7 +44,12 @@ async function waitUntilReady(address: string, namespace: string, child: ChildPr
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`The Temporal dev server exited during start-up (${child.exitCode ?? child.signalCode}):\n${output()}`);
+      const inUse = /address already in use/.test(output())
+        ? '\nIs another convoflow or Temporal dev server running? Stop it, or set TEMPORAL_DEV_SERVER_PORT and TEMPORAL_UI_PORT.'
+        : '';
+      throw new StartupError(
+        `The Temporal dev server exited during start-up (${child.exitCode ?? child.signalCode}):\n${output()}${inUse}`,
+      );
     }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
@@ -54,7 +60,7 @@ async function waitUntilReady(address: string, namespace: string, child: ChildPr
         await connection.close();
       }
     } catch {
-      if (Date.now() > deadline) throw new Error(`The Temporal dev server did not accept connections on ${address} within 60 s.`);
+      if (Date.now() > deadline) throw new StartupError(`The Temporal dev server did not accept connections on ${address} within 60 s.`);
       await delay(250);
     }
   }
@@ -81,16 +87,20 @@ async function spawnCli(path: string, temporal: TemporalConfig, log: (line: stri
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
   let recent: string[] = [];
-  const forward = (chunk: Buffer): void => {
-    const lines = chunk.toString().split('\n').filter(Boolean);
-    recent = [...recent, ...lines].slice(-20);
-    for (const line of lines) log(`[temporal] ${line}`);
-  };
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', forward);
+  let stopping = false;
+  const capture =
+    (forward: boolean) =>
+    (chunk: Buffer): void => {
+      const lines = chunk.toString().split('\n').filter(Boolean);
+      recent = [...recent, ...lines].slice(-20);
+      // stdout is only the start-up banner (we print our own summary); warnings while stopping are noise.
+      if (forward && !stopping) for (const line of lines) log(`[temporal] ${line}`);
+    };
+  child.stdout?.on('data', capture(false));
+  child.stderr?.on('data', capture(true));
   const spawned = new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (error) => reject(new Error(`Cannot run the Temporal CLI at ${path}: ${error.message}`)));
+    child.once('error', (error) => reject(new StartupError(`Cannot run the Temporal CLI at ${path}: ${error.message}`)));
   });
   await spawned;
   try {
@@ -99,7 +109,11 @@ async function spawnCli(path: string, temporal: TemporalConfig, log: (line: stri
     await stopChild(child);
     throw error;
   }
-  return { address, uiUrl: `http://${IP}:${temporal.devServer.uiPort}`, stop: () => stopChild(child) };
+  const stop = (): Promise<void> => {
+    stopping = true;
+    return stopChild(child);
+  };
+  return { address, uiUrl: `http://${IP}:${temporal.devServer.uiPort}`, stop };
 }
 
 /** The SDK's own download of the CLI, for connected machines where `npm install` could not build it. */
@@ -109,7 +123,7 @@ async function startWithSdkDownload(temporal: TemporalConfig): Promise<DevServer
     // A dev dependency: present on developer machines, absent from production installs.
     testing = await import('@temporalio/testing');
   } catch {
-    throw new Error(`${provisioningHint('dev server')} Or set TEMPORAL_ADDRESS to use an existing cluster.`);
+    throw new StartupError(`${provisioningHint('dev server')} Or set TEMPORAL_ADDRESS to use an existing cluster.`);
   }
   const { port, uiPort, dbFile } = temporal.devServer;
   const env: TestWorkflowEnvironment = await testing.TestWorkflowEnvironment.createLocal({
@@ -125,7 +139,7 @@ async function startWithSdkDownload(temporal: TemporalConfig): Promise<DevServer
       extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
     },
   }).catch((error: unknown) => {
-    throw new Error(`${provisioningHint('dev server')} The SDK's download failed too: ${(error as Error).message}`);
+    throw new StartupError(`${provisioningHint('dev server')} The SDK's download failed too: ${(error as Error).message}`);
   });
   let stopped: Promise<void> | undefined;
   return { address: env.address, uiUrl: `http://${IP}:${uiPort}`, stop: () => (stopped ??= env.teardown()) };

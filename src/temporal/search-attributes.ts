@@ -34,18 +34,26 @@ export function indexedValueType(type: SearchAttributeType): IndexedValueType {
   return INDEXED_VALUE_TYPES[type];
 }
 
+const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
+  [SearchAttributeType.TEXT]: 'Text',
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.INT]: 'Int',
+  [SearchAttributeType.DOUBLE]: 'Double',
+  [SearchAttributeType.BOOL]: 'Bool',
+  [SearchAttributeType.DATETIME]: 'Datetime',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+};
+
 /** `Name=Type` arguments for `temporal server start-dev --search-attribute` (the CLI's spelling, e.g. `Bool`). */
 export function devServerSearchAttributeArgs(keys: readonly SearchAttributeDefinition[] = SEARCH_ATTRIBUTES): string[] {
-  const cliName: Record<SearchAttributeType, string> = {
-    [SearchAttributeType.TEXT]: 'Text',
-    [SearchAttributeType.KEYWORD]: 'Keyword',
-    [SearchAttributeType.INT]: 'Int',
-    [SearchAttributeType.DOUBLE]: 'Double',
-    [SearchAttributeType.BOOL]: 'Bool',
-    [SearchAttributeType.DATETIME]: 'Datetime',
-    [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
-  };
-  return keys.flatMap((key) => ['--search-attribute', `${key.name}=${cliName[key.type]}`]);
+  return keys.flatMap((key) => ['--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`]);
+}
+
+/** The `temporal operator` commands that register the attributes by hand (for clusters that refuse operator calls). */
+export function searchAttributeCommands(namespace: string, keys: readonly SearchAttributeDefinition[] = SEARCH_ATTRIBUTES): string[] {
+  return keys.map(
+    (key) => `temporal operator search-attribute create --namespace ${namespace} --name ${key.name} --type ${CLI_TYPE_NAMES[key.type]}`,
+  );
 }
 
 type Operator = Pick<Connection, 'operatorService'>;

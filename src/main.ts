@@ -1,0 +1,78 @@
+import type { Connection } from '@temporalio/client';
+import type { AppConfig } from './config';
+import { describeConfig, loadConfig } from './config';
+import type { RunningHttpServer } from './server';
+import { startHttpServer } from './server';
+import { exitOnStartupError, onShutdownSignal } from './shutdown';
+import { ensureSearchAttributes, openStore } from './startup';
+import type { CapacityStore } from './store/types';
+import { connectClient } from './temporal/connection';
+import type { DevServer } from './temporal/dev-server';
+import { startDevServer } from './temporal/dev-server';
+import type { RunningWorker } from './worker';
+import { startWorker } from './worker';
+
+/** Everything `npm start` runs in one process; each part is null until it has started. */
+interface Parts {
+  devServer: DevServer | null;
+  connection: Connection | null;
+  store: CapacityStore | null;
+  worker: RunningWorker | null;
+  http: RunningHttpServer | null;
+}
+
+/**
+ * Stops in reverse dependency order: no new requests first, then the worker
+ * finishes its tasks while Temporal is still up, and the dev server goes last.
+ */
+async function stopAll(parts: Parts): Promise<void> {
+  await parts.http?.close();
+  await parts.worker?.shutdown();
+  await parts.connection?.close();
+  await parts.store?.close();
+  await parts.devServer?.stop();
+}
+
+async function start(config: AppConfig, parts: Parts): Promise<void> {
+  console.log(`convoflow: ${describeConfig(config)}`);
+  if (config.temporal.address === null) {
+    const started = Date.now();
+    parts.devServer = await startDevServer(config.temporal);
+    console.log(
+      `Temporal dev server ready in ${((Date.now() - started) / 1000).toFixed(1)} s (data in ${config.temporal.devServer.dbFile}).`,
+    );
+  }
+  const { connection, client } = await connectClient(config.temporal);
+  parts.connection = connection;
+  await ensureSearchAttributes(config, connection);
+  parts.store = await openStore(config);
+  parts.worker = await startWorker(config, parts.store);
+  parts.http = await startHttpServer(config, { store: parts.store, client });
+  console.log('');
+  console.log(`  API:         ${parts.http.url}   (try: curl ${parts.http.url}/healthz)`);
+  console.log(`  Temporal UI: ${parts.devServer?.uiUrl ?? `served by your cluster at ${config.temporal.address}`}`);
+  console.log(`  Task queue:  ${config.temporal.taskQueue} (namespace ${config.temporal.namespace})`);
+  console.log('');
+  console.log('Press Ctrl-C to stop.');
+}
+
+/** `npm start`: dev server (unless TEMPORAL_ADDRESS), worker and HTTP API in one process. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const parts: Parts = { devServer: null, connection: null, store: null, worker: null, http: null };
+  onShutdownSignal(() => stopAll(parts));
+  try {
+    await start(config, parts);
+  } catch (error) {
+    await stopAll(parts).catch(() => undefined);
+    throw error;
+  }
+  // The worker stopping by itself (a fatal error) must not leave a half-working API running.
+  parts.worker?.done.catch(async (error: unknown) => {
+    console.error('The worker stopped:', error);
+    await stopAll(parts).catch(() => undefined);
+    process.exit(1);
+  });
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,64 @@
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { createApp } from './api/app';
+import type { AppConfig } from './config';
+import { describeConfig, loadConfig } from './config';
+import { StartupError } from './startup-error';
+import { exitOnStartupError, onShutdownSignal } from './shutdown';
+import { openStore } from './startup';
+import type { CapacityStore } from './store/types';
+import { connectClient } from './temporal/connection';
+
+/** A listening HTTP server and how to stop it. */
+export interface RunningHttpServer {
+  url: string;
+  /** Stops accepting, waits briefly for in-flight requests, then drops what is left (e.g. event streams). */
+  close(): Promise<void>;
+}
+
+const CLOSE_GRACE_MS = 5_000;
+
+/** Starts the HTTP API on the configured host and port. */
+export function startHttpServer(config: AppConfig, deps: { store: CapacityStore; client: Client }): Promise<RunningHttpServer> {
+  const app = createApp({ ...deps, taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle });
+  return new Promise((resolve, reject) => {
+    const server: Server = app.listen(config.http.port, config.http.host);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new StartupError(`Port ${config.http.port} is in use: set PORT to another one.`) : error);
+    });
+    server.once('listening', () => {
+      const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+      resolve({
+        url: `http://${host}:${config.http.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+            setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();
+          }),
+      });
+    });
+  });
+}
+
+/** `npm run start:api`: the HTTP API alone, against TEMPORAL_ADDRESS, for scaled deployments. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.temporal.address === null) {
+    throw new StartupError(
+      'start:api needs TEMPORAL_ADDRESS (a running cluster); `npm start` runs everything with an embedded dev server.',
+    );
+  }
+  console.log(`convoflow API: ${describeConfig(config)}`);
+  const { connection, client } = await connectClient(config.temporal);
+  const store = await openStore(config);
+  const http = await startHttpServer(config, { store, client });
+  console.log(`API listening on ${http.url}`);
+  onShutdownSignal(async () => {
+    await http.close();
+    await connection.close();
+    await store.close();
+  });
+}
+
+if (require.main === module) main().catch(exitOnStartupError);

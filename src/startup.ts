@@ -1,0 +1,34 @@
+import { mkdirSync } from 'node:fs';
+import type { Connection } from '@temporalio/client';
+import type { AppConfig } from './config';
+import { createStore, seedStore } from './store';
+import type { CapacityStore } from './store/types';
+import { registerSearchAttributes, searchAttributeCommands } from './temporal/search-attributes';
+
+/** Opens (and migrates) the configured store and upserts the configured queues and agents. */
+export async function openStore(config: AppConfig): Promise<CapacityStore> {
+  if (config.databaseUrl === null) mkdirSync(config.dataDir, { recursive: true });
+  const store = await createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
+  try {
+    await seedStore(store, config.seed);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/**
+ * Makes sure an existing cluster knows the custom search attributes (the embedded
+ * dev server gets them on its command line). Some clusters, such as Temporal Cloud,
+ * refuse operator calls: then warn with the commands to run instead of refusing to start.
+ */
+export async function ensureSearchAttributes(config: AppConfig, connection: Connection): Promise<void> {
+  if (config.temporal.address === null) return;
+  try {
+    await registerSearchAttributes(connection, config.temporal.namespace);
+  } catch (error) {
+    const commands = searchAttributeCommands(config.temporal.namespace);
+    console.warn(`Could not register search attributes (${(error as Error).message}). Register them yourself:\n  ${commands.join('\n  ')}`);
+  }
+}

@@ -1,0 +1,86 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { AppConfig } from './config';
+import { describeConfig, loadConfig } from './config';
+import { StartupError } from './startup-error';
+import { exitOnStartupError, onShutdownSignal } from './shutdown';
+import { ensureSearchAttributes, openStore } from './startup';
+import type { CapacityStore } from './store/types';
+import { connectClient, connectionSettings } from './temporal/connection';
+
+/** A running worker and how to stop it. */
+export interface RunningWorker {
+  worker: Worker;
+  /** Settles when the worker has stopped, by shutdown or by a fatal error. */
+  done: Promise<void>;
+  /** Stops polling, lets in-flight tasks finish, closes the worker's connection. */
+  shutdown(): Promise<void>;
+}
+
+let runtimeInstalled = false;
+
+/**
+ * The SDK installs its own SIGINT/SIGTERM handlers by default, which would stop
+ * the worker while the HTTP server still accepts requests; we order shutdown ourselves.
+ */
+function installRuntime(config: AppConfig): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(config.temporal.sdkLogLevel) });
+}
+
+/** Starts a worker for the configured task queue, running the conversation workflows and activities over `store`. */
+export async function startWorker(config: AppConfig, store: CapacityStore): Promise<RunningWorker> {
+  installRuntime(config);
+  const connection = await NativeConnection.connect(connectionSettings(config.temporal));
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      workflowsPath: require.resolve('../workflows'),
+      activities: createActivities({ store, lifecycle: config.lifecycle }),
+    });
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+/** `npm run start:worker`: the worker alone, against TEMPORAL_ADDRESS, for scaled deployments. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (config.temporal.address === null) {
+    throw new StartupError(
+      'start:worker needs TEMPORAL_ADDRESS (a running cluster); `npm start` runs everything with an embedded dev server.',
+    );
+  }
+  console.log(`convoflow worker: ${describeConfig(config)}`);
+  const { connection } = await connectClient(config.temporal);
+  await ensureSearchAttributes(config, connection);
+  await connection.close();
+  const store = await openStore(config);
+  const running = await startWorker(config, store);
+  console.log(`Worker polling task queue "${config.temporal.taskQueue}".`);
+  onShutdownSignal(async () => {
+    await running.shutdown();
+    await store.close();
+  });
+  // A worker that dies on its own (e.g. the cluster is gone for good) must take the process with it.
+  running.done.catch((error: unknown) => {
+    console.error('The worker stopped:', error);
+    process.exit(1);
+  });
+}
+
+if (require.main === module) main().catch(exitOnStartupError);

@@ -1,0 +1,33 @@
+import type { Client } from '@temporalio/client';
+import request from 'supertest';
+import { createApp } from '../../src/api/app';
+import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
+import type { CapacityStore } from '../../src/store/types';
+
+// Liveness must not depend on the store or Temporal, so neither is usable here.
+const app = createApp({
+  store: {} as CapacityStore,
+  client: {} as Client,
+  taskQueue: 'conversations',
+  lifecycle: DEFAULT_LIFECYCLE_CONFIG,
+});
+
+describe('health endpoint', () => {
+  it('answers 200 with status ok', async () => {
+    const response = await request(app).get('/healthz');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+  });
+
+  it('answers unknown paths with a JSON 404', async () => {
+    const response = await request(app).get('/nope');
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ error: { code: 'NOT_FOUND', message: 'No such endpoint.' } });
+  });
+
+  it('answers malformed JSON with a 400, not a crash', async () => {
+    const response = await request(app).post('/healthz').set('content-type', 'application/json').send('{ nope');
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('BAD_REQUEST');
+  });
+});
