@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
+import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
+import type { ConversationSnapshot, StartConversationInput } from '../../src/domain/snapshot';
+import { createStore, seedStore } from '../../src/store';
+import type { CapacityStore } from '../../src/store/types';
+import { conversationWorkflow } from '../../workflows';
+import { snapshotQuery } from '../../workflows/messages';
+import { createTimeSkippingEnv } from '../helpers/temporal-env';
+import { createTestWorker, quietRuntime } from '../helpers/test-worker';
+
+/** One time-skipping environment, store and running worker for a test file. */
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  store: CapacityStore;
+  worker: Worker;
+  taskQueue: string;
+  running: Promise<void>;
+}
+
+/** Starts the environment, an in-memory store with two queues and three agents, and a worker. */
+export async function startHarness(lifecycle: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG): Promise<Harness> {
+  quietRuntime();
+  const env = await createTimeSkippingEnv();
+  const store = await createStore({ databaseUrl: null, sqliteFile: ':memory:' });
+  await seedStore(store, {
+    queues: [{ id: 'billing', name: 'Billing' }],
+    agents: [
+      { id: 'alice', name: 'Alice', capacity: 100, presence: 'Available', queues: ['default', 'billing'] },
+      { id: 'bob', name: 'Bob', capacity: 15, presence: 'Available', queues: ['default'] },
+      { id: 'carol', name: 'Carol', capacity: 100, presence: 'Available', queues: ['billing'] },
+    ],
+  });
+  const { worker, taskQueue } = await createTestWorker({ env, store, lifecycle });
+  const running = worker.run();
+  return { env, store, worker, taskQueue, running };
+}
+
+/** Shuts everything down, awaiting each part. */
+export async function stopHarness(h: Harness | undefined): Promise<void> {
+  if (!h) return;
+  h.worker.shutdown();
+  await h.running;
+  await h.store.close();
+  await h.env.teardown();
+}
+
+/** Starts a conversation on its own unique id and returns its handle. */
+export async function startConversation(
+  h: Harness,
+  options: Partial<StartConversationInput> & { config?: LifecycleConfig } = {},
+): Promise<WorkflowHandle<typeof conversationWorkflow>> {
+  const { config, ...start } = options;
+  const conversationId = start.conversationId ?? randomUUID();
+  return h.env.client.workflow.start(conversationWorkflow, {
+    workflowId: `conversation-${conversationId}`,
+    taskQueue: h.taskQueue,
+    args: [
+      {
+        start: { conversationId, queueId: 'default', channel: 'chat', customer: { id: 'cust-1', name: 'Dana' }, units: 10, ...start },
+        config: config ?? DEFAULT_LIFECYCLE_CONFIG,
+      },
+    ],
+  });
+}
+
+/** The conversation's snapshot as the query answers it. */
+export function snapshot(handle: WorkflowHandle): Promise<ConversationSnapshot> {
+  return handle.query(snapshotQuery);
+}
+
+/** Polls the query until `predicate` holds (signals are asynchronous). */
+export async function eventually(
+  handle: WorkflowHandle,
+  predicate: (s: ConversationSnapshot) => boolean,
+  timeoutMs = 10_000,
+): Promise<ConversationSnapshot> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await snapshot(handle);
+    if (predicate(s)) return s;
+    if (Date.now() > deadline)
+      throw new Error(
+        `condition not met; last snapshot: ${JSON.stringify({ state: s.state, agentId: s.agentId, refused: s.refusedSignals })}`,
+      );
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Polls an async check until it holds, failing after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Awaits a promise that must fail with an update refusal of `code`; returns the failure message. */
+export async function expectRefusal(promise: Promise<unknown>, code: string): Promise<string> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause as { type?: string; message: string } | undefined;
+    expect(cause?.type).toBe(code);
+    return cause?.message ?? '';
+  }
+  throw new Error(`expected a refusal with ${code}, but the operation succeeded`);
+}
+
+/** Units reserved per agent, from the store. */
+export async function reservedUnits(store: CapacityStore): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const r of await store.listReservations()) out[r.agentId] = (out[r.agentId] ?? 0) + r.units;
+  return out;
+}

@@ -1,0 +1,124 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
+import {
+  assignSignal,
+  closeTabSignal,
+  customerEndUpdate,
+  endSignal,
+  endUpdate,
+  messageSignal,
+  reopenSignal,
+  snapshotQuery,
+} from '../../workflows/messages';
+import { workflowBundle } from '../helpers/test-worker';
+import type { Harness } from './conversation-fixture';
+import { eventually, snapshot, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
+
+const HISTORIES = path.join(__dirname, '..', 'fixtures', 'histories');
+
+/** Histories are kept as binary protobuf: exact, compact, and free of JSON-mapping differences between SDK versions. */
+function encode(history: temporal.api.history.v1.IHistory): Uint8Array {
+  return temporal.api.history.v1.History.encode(history).finish();
+}
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(() => stopHarness(h));
+
+async function stateAttribute(handle: { describe(): Promise<{ searchAttributes: Record<string, unknown> }> }) {
+  return (await handle.describe()).searchAttributes;
+}
+
+describe('signals for fire-and-forget senders, the Temporal UI and the CLI', () => {
+  it('drives Open -> Active -> Waiting -> Active -> Wrap-up -> Closed, keeping search attributes current', async () => {
+    const handle = await startConversation(h, { conversationId: 'signals-demo' });
+    await until(async () => (await stateAttribute(handle)).ConversationState !== undefined);
+    expect(await stateAttribute(handle)).toMatchObject({ ConversationState: ['Open'], QueueId: ['default'], Channel: ['chat'] });
+
+    await handle.signal(assignSignal, { agentId: 'alice' });
+    await eventually(handle, (s) => s.state === 'Active');
+    await until(async () => (await stateAttribute(handle)).AgentId?.toString() === 'alice');
+    expect(await stateAttribute(handle)).toMatchObject({ ConversationState: ['Active'], AgentId: ['alice'] });
+
+    await handle.signal(closeTabSignal, {});
+    await eventually(handle, (s) => s.state === 'Waiting');
+    await handle.signal(reopenSignal, {});
+    await eventually(handle, (s) => s.state === 'Active');
+    await handle.signal(endSignal, {});
+    await eventually(handle, (s) => s.state === 'WrapUp');
+    await handle.signal(closeTabSignal, {});
+    expect(await handle.result()).toMatchObject({ state: 'Closed', agentId: 'alice' });
+
+    const s = await handle.query(snapshotQuery);
+    expect(s.transitions.map((t) => t.to)).toEqual(['Open', 'Active', 'Waiting', 'Active', 'WrapUp', 'Closed']);
+    expect(Object.keys(s.enteredAt).sort()).toEqual(['Active', 'Closed', 'Open', 'Waiting', 'WrapUp']);
+    expect(await stateAttribute(handle)).toMatchObject({ ConversationState: ['Closed'] });
+    expect(await h.store.listReservations('alice')).toEqual([]);
+
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
+    if (process.env.RECORD_HISTORIES === '1') {
+      mkdirSync(HISTORIES, { recursive: true });
+      writeFileSync(path.join(HISTORIES, 'signals-full-lifecycle.binpb'), encode(history));
+    }
+  });
+
+  it('records an invalid signal as refused and ignores it', async () => {
+    const handle = await startConversation(h);
+    await handle.signal(endSignal, {});
+    await handle.signal(assignSignal, { agentId: '' } as { agentId: string });
+    const s = await eventually(handle, (x) => x.refusedSignals.length === 2);
+    expect(s.refusedSignals.map((r) => [r.op, r.code]).sort()).toEqual([
+      ['assign', 'INVALID_INPUT'],
+      ['end', 'INVALID_TRANSITION'],
+    ]);
+    expect(s).toMatchObject({ state: 'Open', version: 1 });
+    await handle.executeUpdate(customerEndUpdate, { args: [{}] });
+  });
+});
+
+describe('continue-as-new keeps long chats bounded', () => {
+  it('carries state, counters and the transition log across runs without losing a message', async () => {
+    const config = { ...DEFAULT_LIFECYCLE_CONFIG, continueAsNewAfterEvents: 100 };
+    const handle = await startConversation(h, { config });
+    await handle.signal(assignSignal, { agentId: 'alice' });
+    await eventually(handle, (s) => s.state === 'Active');
+    const firstRun = (await handle.describe()).runId;
+    const messages = 120;
+    for (let i = 0; i < messages; i++) {
+      await handle.signal(messageSignal, {
+        from: i % 3 === 0 ? 'agent' : 'customer',
+        messageId: `m${i}`,
+        actor: { kind: 'agent', id: 'alice' },
+      });
+    }
+    const latest = h.env.client.workflow.getHandle(handle.workflowId);
+    const s = await eventually(latest, (x) => x.messageCount === messages, 60_000);
+    expect((await latest.describe()).runId).not.toBe(firstRun);
+    expect(s).toMatchObject({ state: 'Active', agentId: 'alice', capacityHeld: true, unreadCount: 80 });
+    expect(s.transitions.map((t) => t.to)).toEqual(['Open', 'Active']);
+    expect((await latest.executeUpdate(endUpdate, { args: [{}] })).state).toBe('WrapUp');
+    const conversationId = handle.workflowId.replace('conversation-', '');
+    expect((await h.store.listReservations('alice')).filter((r) => r.conversationId === conversationId)).toHaveLength(1);
+    expect((await h.store.getConversation(conversationId))?.unreadCount).toBe(80);
+    if (process.env.RECORD_HISTORIES === '1') {
+      writeFileSync(path.join(HISTORIES, 'continued-as-new-run.binpb'), encode(await latest.fetchHistory()));
+    }
+  });
+});
+
+describe('replay of recorded histories', () => {
+  const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.binpb'));
+
+  it('has recorded histories to replay', () => expect(files.length).toBeGreaterThan(0));
+
+  it.each(files)('replays %s deterministically with the current workflow code', async (file) => {
+    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(HISTORIES, file)));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+  });
+});
