@@ -15,7 +15,7 @@ import {
 } from '../../workflows/messages';
 import { workflowBundle } from '../helpers/test-worker';
 import type { Harness } from './conversation-fixture';
-import { eventually, snapshot, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
+import { eventually, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
 
 const HISTORIES = path.join(__dirname, '..', 'fixtures', 'histories');
 
