@@ -166,6 +166,12 @@ export interface CapacityStore {
   reserve(input: ReserveInput): Promise<ReserveOutcome>;
   /** Applies a transition's effects and read-model update atomically. */
   applyConversation(input: ApplyConversationInput): Promise<void>;
+  /**
+   * Drops a conversation's reservation outside a lifecycle write (a dispatch
+   * match whose conversation ended meanwhile). Idempotent; with `agentId`, only
+   * that agent's reservation is dropped. Returns what was released, if anything.
+   */
+  releaseReservation(conversationId: string, agentId?: string): Promise<Reservation | null>;
   /** Matches queue heads to eligible agents and reserves, atomically; at most `limit` matches. */
   dispatch(queueId: string, limit: number): Promise<Assignment[]>;
 

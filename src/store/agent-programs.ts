@@ -1,0 +1,147 @@
+import { ErrorCode } from '../domain/errors';
+import type { Presence } from '../domain/routing';
+import { DEFAULT_AGENT_CAPACITY, Presence as P } from '../domain/routing';
+import type { Dialect, Param, Program } from './program';
+import { all, one, placeholders, run } from './program';
+import type { AgentRow } from './rows';
+import { AGENT_COLUMNS, toAgent } from './rows';
+import { StoreError } from './store-error';
+import type { AgentInput, AgentLoad, AgentRecord } from './types';
+import { validateAgentInput, validatePresence } from './validation';
+
+/** Reads an agent row, locking it for the rest of the transaction. */
+export function* lockAgent(d: Dialect, agentId: string): Program<AgentRow | undefined> {
+  return yield* one<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?${d.forUpdate}`, [agentId]);
+}
+
+/** Reads an agent with its queues in the order they were given. */
+export function* getAgent(agentId: string): Program<AgentRecord | null> {
+  const row = yield* one<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`, [agentId]);
+  if (!row) return null;
+  const queues = yield* all<{ queue_id: string }>('SELECT queue_id FROM queue_members WHERE agent_id = ? ORDER BY ord', [agentId]);
+  return toAgent(
+    row,
+    queues.map((q) => q.queue_id),
+  );
+}
+
+/**
+ * Recomputes an agent's used units from its reservations and copies its load,
+ * times and (when asked) queue eligibility onto its memberships. Every write
+ * that touches an agent or its reservations ends here, in the same
+ * transaction, so dispatch's member indexes never disagree with the ledger.
+ * Recomputing rather than adding deltas means a retried write cannot drift.
+ */
+export function* refreshAgent(
+  agentId: string,
+  stamp: { assignedAt?: string; releasedAt?: string },
+  recomputeEligibility = false,
+): Program<AgentRow | undefined> {
+  const agent = yield* one<AgentRow>(
+    `UPDATE agents SET used_units = (SELECT COALESCE(SUM(units), 0) FROM reservations WHERE agent_id = ?),
+       last_assigned_at = COALESCE(?, last_assigned_at), last_released_at = COALESCE(?, last_released_at)
+     WHERE id = ? RETURNING ${AGENT_COLUMNS}`,
+    [agentId, stamp.assignedAt ?? null, stamp.releasedAt ?? null, agentId],
+  );
+  if (!agent) return undefined;
+  let eligibleSet = '';
+  const eligibleIds: Param[] = [];
+  if (recomputeEligibility) {
+    const memberships = yield* all<{ queue_id: string; eligible_presences: string }>(
+      'SELECT m.queue_id, q.eligible_presences FROM queue_members m JOIN queues q ON q.id = m.queue_id WHERE m.agent_id = ?',
+      [agentId],
+    );
+    for (const m of memberships) {
+      if ((JSON.parse(m.eligible_presences) as string[]).includes(agent.presence)) eligibleIds.push(m.queue_id);
+    }
+    eligibleSet = eligibleIds.length
+      ? `eligible = CASE WHEN queue_id IN (${placeholders(eligibleIds.length)}) THEN 1 ELSE 0 END, `
+      : 'eligible = 0, ';
+  }
+  const capacity = Number(agent.capacity);
+  yield* run(
+    `UPDATE queue_members SET ${eligibleSet}capacity = ?, free_units = ?, last_assigned_at = ?, last_released_at = ? WHERE agent_id = ?`,
+    [...eligibleIds, capacity, capacity - Number(agent.used_units), agent.last_assigned_at, agent.last_released_at, agentId],
+  );
+  return agent;
+}
+
+/** Replaces an agent's memberships; kept ones keep their round-robin position, new ones go last. */
+function* setMemberships(agentId: string, queues: string[]): Program<void> {
+  const current = yield* all<{ queue_id: string }>('SELECT queue_id FROM queue_members WHERE agent_id = ?', [agentId]);
+  const kept = new Set(current.map((c) => c.queue_id));
+  if (queues.length) {
+    yield* run(`DELETE FROM queue_members WHERE agent_id = ? AND queue_id NOT IN (${placeholders(queues.length)})`, [agentId, ...queues]);
+  } else {
+    yield* run('DELETE FROM queue_members WHERE agent_id = ?', [agentId]);
+  }
+  for (const [ord, queueId] of queues.entries()) {
+    if (kept.has(queueId)) {
+      yield* run('UPDATE queue_members SET ord = ? WHERE queue_id = ? AND agent_id = ?', [ord, queueId, agentId]);
+    } else {
+      yield* run(
+        `INSERT INTO queue_members (queue_id, agent_id, position, ord)
+         VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM queue_members WHERE queue_id = ?), ?)`,
+        [queueId, agentId, queueId, ord],
+      );
+    }
+  }
+}
+
+/** Creates an agent with defaults, or patches only the given fields; `queues` replaces membership. */
+export function* upsertAgent(d: Dialect, input: AgentInput): Program<AgentRecord> {
+  validateAgentInput(input);
+  const queues = input.queues && [...new Set(input.queues)];
+  if (queues?.length) {
+    const known = yield* all<{ id: string }>(`SELECT id FROM queues WHERE id IN (${placeholders(queues.length)})`, queues);
+    const missing = queues.filter((q) => !known.some((k) => k.id === q));
+    if (missing.length) throw new StoreError(ErrorCode.UnknownQueue, `Unknown queue(s) for agent ${input.id}: ${missing.join(', ')}.`);
+  }
+  // Insert-or-nothing first so two processes creating the same agent cannot
+  // both insert; the loser then patches the row it now locks.
+  const created = yield* run('INSERT INTO agents (id, name, capacity, presence) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
+    input.id,
+    input.name ?? input.id,
+    input.capacity ?? DEFAULT_AGENT_CAPACITY,
+    input.presence ?? P.Offline,
+  ]);
+  if (!created) {
+    yield* lockAgent(d, input.id);
+    yield* run(
+      'UPDATE agents SET name = COALESCE(?, name), capacity = COALESCE(?, capacity), presence = COALESCE(?, presence) WHERE id = ?',
+      [input.name ?? null, input.capacity ?? null, input.presence ?? null, input.id],
+    );
+  }
+  if (queues) yield* setMemberships(input.id, queues);
+  yield* refreshAgent(input.id, {}, true);
+  return (yield* getAgent(input.id)) as AgentRecord;
+}
+
+/** Changes an agent's presence; null when the agent is unknown. */
+export function* setPresence(agentId: string, presence: Presence): Program<AgentRecord | null> {
+  validatePresence(presence);
+  const changed = yield* run('UPDATE agents SET presence = ? WHERE id = ?', [presence, agentId]);
+  if (!changed) return null;
+  yield* refreshAgent(agentId, {}, true);
+  return yield* getAgent(agentId);
+}
+
+/** Every agent with its load, ordered by id. */
+export function* listAgents(): Program<AgentLoad[]> {
+  const rows = yield* all<AgentRow & { conversations: number | string }>(
+    `SELECT ${AGENT_COLUMNS}, (SELECT COUNT(*) FROM reservations r WHERE r.agent_id = agents.id) AS conversations
+     FROM agents ORDER BY id`,
+  );
+  const members = yield* all<{ agent_id: string; queue_id: string }>('SELECT agent_id, queue_id FROM queue_members ORDER BY agent_id, ord');
+  const queuesOf = new Map<string, string[]>();
+  for (const m of members) {
+    const list = queuesOf.get(m.agent_id);
+    if (list) list.push(m.queue_id);
+    else queuesOf.set(m.agent_id, [m.queue_id]);
+  }
+  return rows.map((row) => ({
+    ...toAgent(row, queuesOf.get(row.id) ?? []),
+    usedUnits: Number(row.used_units),
+    conversations: Number(row.conversations),
+  }));
+}

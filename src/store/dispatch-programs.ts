@@ -1,0 +1,163 @@
+import { AssignmentMethod } from '../domain/routing';
+import { lockAgent, refreshAgent } from './agent-programs';
+import type { Dialect, Param, Program } from './program';
+import { one, run } from './program';
+import type { EntryRow, QueueRow } from './rows';
+import { ENTRY_COLUMNS } from './rows';
+import { queueRow } from './queue-programs';
+import type { Assignment } from './types';
+
+/** Service-order position of a head that dispatch passed over. */
+export type Cursor = { priority: number; seq: number } | null;
+
+/** What one attempt to serve a queue's head did. */
+export type MatchStep =
+  | { kind: 'matched'; assignment: Assignment }
+  /** The head can never fit any eligible agent's whole capacity, so it must not block the line. */
+  | { kind: 'skipped'; head: Cursor }
+  /** A concurrent commit changed the chosen agent between choice and lock (PostgreSQL only): choose again. */
+  | { kind: 'stale' }
+  /** The queue is empty, or its head waits for room. */
+  | { kind: 'stop' };
+
+/**
+ * How many heads one dispatch call may pass over (oversized or stale) besides
+ * its matches, so a call's cost stays bounded however the queue looks.
+ */
+export const MAX_PASSES_PER_DISPATCH = 50;
+
+interface Member {
+  agent_id: string;
+  position: number | string;
+}
+
+const MEMBER = 'SELECT agent_id, position FROM queue_members WHERE queue_id = ? AND eligible = 1 AND free_units >= ?';
+
+/**
+ * Chooses the agent for a head. Every query walks one of queue_members'
+ * (queue_id, eligible, ...) indexes, so the cost is a seek, plus (for
+ * roundRobin and leastActive) passing over full members, and never depends
+ * on queue depth or the total number of agents.
+ */
+function* chooseAgent(queue: QueueRow, head: EntryRow): Program<{ member: Member; rotated: boolean } | null> {
+  const units = Number(head.units);
+  const base: Param[] = [queue.id, units];
+  if (head.preferred_agent_id) {
+    const preferred = yield* one<Member>(`${MEMBER} AND agent_id = ?`, [...base, head.preferred_agent_id]);
+    if (preferred) return { member: preferred, rotated: false };
+  }
+  // Also answers "does anyone have room?" in one seek before the slower walks.
+  const roomiest = yield* one<Member>(`${MEMBER} ORDER BY free_units DESC, last_assigned_at NULLS FIRST, agent_id LIMIT 1`, base);
+  if (!roomiest) return null;
+  if (queue.assignment_method === AssignmentMethod.LeastActive) {
+    const idle = yield* one<Member>(
+      `${MEMBER} ORDER BY last_released_at NULLS FIRST, last_assigned_at NULLS FIRST, agent_id LIMIT 1`,
+      base,
+    );
+    return { member: idle ?? roomiest, rotated: false };
+  }
+  if (queue.assignment_method === AssignmentMethod.RoundRobin) {
+    // The per-queue cursor is the member served last; the turn passes to the
+    // next member with room in position order, wrapping to the start.
+    const next =
+      queue.rr_position === null
+        ? undefined
+        : yield* one<Member>(`${MEMBER} AND (position, agent_id) > (?, ?) ORDER BY position, agent_id LIMIT 1`, [
+            ...base,
+            Number(queue.rr_position),
+            queue.rr_agent_id,
+          ]);
+    const first = next ?? (yield* one<Member>(`${MEMBER} ORDER BY position, agent_id LIMIT 1`, base));
+    return { member: first ?? roomiest, rotated: true };
+  }
+  return { member: roomiest, rotated: false };
+}
+
+/**
+ * Tries to serve the first head after `after` in service order (priority,
+ * then arrival). Strict order: a head that some eligible agent could take
+ * once it has room waits, and stops the queue, rather than letting a later,
+ * smaller entry overtake it (invariant 4). Only a head larger than every
+ * eligible agent's whole capacity is passed over, since waiting could never
+ * serve it and it would otherwise block its queue for good.
+ */
+export function* matchOne(d: Dialect, queueId: string, after: Cursor, now: string): Program<MatchStep> {
+  const queue = yield* queueRow(queueId);
+  if (!queue) return { kind: 'stop' };
+  const head = yield* one<EntryRow>(
+    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ?${after ? ' AND (priority, seq) > (?, ?)' : ''}
+     ORDER BY priority, seq LIMIT 1${d.forUpdateSkipLocked}`,
+    after ? [queueId, after.priority, after.seq] : [queueId],
+  );
+  if (!head) return { kind: 'stop' };
+  const cursor = { priority: Number(head.priority), seq: Number(head.seq) };
+  const units = Number(head.units);
+  if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [head.conversation_id])) {
+    // Capacity already held elsewhere (claim and reserve dequeue, so only a
+    // late write leaves this): the entry is obsolete, never a second match.
+    yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [head.conversation_id]);
+    return { kind: 'skipped', head: cursor };
+  }
+  const choice = yield* chooseAgent(queue, head);
+  if (!choice) {
+    const biggest = yield* one<{ m: number | string | null }>(
+      'SELECT MAX(capacity) AS m FROM queue_members WHERE queue_id = ? AND eligible = 1',
+      [queueId],
+    );
+    const oversized = biggest?.m != null && units > Number(biggest.m);
+    return oversized ? { kind: 'skipped', head: cursor } : { kind: 'stop' };
+  }
+  const agentId = choice.member.agent_id;
+  // The choice came from unlocked member rows; re-check on the locked agent
+  // row so a racing claim can never make this reservation over-fill it.
+  const agent = yield* lockAgent(d, agentId);
+  const member = yield* one<{ eligible: number | string }>('SELECT eligible FROM queue_members WHERE queue_id = ? AND agent_id = ?', [
+    queueId,
+    agentId,
+  ]);
+  if (!agent || Number(member?.eligible) !== 1 || Number(agent.capacity) - Number(agent.used_units) < units) return { kind: 'stale' };
+  yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
+    head.conversation_id,
+    agentId,
+    units,
+    now,
+  ]);
+  yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [head.conversation_id]);
+  yield* refreshAgent(agentId, { assignedAt: now });
+  if (choice.rotated) {
+    yield* run('UPDATE queues SET rr_position = ?, rr_agent_id = ? WHERE id = ?', [Number(choice.member.position), agentId, queueId]);
+  }
+  return { kind: 'matched', assignment: { conversationId: head.conversation_id, agentId, queueId, units } };
+}
+
+/** Collects the steps of one dispatch call and says when it is done. */
+export class DispatchRun {
+  readonly assignments: Assignment[] = [];
+  after: Cursor = null;
+  private passes = 0;
+  private stopped = false;
+
+  constructor(private readonly limit: number) {}
+
+  /** Whether the call should make no further attempt. */
+  get done(): boolean {
+    return this.stopped || this.assignments.length >= this.limit || this.passes > MAX_PASSES_PER_DISPATCH;
+  }
+
+  /** Records one step's outcome. */
+  record(step: MatchStep): void {
+    if (step.kind === 'matched') this.assignments.push(step.assignment);
+    else if (step.kind === 'stop') this.stopped = true;
+    else {
+      this.passes += 1;
+      if (step.kind === 'skipped') this.after = step.head;
+    }
+  }
+}
+
+/** Runs a whole dispatch call as one program (for a backend whose transactions exclude each other). */
+export function* dispatchAll(d: Dialect, queueId: string, limit: number, now: string): Program<Assignment[]> {
+  const state = new DispatchRun(limit);
+  while (!state.done) state.record(yield* matchOne(d, queueId, state.after, now));
+  return state.assignments;
+}

@@ -1,0 +1,56 @@
+import { DEFAULT_QUEUE_ID } from '../domain/routing';
+import { PostgresStore } from './postgres-store';
+import type { Clock } from './program-store';
+import { SqliteStore } from './sqlite-store';
+import type { AgentInput, CapacityStore, QueueInput } from './types';
+
+export type { CapacityStore } from './types';
+export { StoreError } from './store-error';
+export { PostgresStore } from './postgres-store';
+export { SqliteStore } from './sqlite-store';
+export { DEFAULT_QUEUE_PRIORITY } from './validation';
+
+/** Where the store lives. */
+export interface CreateStoreOptions {
+  /** PostgreSQL connection URL; when set, the shared PostgreSQL store is used. */
+  databaseUrl?: string | null;
+  /** SQLite file for the embedded store (':memory:' for a private one). */
+  sqliteFile: string;
+  /** PostgreSQL schema to use instead of the default search_path. */
+  postgresSchema?: string;
+  clock?: Clock;
+}
+
+/** Opens the configured store, migrates it and makes sure the default queue exists. */
+export async function createStore(options: CreateStoreOptions): Promise<CapacityStore> {
+  const store: CapacityStore = options.databaseUrl
+    ? new PostgresStore({ connectionString: options.databaseUrl, schema: options.postgresSchema, clock: options.clock })
+    : new SqliteStore({ file: options.sqliteFile, clock: options.clock });
+  try {
+    await store.migrate();
+    await ensureDefaultQueue(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/** Queues and agents to load at start-up. */
+export interface SeedOptions {
+  queues?: QueueInput[];
+  agents?: AgentInput[];
+}
+
+/** Creates the default queue unless it exists (an existing one keeps its settings). */
+export async function ensureDefaultQueue(store: CapacityStore): Promise<void> {
+  // upsertQueue with only an id creates with defaults or patches nothing.
+  await store.upsertQueue({ id: DEFAULT_QUEUE_ID });
+}
+
+/** Upserts the given queues, then the agents (whose memberships need the queues). */
+export async function seedStore(store: CapacityStore, seed: SeedOptions): Promise<void> {
+  await ensureDefaultQueue(store);
+  for (const queue of seed.queues ?? []) await store.upsertQueue(queue);
+  for (const agent of seed.agents ?? []) await store.upsertAgent(agent);
+}

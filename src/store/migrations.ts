@@ -1,0 +1,130 @@
+/** One schema change, written for each backend. */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+// Times are canonical ISO-8601 UTC text on both backends (they sort correctly
+// as text), so rows map identically. queue_members carries a copy of each
+// member's free units, eligibility and last-assignment times, refreshed in the
+// same transaction as every change to the agent: that copy lets dispatch pick
+// an agent with one index seek per queue instead of scanning agents.
+const TABLES = (t: { seq: string; bool: string }) => `
+CREATE TABLE queues (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  assignment_method TEXT NOT NULL,
+  eligible_presences TEXT NOT NULL,
+  units_per_conversation INTEGER CHECK (units_per_conversation > 0),
+  overflow TEXT,
+  rr_position INTEGER,
+  rr_agent_id TEXT
+);
+CREATE TABLE agents (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  capacity INTEGER NOT NULL CHECK (capacity >= 0),
+  presence TEXT NOT NULL,
+  used_units INTEGER NOT NULL DEFAULT 0 CHECK (used_units >= 0),
+  last_assigned_at TEXT,
+  last_released_at TEXT
+);
+CREATE TABLE queue_members (
+  queue_id TEXT NOT NULL REFERENCES queues (id),
+  agent_id TEXT NOT NULL REFERENCES agents (id),
+  position INTEGER NOT NULL,
+  ord INTEGER NOT NULL,
+  eligible ${t.bool} NOT NULL DEFAULT 0,
+  capacity INTEGER NOT NULL DEFAULT 0,
+  free_units INTEGER NOT NULL DEFAULT 0,
+  last_assigned_at TEXT,
+  last_released_at TEXT,
+  PRIMARY KEY (queue_id, agent_id)
+);
+CREATE INDEX queue_members_agent ON queue_members (agent_id, ord);
+CREATE TABLE queue_entries (
+  ${t.seq},
+  queue_id TEXT NOT NULL REFERENCES queues (id),
+  priority INTEGER NOT NULL,
+  units INTEGER NOT NULL CHECK (units > 0),
+  enqueued_at TEXT NOT NULL,
+  preferred_agent_id TEXT
+);
+CREATE INDEX queue_entries_service ON queue_entries (queue_id, priority, seq);
+CREATE INDEX queue_entries_age ON queue_entries (queue_id, enqueued_at);
+CREATE TABLE reservations (
+  conversation_id TEXT PRIMARY KEY,
+  agent_id TEXT NOT NULL REFERENCES agents (id),
+  units INTEGER NOT NULL CHECK (units > 0),
+  reserved_at TEXT NOT NULL
+);
+CREATE INDEX reservations_agent ON reservations (agent_id);
+CREATE TABLE conversations (
+  conversation_id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  agent_id TEXT,
+  last_agent_id TEXT,
+  queue_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  units INTEGER NOT NULL,
+  customer_id TEXT NOT NULL,
+  unread_count INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  state_entered_at TEXT NOT NULL,
+  closed_at TEXT,
+  stale_flagged ${t.bool} NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX conversations_agent_state ON conversations (agent_id, state);
+CREATE INDEX conversations_agent_closed ON conversations (agent_id, closed_at);
+`;
+
+// One index per assignment method, each led by (queue_id, eligible) so the
+// best eligible member is the first index entry. SQLite sorts NULL first in
+// ascending order by itself; PostgreSQL must be told.
+const SQLITE_MEMBER_INDEXES = `
+CREATE INDEX queue_members_free ON queue_members (queue_id, eligible, free_units DESC, last_assigned_at, agent_id);
+CREATE INDEX queue_members_rotation ON queue_members (queue_id, eligible, position, agent_id);
+CREATE INDEX queue_members_idle ON queue_members (queue_id, eligible, last_released_at, last_assigned_at, agent_id);
+CREATE INDEX queue_members_capacity ON queue_members (queue_id, eligible, capacity);
+`;
+const POSTGRES_MEMBER_INDEXES = `
+CREATE INDEX queue_members_free ON queue_members (queue_id, eligible, free_units DESC, last_assigned_at NULLS FIRST, agent_id);
+CREATE INDEX queue_members_rotation ON queue_members (queue_id, eligible, position, agent_id);
+CREATE INDEX queue_members_idle ON queue_members
+  (queue_id, eligible, last_released_at NULLS FIRST, last_assigned_at NULLS FIRST, agent_id);
+CREATE INDEX queue_members_capacity ON queue_members (queue_id, eligible, capacity);
+`;
+
+/** Every schema change in order; append only, never edit an applied one. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'capacity store',
+    // seq gives strict arrival order; SQLite's AUTOINCREMENT never reuses a value.
+    sqlite:
+      TABLES({ seq: 'seq INTEGER PRIMARY KEY AUTOINCREMENT,\n  conversation_id TEXT NOT NULL UNIQUE', bool: 'INTEGER' }) +
+      SQLITE_MEMBER_INDEXES,
+    postgres:
+      TABLES({ seq: 'conversation_id TEXT PRIMARY KEY,\n  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE', bool: 'SMALLINT' }) +
+      POSTGRES_MEMBER_INDEXES,
+  },
+];
+
+/** The bookkeeping table, identical on both backends. */
+export const SCHEMA_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`;
+
+/** Migrations not yet applied, in order. */
+export function pendingMigrations(applied: Iterable<number>): Migration[] {
+  const done = new Set(applied);
+  return MIGRATIONS.filter((m) => !done.has(m.version));
+}

@@ -1,0 +1,157 @@
+import type { PoolClient, PoolConfig } from 'pg';
+import { Pool } from 'pg';
+import { DispatchRun, matchOne } from './dispatch-programs';
+import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
+import type { Dialect, Program, Statement } from './program';
+import type { Clock } from './program-store';
+import { ProgramStore } from './program-store';
+import type { Assignment } from './types';
+import { validateLimit } from './validation';
+
+/** How to connect the shared store. */
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Schema to use instead of the role's default search_path (tests isolate runs this way). */
+  schema?: string;
+  clock?: Clock;
+  poolSize?: number;
+}
+
+// Advisory-lock namespaces (the two-key form), so store locks cannot collide
+// with other users of the database.
+const CONVERSATION_LOCK = 0x636f6e76; // 'conv'
+const MIGRATION_LOCK = 0x6d696772; // 'migr'
+
+const POSTGRES_DIALECT: Dialect = {
+  forUpdate: ' FOR UPDATE',
+  forUpdateSkipLocked: ' FOR UPDATE SKIP LOCKED',
+  // Serialises every write about one conversation (claim, reserve, apply) across processes.
+  lockConversation: (conversationId) => ({
+    sql: 'SELECT pg_advisory_xact_lock(?, hashtext(?))',
+    params: [CONVERSATION_LOCK, conversationId],
+  }),
+};
+
+// Deadlocks (40P01) and serialisation failures (40001) are resolved by
+// running the whole transaction again from a fresh read.
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 5;
+
+const numbered = new Map<string, string>();
+
+/** Rewrites `?` placeholders to `$1, $2, ...` (the programs' SQL contains no other `?`). */
+function toNumbered(sql: string): string {
+  let text = numbered.get(sql);
+  if (text === undefined) {
+    let n = 0;
+    text = sql.replace(/\?/g, () => `$${++n}`);
+    numbered.set(sql, text);
+  }
+  return text;
+}
+
+async function execute<T>(client: PoolClient, program: Program<T>): Promise<T> {
+  let step = program.next();
+  while (!step.done) {
+    const statement: Statement = step.value;
+    const result = await client.query(toNumbered(statement.sql), statement.params);
+    step = program.next({ rows: result.rows as unknown[], rowCount: result.rowCount ?? 0 });
+  }
+  return step.value;
+}
+
+/**
+ * The shared capacity store on PostgreSQL, for several API and worker
+ * processes. Transactions run at READ COMMITTED with explicit row locks
+ * (agent rows before any room check) and always take locks in the same order.
+ */
+export class PostgresStore extends ProgramStore {
+  private readonly pool: Pool;
+
+  constructor(options: PostgresStoreOptions) {
+    super(POSTGRES_DIALECT, options.clock ?? (() => new Date()));
+    const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
+    if (options.schema) config.options = `-c search_path=${options.schema}`;
+    this.pool = new Pool(config);
+    // An idle connection that drops (server restart) emits here; without a
+    // listener it would crash the process. The pool discards it and the next
+    // query connects afresh, so there is nothing else to do.
+    this.pool.on('error', () => undefined);
+  }
+
+  private async transaction<T>(begin: string, program: () => Program<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query(begin);
+        const result = await execute(client, program());
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        // A connection that cannot even roll back is destroyed, not pooled.
+        broken = await client.query('ROLLBACK').then(
+          () => undefined,
+          (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+        );
+        const code = (error as { code?: string }).code;
+        if (attempt >= MAX_ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  protected override read<T>(program: () => Program<T>): Promise<T> {
+    // One snapshot for every statement of a read (an agent and its queues agree).
+    return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', program);
+  }
+
+  protected override write<T>(program: () => Program<T>): Promise<T> {
+    return this.transaction('BEGIN', program);
+  }
+
+  /**
+   * Each match commits on its own: a transaction then holds at most one agent
+   * lock, so dispatchers of queues sharing agents cannot deadlock, and each
+   * match is still atomic (choose, lock, re-check room, reserve, dequeue).
+   */
+  override async dispatch(queueId: string, limit: number): Promise<Assignment[]> {
+    validateLimit(limit);
+    const run = new DispatchRun(limit);
+    while (!run.done) {
+      const now = this.now();
+      run.record(await this.write(() => matchOne(this.dialect, queueId, run.after, now)));
+    }
+    return run.assignments;
+  }
+
+  override async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Concurrent starters queue on this lock; each later one finds the work done.
+      await client.query('SELECT pg_advisory_xact_lock($1, 0)', [MIGRATION_LOCK]);
+      await client.query(SCHEMA_MIGRATIONS_TABLE);
+      const applied = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      for (const m of pendingMigrations(applied.rows.map((r) => r.version))) {
+        await client.query(m.postgres);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          this.now(),
+        ]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  override close(): Promise<void> {
+    return this.pool.end();
+  }
+}

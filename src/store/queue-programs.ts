@@ -1,0 +1,87 @@
+import { AssignmentMethod, DEFAULT_ELIGIBLE_PRESENCES } from '../domain/routing';
+import type { Dialect, Program } from './program';
+import { all, one, placeholders, run } from './program';
+import type { QueueRow } from './rows';
+import { QUEUE_COLUMNS, toQueue } from './rows';
+import type { QueueInput, QueueRecord, QueueStats } from './types';
+import { DEFAULT_QUEUE_PRIORITY, validateQueueInput } from './validation';
+
+/** Reads a queue row, optionally locking it. */
+export function* queueRow(queueId: string, lock = ''): Program<QueueRow | undefined> {
+  return yield* one<QueueRow>(`SELECT ${QUEUE_COLUMNS} FROM queues WHERE id = ?${lock}`, [queueId]);
+}
+
+/** Reads a queue. */
+export function* getQueue(queueId: string): Program<QueueRecord | null> {
+  const row = yield* queueRow(queueId);
+  return row ? toQueue(row) : null;
+}
+
+/** Creates a queue with defaults, or patches only the given fields. */
+export function* upsertQueue(d: Dialect, input: QueueInput): Program<QueueRecord> {
+  validateQueueInput(input);
+  const created = yield* run(
+    `INSERT INTO queues (id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow)
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    [
+      input.id,
+      input.name ?? input.id,
+      input.priority ?? DEFAULT_QUEUE_PRIORITY,
+      input.assignmentMethod ?? AssignmentMethod.HighestCapacity,
+      JSON.stringify(input.eligiblePresences ?? DEFAULT_ELIGIBLE_PRESENCES),
+      input.unitsPerConversation ?? null,
+      input.overflow ? JSON.stringify(input.overflow) : null,
+    ],
+  );
+  if (!created) {
+    // Merge in code because null is a real value for the nullable fields.
+    const existing = toQueue((yield* queueRow(input.id, d.forUpdate)) as QueueRow);
+    const next: QueueRecord = {
+      ...existing,
+      ...(input.name !== undefined && { name: input.name }),
+      ...(input.priority !== undefined && { priority: input.priority }),
+      ...(input.assignmentMethod !== undefined && { assignmentMethod: input.assignmentMethod }),
+      ...(input.eligiblePresences !== undefined && { eligiblePresences: input.eligiblePresences }),
+      ...(input.unitsPerConversation !== undefined && { unitsPerConversation: input.unitsPerConversation }),
+      ...(input.overflow !== undefined && { overflow: input.overflow }),
+    };
+    yield* run(
+      `UPDATE queues SET name = ?, priority = ?, assignment_method = ?, eligible_presences = ?, units_per_conversation = ?, overflow = ?
+       WHERE id = ?`,
+      [
+        next.name,
+        next.priority,
+        next.assignmentMethod,
+        JSON.stringify(next.eligiblePresences),
+        next.unitsPerConversation,
+        next.overflow ? JSON.stringify(next.overflow) : null,
+        input.id,
+      ],
+    );
+  }
+  if (!created && input.eligiblePresences !== undefined) {
+    // Members' eligibility is copied onto queue_members for dispatch's indexes.
+    const presences = input.eligiblePresences;
+    yield* run(
+      presences.length
+        ? `UPDATE queue_members SET eligible = CASE WHEN agent_id IN
+             (SELECT id FROM agents WHERE presence IN (${placeholders(presences.length)})) THEN 1 ELSE 0 END
+           WHERE queue_id = ?`
+        : 'UPDATE queue_members SET eligible = 0 WHERE queue_id = ?',
+      [...presences, input.id],
+    );
+  }
+  return (yield* getQueue(input.id)) as QueueRecord;
+}
+
+/** Every queue with depth, oldest wait and member count, in priority order. */
+export function* listQueues(): Program<QueueStats[]> {
+  const rows = yield* all<QueueRow & { depth: number | string; oldest: string | null; members: number | string }>(
+    `SELECT ${QUEUE_COLUMNS},
+       (SELECT COUNT(*) FROM queue_entries e WHERE e.queue_id = queues.id) AS depth,
+       (SELECT MIN(e.enqueued_at) FROM queue_entries e WHERE e.queue_id = queues.id) AS oldest,
+       (SELECT COUNT(*) FROM queue_members m WHERE m.queue_id = queues.id) AS members
+     FROM queues ORDER BY priority, id`,
+  );
+  return rows.map((row) => ({ ...toQueue(row), depth: Number(row.depth), oldestEnqueuedAt: row.oldest, members: Number(row.members) }));
+}

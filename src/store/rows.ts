@@ -1,0 +1,160 @@
+import type { AssignmentMethod, Presence } from '../domain/routing';
+import type { Channel, ConversationState } from '../domain/states';
+import type { AgentRecord, ConversationView, QueueEntry, QueueRecord, Reservation } from './types';
+
+// Rows as the drivers return them. PostgreSQL returns BIGINT and COUNT/SUM as
+// strings, so every number goes through Number() when mapped.
+type Num = number | string;
+
+/** Columns selected for an agent. */
+export const AGENT_COLUMNS = 'id, name, capacity, presence, used_units, last_assigned_at, last_released_at';
+/** An `agents` row. */
+export interface AgentRow {
+  id: string;
+  name: string;
+  capacity: Num;
+  presence: Presence;
+  used_units: Num;
+  last_assigned_at: string | null;
+  last_released_at: string | null;
+}
+
+/** Columns selected for a queue. */
+export const QUEUE_COLUMNS =
+  'id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow, rr_position, rr_agent_id';
+/** A `queues` row (presences and overflow are JSON text). */
+export interface QueueRow {
+  id: string;
+  name: string;
+  priority: Num;
+  assignment_method: AssignmentMethod;
+  eligible_presences: string;
+  units_per_conversation: Num | null;
+  overflow: string | null;
+  rr_position: Num | null;
+  rr_agent_id: string | null;
+}
+
+/** Columns selected for a queue entry. */
+export const ENTRY_COLUMNS = 'conversation_id, queue_id, priority, units, enqueued_at, preferred_agent_id, seq';
+/** A `queue_entries` row. */
+export interface EntryRow {
+  conversation_id: string;
+  queue_id: string;
+  priority: Num;
+  units: Num;
+  enqueued_at: string;
+  preferred_agent_id: string | null;
+  seq: Num;
+}
+
+/** Columns selected for a reservation. */
+export const RESERVATION_COLUMNS = 'conversation_id, agent_id, units, reserved_at';
+/** A `reservations` row. */
+export interface ReservationRow {
+  conversation_id: string;
+  agent_id: string;
+  units: Num;
+  reserved_at: string;
+}
+
+/** Columns of the conversation read model, in insert order. */
+export const CONVERSATION_COLUMNS = [
+  'conversation_id',
+  'state',
+  'agent_id',
+  'last_agent_id',
+  'queue_id',
+  'channel',
+  'priority',
+  'units',
+  'customer_id',
+  'unread_count',
+  'created_at',
+  'state_entered_at',
+  'closed_at',
+  'stale_flagged',
+  'version',
+] as const;
+/** A `conversations` row. */
+export interface ConversationRow {
+  conversation_id: string;
+  state: ConversationState;
+  agent_id: string | null;
+  last_agent_id: string | null;
+  queue_id: string;
+  channel: Channel;
+  priority: Num;
+  units: Num;
+  customer_id: string;
+  unread_count: Num;
+  created_at: string;
+  state_entered_at: string;
+  closed_at: string | null;
+  stale_flagged: Num;
+  version: Num;
+}
+
+/** Maps an agent row and its ordered queue ids to the API shape. */
+export function toAgent(row: AgentRow, queues: string[]): AgentRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    capacity: Number(row.capacity),
+    presence: row.presence,
+    queues,
+    lastAssignedAt: row.last_assigned_at,
+    lastReleasedAt: row.last_released_at,
+  };
+}
+
+/** Maps a queue row to the API shape. */
+export function toQueue(row: QueueRow): QueueRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    priority: Number(row.priority),
+    assignmentMethod: row.assignment_method,
+    eligiblePresences: JSON.parse(row.eligible_presences) as Presence[],
+    unitsPerConversation: row.units_per_conversation === null ? null : Number(row.units_per_conversation),
+    overflow: row.overflow === null ? null : (JSON.parse(row.overflow) as QueueRecord['overflow']),
+  };
+}
+
+/** Maps a queue entry row to the API shape. */
+export function toEntry(row: EntryRow): QueueEntry {
+  return {
+    conversationId: row.conversation_id,
+    queueId: row.queue_id,
+    priority: Number(row.priority),
+    units: Number(row.units),
+    enqueuedAt: row.enqueued_at,
+    preferredAgentId: row.preferred_agent_id,
+  };
+}
+
+/** Maps a reservation row to the API shape. */
+export function toReservation(row: ReservationRow): Reservation {
+  return { conversationId: row.conversation_id, agentId: row.agent_id, units: Number(row.units), reservedAt: row.reserved_at };
+}
+
+/** Maps a read-model row to the API shape. */
+export function toView(row: ConversationRow): ConversationView {
+  return {
+    conversationId: row.conversation_id,
+    state: row.state,
+    agentId: row.agent_id,
+    lastAgentId: row.last_agent_id,
+    queueId: row.queue_id,
+    channel: row.channel,
+    priority: Number(row.priority),
+    units: Number(row.units),
+    customerId: row.customer_id,
+    unreadCount: Number(row.unread_count),
+    createdAt: row.created_at,
+    stateEnteredAt: row.state_entered_at,
+    closedAt: row.closed_at,
+    staleFlagged: Number(row.stale_flagged) === 1,
+    version: Number(row.version),
+  };
+}

@@ -1,0 +1,114 @@
+import Database from 'better-sqlite3';
+import { dispatchAll } from './dispatch-programs';
+import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
+import type { Dialect, Program, StatementResult } from './program';
+import type { Clock } from './program-store';
+import { ProgramStore } from './program-store';
+import type { Assignment } from './types';
+import { validateLimit } from './validation';
+
+/** How to open the embedded store. */
+export interface SqliteStoreOptions {
+  /** A file path, or ':memory:' for a private in-process database. */
+  file: string;
+  clock?: Clock;
+  /** How long a writer waits for another process's write lock before failing. */
+  busyTimeoutMs?: number;
+}
+
+// SQLite admits one writer at a time and every write runs in an IMMEDIATE
+// transaction (the write lock is taken at BEGIN), so a transaction's reads
+// cannot be invalidated before it commits: no row locks are needed.
+const SQLITE_DIALECT: Dialect = { forUpdate: '', forUpdateSkipLocked: '', lockConversation: () => null };
+
+/**
+ * The embedded capacity store on better-sqlite3. Programs run synchronously,
+ * so a transaction is never interleaved with another call in this process;
+ * other processes sharing the file wait on the write lock (busy_timeout).
+ */
+export class SqliteStore extends ProgramStore {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    super(SQLITE_DIALECT, options.clock ?? (() => new Date()));
+    this.db = new Database(options.file);
+    // WAL lets readers proceed during a write; NORMAL syncs at checkpoints
+    // only, which in WAL mode can lose the last commits on power loss but
+    // never corrupts; Temporal's history is the source of truth to replay from.
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  private execute(program: Program<unknown>): unknown {
+    let step = program.next();
+    while (!step.done) {
+      const { sql, params } = step.value;
+      let statement = this.statements.get(sql);
+      if (!statement) {
+        statement = this.db.prepare(sql);
+        this.statements.set(sql, statement);
+      }
+      let result: StatementResult;
+      if (statement.reader) {
+        const rows = statement.all(...params);
+        result = { rows, rowCount: rows.length };
+      } else {
+        result = { rows: [], rowCount: statement.run(...params).changes };
+      }
+      step = program.next(result);
+    }
+    return step.value;
+  }
+
+  protected override read<T>(program: () => Program<T>): Promise<T> {
+    // A deferred transaction gives multi-statement reads one consistent snapshot.
+    return this.settle(() => this.db.transaction(() => this.execute(program()) as T).deferred());
+  }
+
+  protected override write<T>(program: () => Program<T>): Promise<T> {
+    return this.settle(() => this.db.transaction(() => this.execute(program()) as T).immediate());
+  }
+
+  /** Turns a synchronous result or throw into a promise, as the interface is asynchronous. */
+  private settle<T>(work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  override dispatch(queueId: string, limit: number): Promise<Assignment[]> {
+    validateLimit(limit);
+    const now = this.now();
+    return this.write(() => dispatchAll(this.dialect, queueId, limit, now));
+  }
+
+  override migrate(): Promise<void> {
+    // IMMEDIATE: a second process migrating the same file waits, then finds
+    // the versions already recorded and applies nothing.
+    return this.settle(() =>
+      this.db
+        .transaction(() => {
+          this.db.exec(SCHEMA_MIGRATIONS_TABLE);
+          const applied = this.db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[];
+          for (const m of pendingMigrations(applied.map((a) => a.version))) {
+            this.db.exec(m.sqlite);
+            this.db
+              .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+              .run(m.version, m.name, this.now());
+          }
+        })
+        .immediate(),
+    );
+  }
+
+  override close(): Promise<void> {
+    this.statements.clear();
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}
