@@ -2,19 +2,24 @@ import type { LifecycleConfig } from '../src/domain/lifecycle-config';
 import type { CapacityStore } from '../src/store/types';
 import { createCapacityActivities } from './capacity';
 import { createConversationSyncActivities } from './conversation-sync';
+import type { Router } from '../src/routing/router';
+import { createRoutingActivities } from './routing';
 
 /** What the activities need from the outside world, injected so tests pass their own. */
 export interface ActivityDeps {
   store: CapacityStore;
   /** The worker's lifecycle rules, handed to conversations started without their own. */
   lifecycle: LifecycleConfig;
+  /** Reaches the queue dispatchers and conversations (push distribution). */
+  router: Router;
 }
 
 /** Every activity the worker registers. */
-export function createActivities({ store, lifecycle }: ActivityDeps) {
+export function createActivities({ store, lifecycle, router }: ActivityDeps) {
   return {
     ...createCapacityActivities(store),
-    ...createConversationSyncActivities(store),
+    ...createConversationSyncActivities(store, router),
+    ...createRoutingActivities(store, router),
     /** The lifecycle rules in force on this worker (recorded in history, so replay is stable). */
     async getLifecycleConfig(): Promise<LifecycleConfig> {
       return lifecycle;

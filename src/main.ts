@@ -46,7 +46,7 @@ async function start(config: AppConfig, parts: Parts): Promise<void> {
   parts.connection = connection;
   await ensureSearchAttributes(config, connection);
   parts.store = await openStore(config);
-  parts.worker = await startWorker(config, parts.store);
+  parts.worker = await startWorker(config, parts.store, client);
   parts.http = await startHttpServer(config, { store: parts.store, client });
   console.log('');
   console.log(`  API:         ${parts.http.url}   (try: curl ${parts.http.url}/healthz)`);

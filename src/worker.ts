@@ -1,5 +1,7 @@
+import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createTemporalRouter } from './routing/router';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
 import { StartupError } from './startup-error';
@@ -29,8 +31,12 @@ function installRuntime(config: AppConfig): void {
   Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(config.temporal.sdkLogLevel) });
 }
 
-/** Starts a worker for the configured task queue, running the conversation workflows and activities over `store`. */
-export async function startWorker(config: AppConfig, store: CapacityStore): Promise<RunningWorker> {
+/**
+ * Starts a worker for the configured task queue, running the conversation and
+ * dispatcher workflows and their activities over `store`; `client` lets the
+ * activities poke dispatchers and hand matches to conversations.
+ */
+export async function startWorker(config: AppConfig, store: CapacityStore, client: Client): Promise<RunningWorker> {
   installRuntime(config);
   const connection = await NativeConnection.connect(connectionSettings(config.temporal));
   let worker: Worker;
@@ -40,7 +46,7 @@ export async function startWorker(config: AppConfig, store: CapacityStore): Prom
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: createActivities({ store, lifecycle: config.lifecycle }),
+      activities: createActivities({ store, lifecycle: config.lifecycle, router: createTemporalRouter(client, config.temporal.taskQueue) }),
     });
   } catch (error) {
     await connection.close();
@@ -66,14 +72,14 @@ async function main(): Promise<void> {
     );
   }
   console.log(`convoflow worker: ${describeConfig(config)}`);
-  const { connection } = await connectClient(config.temporal);
+  const { connection, client } = await connectClient(config.temporal);
   await ensureSearchAttributes(config, connection);
-  await connection.close();
   const store = await openStore(config);
-  const running = await startWorker(config, store);
+  const running = await startWorker(config, store, client);
   console.log(`Worker polling task queue "${config.temporal.taskQueue}".`);
   onShutdownSignal(async () => {
     await running.shutdown();
+    await connection.close();
     await store.close();
   });
   // A worker that dies on its own (e.g. the cluster is gone for good) must take the process with it.

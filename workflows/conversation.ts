@@ -206,8 +206,3 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   await wf.condition(() => wf.allHandlersFinished() && lock.idle);
   return summarize(s);
 }
-
-/** The workflow id of a conversation. */
-export function conversationWorkflowId(conversationId: string): string {
-  return `conversation-${conversationId}`;
-}

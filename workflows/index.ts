@@ -1,2 +1,3 @@
 // Workflows registered by the worker, re-exported by name.
 export { conversationWorkflow } from './conversation';
+export { queueDispatcherWorkflow } from './queue-dispatcher';

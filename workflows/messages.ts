@@ -53,3 +53,6 @@ export const markReadSignal = defineSignal<[ActorInput]>('markRead');
 
 /** The full snapshot: state, agent, queue, times, flags, unread count, transition log. */
 export const snapshotQuery = defineQuery<ConversationSnapshot>('snapshot');
+
+/** "Something changed in this queue": the dispatcher runs a round (pokes coalesce). */
+export const pokeSignal = defineSignal<[]>('poke');

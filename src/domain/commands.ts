@@ -49,8 +49,15 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
     case Operation.Reopen:
       return { ok: true, command: { op, force, actor } };
     case Operation.Transfer:
-      if (!isId(input.toQueueId)) return bad(op, 'toQueueId', 'must be a non-empty queue id');
-      return { ok: true, command: { op, toQueueId: input.toQueueId, actor } };
+      if ((input.toQueueId === undefined) === (input.toAgentId === undefined)) {
+        return bad(op, 'toQueueId', 'or toAgentId: give exactly one transfer target');
+      }
+      if (input.toQueueId !== undefined) {
+        if (!isId(input.toQueueId)) return bad(op, 'toQueueId', 'must be a non-empty queue id');
+        return { ok: true, command: { op, to: { queueId: input.toQueueId }, actor } };
+      }
+      if (!isId(input.toAgentId)) return bad(op, 'toAgentId', 'must be a non-empty agent id');
+      return { ok: true, command: { op, to: { agentId: input.toAgentId }, force, actor } };
     case Operation.Message:
       if (input.from !== 'customer' && input.from !== 'agent') return bad(op, 'from', 'must be "customer" or "agent"');
       if (!isId(input.messageId)) return bad(op, 'messageId', 'must be a non-empty id');

@@ -72,7 +72,7 @@ export type Command =
   | { op: typeof Operation.CloseTab; actor: Actor }
   | { op: typeof Operation.Reopen; force?: boolean; actor: Actor }
   | { op: typeof Operation.Revive; actor: Actor }
-  | { op: typeof Operation.Transfer; toQueueId: string; actor: Actor }
+  | { op: typeof Operation.Transfer; to: TransferTarget; force?: boolean; actor: Actor }
   | { op: typeof Operation.Message; from: MessageSender; messageId: string; actor: Actor }
   | { op: typeof Operation.MarkRead; actor: Actor }
   | { op: typeof Operation.WaitingTimeout; actor: Actor }
@@ -120,9 +120,15 @@ export interface ReopenInput {
   force?: boolean;
   actor?: Actor;
 }
-/** Input of transfer to a queue. */
+/** Where a transfer goes: back to a queue (Active -> Open) or straight to another agent (Active -> Active). */
+export type TransferTarget = { queueId: string } | { agentId: string };
+
+/** Input of transfer: exactly one of toQueueId and toAgentId. */
 export interface TransferInput {
-  toQueueId: string;
+  toQueueId?: string;
+  toAgentId?: string;
+  /** A direct transfer may exceed the target agent's capacity only when forced. */
+  force?: boolean;
   actor?: Actor;
 }
 /** Input of a chat message notification (the text itself may live in the store). */

@@ -58,6 +58,8 @@ interface Change {
   patch?: Partial<ConversationSnapshot>;
   acquire?: Acquisition | null;
   reason?: string;
+  /** Log the change even though the state stays (a direct transfer between agents). */
+  log?: boolean;
 }
 
 /** Applies a change, keeping the bookkeeping (times, flags, log, effects) in one place. */
@@ -73,7 +75,17 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
     next.staleFlaggedAt = null;
     next.capacityHeld = to === S.Active || (to === S.WrapUp && s.capacityHeld && next.capacityHeld);
     if (to === S.Closed) next.closedReason = change.reason ?? cmd.op;
-    const record: TransitionRecord = { from: s.state, to, op: cmd.op, actor: cmd.actor, at, agentId: next.agentId, queueId: next.queueId };
+  }
+  if (stateChanged || change.log) {
+    const record: TransitionRecord = {
+      from: s.state,
+      to: next.state,
+      op: cmd.op,
+      actor: cmd.actor,
+      at,
+      agentId: next.agentId,
+      queueId: next.queueId,
+    };
     if (change.reason) record.reason = change.reason;
     const { log, dropped } = appendBounded(s.transitions, record);
     next.transitions = log;
@@ -161,11 +173,22 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       if (s.state !== S.Active) return wrongState(s, cmd.op);
       if (notTheirs(s, cmd.actor))
         return refuse(ErrorCode.NotYourConversation, `Cannot transfer: the conversation belongs to ${s.agentId}.`, s, cmd.op);
+      if ('agentId' in cmd.to) {
+        if (cmd.to.agentId === s.agentId)
+          return refuse(ErrorCode.InvalidInput, `Cannot transfer: ${s.agentId} already has the conversation.`, s, cmd.op);
+        // Active -> Active: the reservation moves to the new agent in one store operation.
+        return commit(s, cmd, now, {
+          patch: { agentId: cmd.to.agentId, lastAgentId: s.agentId },
+          acquire: { kind: 'reserve', agentId: cmd.to.agentId, force: cmd.force ?? false },
+          reason: `transferred to agent ${cmd.to.agentId}`,
+          log: true,
+        });
+      }
       return commit(s, cmd, now, {
         to: S.Open,
-        patch: { agentId: null, lastAgentId: s.agentId, queueId: cmd.toQueueId },
-        acquire: { kind: 'queue', queueId: cmd.toQueueId },
-        reason: `transferred to queue ${cmd.toQueueId}`,
+        patch: { agentId: null, lastAgentId: s.agentId, queueId: cmd.to.queueId },
+        acquire: { kind: 'queue', queueId: cmd.to.queueId },
+        reason: `transferred to queue ${cmd.to.queueId}`,
       });
     }
     case Operation.Message: {

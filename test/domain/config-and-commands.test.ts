@@ -92,6 +92,13 @@ describe('parseCommand', () => {
     expect(p.ok && p.command).toEqual({ op: 'pick', agentId: 'alice', force: false, actor: { kind: 'agent', id: 'alice' } });
   });
 
+  it('needs exactly one transfer target', () => {
+    expect(parseCommand('transfer', {}, op).ok).toBe(false);
+    expect(parseCommand('transfer', { toQueueId: 'q', toAgentId: 'a' }, op).ok).toBe(false);
+    const p = parseCommand('transfer', { toAgentId: 'bob', force: true }, op);
+    expect(p.ok && p.command).toEqual({ op: 'transfer', to: { agentId: 'bob' }, force: true, actor: op });
+  });
+
   it('accepts a signal without input as the operator', () => {
     const p = parseCommand('closeTab', undefined, op);
     expect(p.ok && p.command).toEqual({ op: 'closeTab', actor: op });

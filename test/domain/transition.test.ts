@@ -14,7 +14,7 @@ function command(op: Operation): Command {
     case 'pick':
       return { op, agentId: 'alice', actor: op === 'pick' ? { kind: ActorKind.Agent, id: 'alice' } : supervisor };
     case 'transfer':
-      return { op, toQueueId: 'billing', actor: supervisor };
+      return { op, to: { queueId: 'billing' }, actor: supervisor };
     case 'message':
       return { op, from: 'customer', messageId: 'm1', actor: { kind: ActorKind.Customer } };
     default:
@@ -156,6 +156,27 @@ describe('decide: capacity and queue effects', () => {
   it('always releases on entering Closed, which frees a reservation made for an Open conversation', () => {
     const d = decide(inState('Open'), command('disconnect'), after(1), config);
     expect(d.ok && d.effects).toEqual({ release: true, enqueue: false, dequeue: true });
+  });
+});
+
+describe('decide: direct transfer to an agent', () => {
+  it('keeps the conversation Active, moves the reservation to the new agent and logs the hand-over', () => {
+    const d = decide(inState('Active'), { op: 'transfer', to: { agentId: 'bob' }, actor: supervisor }, after(1), config);
+    expect(d.ok && d.acquire).toEqual({ kind: 'reserve', agentId: 'bob', force: false });
+    expect(d.ok && d.snapshot).toMatchObject({ state: 'Active', agentId: 'bob', lastAgentId: 'alice', capacityHeld: true });
+    expect(d.ok && d.effects).toEqual({ release: false, enqueue: false, dequeue: false });
+    expect(d.ok && d.snapshot.transitions.at(-1)).toMatchObject({
+      from: 'Active',
+      to: 'Active',
+      agentId: 'bob',
+      reason: 'transferred to agent bob',
+    });
+    expect(d.ok && d.snapshot.stateEnteredAt).toBe(T0.toISOString());
+  });
+
+  it('refuses a transfer to the agent who already has it', () => {
+    const d = decide(inState('Active'), { op: 'transfer', to: { agentId: 'alice' }, actor: supervisor }, after(1), config);
+    expect(!d.ok && d.refusal.code).toBe(ErrorCode.InvalidInput);
   });
 });
 

@@ -3,6 +3,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import type { Router } from '../../src/routing/router';
+import { createTemporalRouter } from '../../src/routing/router';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import type { CapacityStore } from '../../src/store/types';
@@ -29,13 +31,18 @@ export async function createTestWorker(options: {
   env: TestWorkflowEnvironment;
   store: CapacityStore;
   lifecycle?: LifecycleConfig;
-}): Promise<{ worker: Worker; taskQueue: string }> {
+}): Promise<{ worker: Worker; taskQueue: string; router: Router }> {
   const taskQueue = `test-${randomUUID()}`;
+  const router = createTemporalRouter(options.env.client, taskQueue);
   const worker = await Worker.create({
     connection: options.env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ store: options.store, lifecycle: options.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG }),
+    activities: createActivities({
+      store: options.store,
+      lifecycle: options.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG,
+      router,
+    }),
   });
-  return { worker, taskQueue };
+  return { worker, taskQueue, router };
 }

@@ -6,6 +6,8 @@ import type { Worker } from '@temporalio/worker';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import type { ConversationSnapshot, StartConversationInput } from '../../src/domain/snapshot';
+import { RoutingChanges } from '../../src/routing/agent-changes';
+import type { SeedOptions } from '../../src/store';
 import { createStore, seedStore } from '../../src/store';
 import type { CapacityStore } from '../../src/store/types';
 import { conversationWorkflow } from '../../workflows';
@@ -13,31 +15,39 @@ import { snapshotQuery } from '../../workflows/messages';
 import { createTimeSkippingEnv } from '../helpers/temporal-env';
 import { createTestWorker, quietRuntime } from '../helpers/test-worker';
 
+/** Two queues and three agents, all Offline: nothing is pushed, conversations wait for pick or assign. */
+export const PICK_ONLY_SEED: SeedOptions = {
+  queues: [{ id: 'billing', name: 'Billing' }],
+  agents: [
+    { id: 'alice', name: 'Alice', capacity: 100, presence: 'Offline', queues: ['default', 'billing'] },
+    { id: 'bob', name: 'Bob', capacity: 15, presence: 'Offline', queues: ['default'] },
+    { id: 'carol', name: 'Carol', capacity: 100, presence: 'Offline', queues: ['billing'] },
+  ],
+};
+
 /** One time-skipping environment, store and running worker for a test file. */
 export interface Harness {
   env: TestWorkflowEnvironment;
   store: CapacityStore;
   worker: Worker;
   taskQueue: string;
+  /** Store changes that poke dispatchers, as the API makes them. */
+  changes: RoutingChanges;
   running: Promise<void>;
 }
 
-/** Starts the environment, an in-memory store with two queues and three agents, and a worker. */
-export async function startHarness(lifecycle: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG): Promise<Harness> {
+/** Starts the environment, an in-memory store seeded with `seed`, and a worker with push distribution. */
+export async function startHarness(
+  lifecycle: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG,
+  seed: SeedOptions = PICK_ONLY_SEED,
+): Promise<Harness> {
   quietRuntime();
   const env = await createTimeSkippingEnv();
   const store = await createStore({ databaseUrl: null, sqliteFile: ':memory:' });
-  await seedStore(store, {
-    queues: [{ id: 'billing', name: 'Billing' }],
-    agents: [
-      { id: 'alice', name: 'Alice', capacity: 100, presence: 'Available', queues: ['default', 'billing'] },
-      { id: 'bob', name: 'Bob', capacity: 15, presence: 'Available', queues: ['default'] },
-      { id: 'carol', name: 'Carol', capacity: 100, presence: 'Available', queues: ['billing'] },
-    ],
-  });
-  const { worker, taskQueue } = await createTestWorker({ env, store, lifecycle });
+  await seedStore(store, seed);
+  const { worker, taskQueue, router } = await createTestWorker({ env, store, lifecycle });
   const running = worker.run();
-  return { env, store, worker, taskQueue, running };
+  return { env, store, worker, taskQueue, changes: new RoutingChanges(store, router), running };
 }
 
 /** Shuts everything down, awaiting each part. */

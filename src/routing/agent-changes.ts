@@ -1,0 +1,41 @@
+import type { Router } from './router';
+import type { Presence } from '../domain/routing';
+import type { AgentInput, AgentRecord, CapacityStore, QueueInput, QueueRecord } from '../store/types';
+
+/**
+ * Changes to agents and queues that can make room for queued work. Each writes
+ * the store and then pokes the dispatchers concerned, so a conversation never
+ * waits while an eligible agent has room (work conservation).
+ */
+export class RoutingChanges {
+  constructor(
+    private readonly store: CapacityStore,
+    private readonly router: Router,
+  ) {}
+
+  /** Sets an agent's presence; pokes the agent's queues (a presence may have become eligible). */
+  async setPresence(agentId: string, presence: Presence): Promise<AgentRecord | null> {
+    const agent = await this.store.setPresence(agentId, presence);
+    if (agent) await this.router.poke(agent.queues);
+    return agent;
+  }
+
+  /** Creates or updates an agent; pokes its queues (capacity raised, queues joined). */
+  async upsertAgent(input: AgentInput): Promise<AgentRecord> {
+    const agent = await this.store.upsertAgent(input);
+    await this.router.poke(agent.queues);
+    return agent;
+  }
+
+  /** Creates or updates a queue; pokes it (eligible presences or method may have changed). */
+  async upsertQueue(input: QueueInput): Promise<QueueRecord> {
+    const queue = await this.store.upsertQueue(input);
+    await this.router.poke([queue.id]);
+    return queue;
+  }
+
+  /** Pokes every queue: after a restart, work that arrived while nothing ran is routed. */
+  async pokeAll(): Promise<void> {
+    await this.router.poke((await this.store.listQueues()).map((q) => q.id));
+  }
+}

@@ -1,0 +1,45 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { conversationWorkflowId, queueDispatcherWorkflowId } from '../domain/ids';
+import { ActorKind } from '../domain/operations';
+import type { Assignment } from '../store/types';
+import { assignSignal, pokeSignal } from '../../workflows/messages';
+import type { queueDispatcherWorkflow } from '../../workflows/queue-dispatcher';
+
+/** Reaches the queue dispatchers and the conversations they assign. */
+export interface Router {
+  /** Tells each queue's dispatcher that something changed (starting it if needed). */
+  poke(queueIds: Iterable<string>): Promise<void>;
+  /** Hands a match to its conversation; false when the conversation no longer runs. */
+  deliver(assignment: Assignment): Promise<boolean>;
+}
+
+/** The router over a Temporal client: dispatchers are workflows on the worker's task queue. */
+export function createTemporalRouter(client: Client, taskQueue: string): Router {
+  return {
+    async poke(queueIds) {
+      await Promise.all(
+        [...new Set(queueIds)].map((queueId) =>
+          client.workflow.signalWithStart<typeof queueDispatcherWorkflow, []>('queueDispatcherWorkflow', {
+            workflowId: queueDispatcherWorkflowId(queueId),
+            taskQueue,
+            args: [{ queueId }],
+            signal: pokeSignal,
+            signalArgs: [],
+          }),
+        ),
+      );
+    },
+    async deliver(a) {
+      try {
+        await client.workflow
+          .getHandle(conversationWorkflowId(a.conversationId))
+          .signal(assignSignal, { agentId: a.agentId, actor: { kind: ActorKind.Engine } });
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    },
+  };
+}

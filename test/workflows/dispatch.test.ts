@@ -1,0 +1,74 @@
+import { closeTabUpdate, reviveUpdate, snapshotQuery } from '../../workflows/messages';
+import type { Harness } from './conversation-fixture';
+import { eventually, reservedUnits, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
+import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness(DEFAULT_LIFECYCLE_CONFIG, {
+    queues: [{ id: 'sales', name: 'Sales' }],
+    agents: [
+      { id: 'dora', capacity: 20, presence: 'Offline', queues: ['sales'] },
+      { id: 'eve', capacity: 20, presence: 'Offline', queues: ['sales'] },
+    ],
+  });
+});
+afterAll(() => stopHarness(h));
+
+describe('push distribution', () => {
+  it('keeps a conversation Open while no agent of its queue is eligible, and assigns it when one becomes Available', async () => {
+    const handle = await startConversation(h, { queueId: 'sales', units: 10 });
+    await until(async () =>
+      (await h.store.listQueueEntries('sales')).some((e) => `conversation-${e.conversationId}` === handle.workflowId),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await handle.query(snapshotQuery)).state).toBe('Open');
+
+    await h.changes.setPresence('dora', 'Available');
+    const s = await eventually(handle, (x) => x.state === 'Active');
+    expect(s.agentId).toBe('dora');
+    expect(s.transitions.at(-1)).toMatchObject({ op: 'assign', actor: { kind: 'engine' } });
+    expect((await reservedUnits(h.store)).dora).toBe(10);
+  });
+
+  it('never pushes past capacity, and assigns the next in line when room appears', async () => {
+    // dora has 10 of 20 units used; a 10-unit and then a second 10-unit conversation arrive.
+    const first = await startConversation(h, { queueId: 'sales', units: 10 });
+    await eventually(first, (x) => x.state === 'Active');
+    const second = await startConversation(h, { queueId: 'sales', units: 10 });
+    await until(async () => (await h.store.listQueueEntries('sales')).length === 1);
+    expect((await reservedUnits(h.store)).dora).toBe(20);
+    expect((await second.query(snapshotQuery)).state).toBe('Open');
+
+    await first.executeUpdate(closeTabUpdate, { args: [{}] });
+    const s = await eventually(second, (x) => x.state === 'Active');
+    expect(s.agentId).toBe('dora');
+    expect((await reservedUnits(h.store)).dora).toBe(20);
+  });
+
+  it('offers the queue head in priority order, then arrival order', async () => {
+    await h.changes.setPresence('dora', 'Offline');
+    const late = await startConversation(h, { queueId: 'sales', units: 5, priority: 10 });
+    const urgent = await startConversation(h, { queueId: 'sales', units: 5, priority: 1 });
+    await until(async () => (await h.store.listQueueEntries('sales')).length === 2);
+    expect((await h.store.listQueueEntries('sales')).map((e) => `conversation-${e.conversationId}`)).toEqual([
+      urgent.workflowId,
+      late.workflowId,
+    ]);
+    await h.changes.upsertAgent({ id: 'eve', capacity: 5, presence: 'Available' });
+    await eventually(urgent, (x) => x.state === 'Active');
+    expect((await late.query(snapshotQuery)).state).toBe('Open');
+  });
+
+  it('routes a revived conversation back to its last agent when that agent has room', async () => {
+    await h.changes.upsertAgent({ id: 'eve', capacity: 100 });
+    const handle = await startConversation(h, { queueId: 'sales', units: 5 });
+    const { agentId: last } = await eventually(handle, (x) => x.state === 'Active');
+    // Give the other agent far more free room: without the preference, it would win.
+    await h.changes.upsertAgent({ id: last === 'eve' ? 'dora' : 'eve', capacity: 1000, presence: 'Available' });
+    await handle.executeUpdate(closeTabUpdate, { args: [{}] });
+    await handle.executeUpdate(reviveUpdate, { args: [{}] });
+    const again = await eventually(handle, (x) => x.state === 'Active' && x.transitions.length > 4);
+    expect(again.agentId).toBe(last);
+  });
+});

@@ -1,0 +1,45 @@
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { pokeSignal } from './messages';
+
+/** Arguments of queueDispatcherWorkflow. */
+export interface QueueDispatcherInput {
+  queueId: string;
+  /** Carried over continue-as-new: a poke arrived that was not served yet. */
+  pending?: boolean;
+}
+
+const acts = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+/** Matches made per activity call: big enough to drain a burst, small enough to keep each transaction short. */
+export const DISPATCH_BATCH = 100;
+const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
+
+/**
+ * One per queue (id `queue-dispatcher-<queueId>`), started on first poke. It
+ * serialises routing for its queue: pokes ("something changed": a conversation
+ * entered the queue, capacity was released, presence became eligible, an agent
+ * joined) only set a flag, so any number of them between two rounds costs one
+ * dispatch, and none is lost because the flag is checked after every round.
+ */
+export async function queueDispatcherWorkflow(input: QueueDispatcherInput): Promise<void> {
+  let pending = input.pending ?? true;
+  wf.setHandler(pokeSignal, () => {
+    pending = true;
+  });
+  for (;;) {
+    await wf.condition(() => pending);
+    pending = false;
+    const round = await acts.dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH });
+    // A full batch means more may fit: go again without waiting for a poke.
+    if (round.assigned >= DISPATCH_BATCH) pending = true;
+    const info = wf.workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > CONTINUE_AS_NEW_AFTER_EVENTS) {
+      await wf.condition(wf.allHandlersFinished);
+      await wf.continueAsNew<typeof queueDispatcherWorkflow>({ queueId: input.queueId, pending });
+    }
+  }
+}
