@@ -32,6 +32,10 @@ interface Member {
 }
 
 const MEMBER = 'SELECT agent_id, position FROM queue_members WHERE queue_id = ? AND eligible = 1 AND free_units >= ?';
+// For the ordered walks the unary plus hides free_units from SQLite's planner,
+// which otherwise range-scans the free-units index and sorts every member
+// with room instead of walking the method's index in order.
+const WALK = 'SELECT agent_id, position FROM queue_members WHERE queue_id = ? AND eligible = 1 AND +free_units >= ?';
 
 /**
  * Chooses the agent for a head. Every query walks one of queue_members'
@@ -50,10 +54,7 @@ function* chooseAgent(queue: QueueRow, head: EntryRow): Program<{ member: Member
   const roomiest = yield* one<Member>(`${MEMBER} ORDER BY free_units DESC, last_assigned_at NULLS FIRST, agent_id LIMIT 1`, base);
   if (!roomiest) return null;
   if (queue.assignment_method === AssignmentMethod.LeastActive) {
-    const idle = yield* one<Member>(
-      `${MEMBER} ORDER BY last_released_at NULLS FIRST, last_assigned_at NULLS FIRST, agent_id LIMIT 1`,
-      base,
-    );
+    const idle = yield* one<Member>(`${WALK} ORDER BY last_released_at NULLS FIRST, last_assigned_at NULLS FIRST, agent_id LIMIT 1`, base);
     return { member: idle ?? roomiest, rotated: false };
   }
   if (queue.assignment_method === AssignmentMethod.RoundRobin) {
@@ -62,12 +63,12 @@ function* chooseAgent(queue: QueueRow, head: EntryRow): Program<{ member: Member
     const next =
       queue.rr_position === null
         ? undefined
-        : yield* one<Member>(`${MEMBER} AND (position, agent_id) > (?, ?) ORDER BY position, agent_id LIMIT 1`, [
+        : yield* one<Member>(`${WALK} AND (position, agent_id) > (?, ?) ORDER BY position, agent_id LIMIT 1`, [
             ...base,
             Number(queue.rr_position),
             queue.rr_agent_id,
           ]);
-    const first = next ?? (yield* one<Member>(`${MEMBER} ORDER BY position, agent_id LIMIT 1`, base));
+    const first = next ?? (yield* one<Member>(`${WALK} ORDER BY position, agent_id LIMIT 1`, base));
     return { member: first ?? roomiest, rotated: true };
   }
   return { member: roomiest, rotated: false };

@@ -71,7 +71,11 @@ export class PostgresStore extends ProgramStore {
   constructor(options: PostgresStoreOptions) {
     super(POSTGRES_DIALECT, options.clock ?? (() => new Date()));
     const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
-    if (options.schema) config.options = `-c search_path=${options.schema}`;
+    if (options.schema) {
+      // It goes into a startup option unquoted, so only a plain identifier is allowed.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.schema)) throw new Error(`Invalid PostgreSQL schema name ${options.schema}.`);
+      config.options = `-c search_path=${options.schema}`;
+    }
     this.pool = new Pool(config);
     // An idle connection that drops (server restart) emits here; without a
     // listener it would crash the process. The pool discards it and the next

@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { dispatchAll } from './dispatch-programs';
 import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import type { Dialect, Program, StatementResult } from './program';
@@ -32,6 +34,7 @@ export class SqliteStore extends ProgramStore {
 
   constructor(options: SqliteStoreOptions) {
     super(SQLITE_DIALECT, options.clock ?? (() => new Date()));
+    if (options.file !== ':memory:' && options.file !== '') mkdirSync(dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
     // WAL lets readers proceed during a write; NORMAL syncs at checkpoints
     // only, which in WAL mode can lose the last commits on power loss but
