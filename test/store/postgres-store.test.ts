@@ -21,7 +21,8 @@ if (url) {
     };
   });
 } else {
-  console.warn('PostgreSQL store contract skipped: set TEST_DATABASE_URL to run it.');
+  // Straight to stderr: Jest swallows console output of a file whose tests are all skipped.
+  process.stderr.write('\nPostgreSQL store contract skipped: set TEST_DATABASE_URL=postgres://... to run it.\n');
   describe.skip('PostgreSQL capacity store (TEST_DATABASE_URL not set)', () => {
     it('runs the store contract', () => undefined);
   });
