@@ -41,6 +41,8 @@ const acts = wf.proxyActivities<Activities>({
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+/** Continue-as-new after this many updates in one run (the server's hard limit is 2,000). */
+export const UPDATES_PER_RUN = 1_500;
 const OPERATOR: Actor = { kind: ActorKind.Operator };
 const CUSTOMER: Actor = { kind: ActorKind.Customer };
 
@@ -72,6 +74,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const config = input.config ?? (await acts.getLifecycleConfig());
   let s = input.snapshot ?? newConversation(input.start, new Date());
   const lock = new Serializer();
+  // The server refuses updates past 2,000 per run; chats with many messages continue as new well before.
+  let updatesThisRun = 0;
 
   function publish(): void {
     wf.upsertSearchAttributes([
@@ -122,7 +126,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       if (!parsed.ok) throw failure(parsed.refusal);
       return parsed.command;
     };
-    wf.setHandler(def, (arg: A) => lock.run(() => execute(parse(arg))), {
+    wf.setHandler(def, (arg: A) => lock.run(() => execute(parse(arg))).finally(() => (updatesThisRun += 1)), {
       // Synchronous on purpose: a refusal here is not written to history and changes nothing.
       validator: (arg: A) => {
         const decision = decide(s, parse(arg), new Date(), config);
@@ -149,6 +153,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   onUpdate(m.reviveUpdate, Operation.Revive, CUSTOMER);
   onUpdate(m.transferUpdate, Operation.Transfer, OPERATOR);
   onUpdate(m.markReadUpdate, Operation.MarkRead, OPERATOR);
+  onUpdate(m.messageUpdate, Operation.Message, CUSTOMER);
+  wf.setHandler(m.syncUpdate, () => lock.run(async () => summarize(s)), {
+    validator: () => {
+      if (s.state === S.Closed) throw failure({ code: ErrorCode.ConversationClosed, message: 'The conversation is Closed.' });
+    },
+  });
   onSignal(m.assignSignal, Operation.Assign, OPERATOR);
   onSignal(m.endSignal, Operation.End, OPERATOR);
   onSignal(m.customerEndSignal, Operation.CustomerEnd, CUSTOMER);
@@ -174,7 +184,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
 
   const shouldContinueAsNew = () => {
     const info = wf.workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= config.continueAsNewAfterEvents;
+    return info.continueAsNewSuggested || info.historyLength >= config.continueAsNewAfterEvents || updatesThisRun >= UPDATES_PER_RUN;
   };
 
   // Handlers replace `s` at any await, so the state is re-read through a function, not narrowed.

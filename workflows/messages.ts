@@ -30,6 +30,11 @@ export const transferUpdate = defineUpdate<ConversationSummary, [TransferInput]>
 /** The agent has read the customer's messages. */
 export const markReadUpdate = defineUpdate<ConversationSummary, [ActorInput]>('markRead');
 
+/** A chat message with an answer: the API's path (read-your-writes); the text itself lives in the store. */
+export const messageUpdate = defineUpdate<ConversationSummary, [MessageInput]>('message');
+/** Answers once every operation accepted before it has been applied, e.g. the initial queueing after start. */
+export const syncUpdate = defineUpdate<ConversationSummary, []>('sync');
+
 /** Fire-and-forget assign (the routing engine, the Temporal UI, the CLI). */
 export const assignSignal = defineSignal<[AssignInput]>('assign');
 /** Fire-and-forget End by the agent. */

@@ -10,6 +10,9 @@ import {
   reopenUpdate,
   reviveUpdate,
   transferUpdate,
+  syncUpdate,
+  messageUpdate,
+  markReadUpdate,
 } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
 import { expectRefusal, snapshot, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
@@ -132,6 +135,29 @@ describe('every row of the transition table', () => {
     expect((await handle.executeUpdate(reviveUpdate, { args: [{}] })).state).toBe('Open');
     const entry = (await h.store.listQueueEntries('default')).find((e) => e.conversationId === idOf(handle));
     expect(entry?.preferredAgentId).toBe('alice');
+  });
+});
+
+describe('updates for read-your-writes', () => {
+  it('answers sync only after the conversation has entered its queue in the store', async () => {
+    const handle = await startConversation(h);
+    expect(await handle.executeUpdate(syncUpdate)).toMatchObject({ state: 'Open', version: 1 });
+    expect(await queued(h.store, 'default', idOf(handle))).toBe(true);
+  });
+
+  it('answers a message update with the unread count, already in the store', async () => {
+    const handle = await activeWithAlice();
+    await handle.executeUpdate(messageUpdate, { args: [{ from: 'customer', messageId: 'm1' }] });
+    const result = await handle.executeUpdate(messageUpdate, { args: [{ from: 'customer', messageId: 'm2' }] });
+    expect(result.unreadCount).toBe(2);
+    expect((await h.store.getConversation(idOf(handle)))?.unreadCount).toBe(2);
+    expect((await handle.executeUpdate(markReadUpdate, { args: [{ actor: { kind: 'agent', id: 'alice' } }] })).unreadCount).toBe(0);
+  });
+
+  it('refuses a customer message after the chat has ended', async () => {
+    const handle = await activeWithAlice();
+    await handle.executeUpdate(customerEndUpdate, { args: [{}] });
+    await expectRefusal(handle.executeUpdate(messageUpdate, { args: [{ from: 'customer', messageId: 'late' }] }), 'INVALID_TRANSITION');
   });
 });
 
