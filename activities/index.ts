@@ -12,14 +12,16 @@ export interface ActivityDeps {
   lifecycle: LifecycleConfig;
   /** Reaches the queue dispatchers and conversations (push distribution). */
   router: Router;
+  /** Re-deliver matches left undelivered this long (default REDELIVER_AFTER_MS). */
+  redeliverAfterMs?: number;
 }
 
 /** Every activity the worker registers. */
-export function createActivities({ store, lifecycle, router }: ActivityDeps) {
+export function createActivities({ store, lifecycle, router, redeliverAfterMs }: ActivityDeps) {
   return {
     ...createCapacityActivities(store),
     ...createConversationSyncActivities(store, router),
-    ...createRoutingActivities(store, router),
+    ...createRoutingActivities(store, router, redeliverAfterMs),
     /** The lifecycle rules in force on this worker (recorded in history, so replay is stable). */
     async getLifecycleConfig(): Promise<LifecycleConfig> {
       return lifecycle;

@@ -8,21 +8,27 @@ export async function queuesToPoke(store: CapacityStore, enqueuedIn: string | nu
   return queues;
 }
 
+/** How long a match may stay undelivered before a dispatch round re-delivers it (a crash between matching and signalling). */
+export const REDELIVER_AFTER_MS = 10_000;
+
 /** Routing activities: one dispatch round for a queue. */
-export function createRoutingActivities(store: CapacityStore, router: Router) {
+export function createRoutingActivities(store: CapacityStore, router: Router, redeliverAfterMs = REDELIVER_AFTER_MS) {
   return {
     /**
-     * Matches queue heads to agents (atomically reserving in the store), then
-     * signals each conversation. A match whose conversation has ended meanwhile
-     * is released, and its agent's queues poked, so the capacity is not lost.
+     * Re-delivers matches a crashed round left behind, then matches queue heads to
+     * agents (atomically reserving in the store) and signals each conversation. A
+     * match whose conversation has ended meanwhile is released and its queue poked
+     * again, so no capacity is lost.
      */
-    async dispatchQueue(input: { queueId: string; limit: number }): Promise<{ assigned: number }> {
-      const assignments = await store.dispatch(input.queueId, input.limit);
-      const delivered = await Promise.all(assignments.map((a) => router.deliver(a)));
-      const orphaned = assignments.filter((_, i) => !delivered[i]);
-      for (const a of orphaned) await store.releaseReservation(a.conversationId);
-      if (orphaned.length) await router.poke(orphaned.flatMap((a) => [a.queueId]));
-      return { assigned: assignments.length };
+    async dispatchQueue(input: { queueId: string; limit: number }): Promise<{ assigned: number; redelivered: number }> {
+      const stale = await store.listUndeliveredAssignments(input.queueId, new Date(Date.now() - redeliverAfterMs));
+      const fresh = await store.dispatch(input.queueId, input.limit);
+      const all = [...stale, ...fresh];
+      const delivered = await Promise.all(all.map((a) => router.deliver(a)));
+      const orphaned = all.filter((_, i) => !delivered[i]);
+      for (const a of orphaned) await store.releaseReservation(a.conversationId, a.agentId);
+      if (orphaned.length) await router.poke(orphaned.map((a) => a.queueId));
+      return { assigned: fresh.length, redelivered: stale.length };
     },
   };
 }

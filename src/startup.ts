@@ -5,7 +5,7 @@ import { createStore, seedStore } from './store';
 import type { CapacityStore } from './store/types';
 import { registerSearchAttributes, searchAttributeCommands } from './temporal/search-attributes';
 
-/** Opens (and migrates) the configured store and upserts the configured queues and agents. */
+/** Opens (and migrates) the configured store and creates the configured queues and agents it lacks. */
 export async function openStore(config: AppConfig): Promise<CapacityStore> {
   if (config.databaseUrl === null) mkdirSync(config.dataDir, { recursive: true });
   const store = await createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });

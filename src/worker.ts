@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { RoutingChanges } from './routing/agent-changes';
 import { createTemporalRouter } from './routing/router';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
@@ -38,6 +39,7 @@ function installRuntime(config: AppConfig): void {
  */
 export async function startWorker(config: AppConfig, store: CapacityStore, client: Client): Promise<RunningWorker> {
   installRuntime(config);
+  const router = createTemporalRouter(client, config.temporal.taskQueue);
   const connection = await NativeConnection.connect(connectionSettings(config.temporal));
   let worker: Worker;
   try {
@@ -46,13 +48,15 @@ export async function startWorker(config: AppConfig, store: CapacityStore, clien
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: createActivities({ store, lifecycle: config.lifecycle, router: createTemporalRouter(client, config.temporal.taskQueue) }),
+      activities: createActivities({ store, lifecycle: config.lifecycle, router }),
     });
   } catch (error) {
     await connection.close();
     throw error;
   }
   const done = worker.run().finally(() => connection.close());
+  // Work may have arrived, or room appeared, while no worker ran: give every queue a dispatch round.
+  await new RoutingChanges(store, router).pokeAll();
   return {
     worker,
     done,

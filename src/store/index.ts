@@ -48,9 +48,13 @@ export async function ensureDefaultQueue(store: CapacityStore): Promise<void> {
   await store.upsertQueue({ id: DEFAULT_QUEUE_ID });
 }
 
-/** Upserts the given queues, then the agents (whose memberships need the queues). */
+/**
+ * Creates the configured queues, then agents, that do not exist yet. Existing
+ * ones are left alone: presence, capacity and memberships changed at run time
+ * (by the API) survive a restart, and several processes can seed at once.
+ */
 export async function seedStore(store: CapacityStore, seed: SeedOptions): Promise<void> {
   await ensureDefaultQueue(store);
-  for (const queue of seed.queues ?? []) await store.upsertQueue(queue);
-  for (const agent of seed.agents ?? []) await store.upsertAgent(agent);
+  for (const queue of seed.queues ?? []) if (!(await store.getQueue(queue.id))) await store.upsertQueue(queue);
+  for (const agent of seed.agents ?? []) if (!(await store.getAgent(agent.id))) await store.upsertAgent(agent);
 }

@@ -115,4 +115,8 @@ export abstract class ProgramStore implements CapacityStore {
   listReservations(agentId?: string): Promise<Reservation[]> {
     return this.read(() => reads.listReservations(agentId));
   }
+
+  listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]> {
+    return this.read(() => reads.listUndeliveredAssignments(queueId, reservedBefore));
+  }
 }

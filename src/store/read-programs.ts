@@ -3,7 +3,7 @@ import type { Program } from './program';
 import { all, one, placeholders } from './program';
 import type { ConversationRow, EntryRow, ReservationRow } from './rows';
 import { CONVERSATION_COLUMNS, ENTRY_COLUMNS, RESERVATION_COLUMNS, toEntry, toReservation, toView } from './rows';
-import type { ConversationView, QueueEntry, Reservation } from './types';
+import type { Assignment, ConversationView, QueueEntry, Reservation } from './types';
 
 const VIEW = `SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations`;
 
@@ -48,4 +48,20 @@ export function* listReservations(agentId?: string): Program<Reservation[]> {
     agentId === undefined ? [] : [agentId],
   );
   return rows.map(toReservation);
+}
+
+/**
+ * Matches made by dispatch that their conversation has not taken up yet: the
+ * reservation exists while the read model still says Open. After a crash
+ * between matching and signalling, the dispatcher re-delivers these.
+ */
+export function* listUndeliveredAssignments(queueId: string, reservedBefore: Date): Program<Assignment[]> {
+  const rows = yield* all<{ conversation_id: string; agent_id: string; units: number; queue_id: string }>(
+    `SELECT r.conversation_id, r.agent_id, r.units, c.queue_id FROM reservations r
+       JOIN conversations c ON c.conversation_id = r.conversation_id
+      WHERE c.queue_id = ? AND c.state = ? AND r.reserved_at <= ?
+      ORDER BY r.reserved_at, r.conversation_id`,
+    [queueId, ConversationState.Open, reservedBefore.toISOString()],
+  );
+  return rows.map((r) => ({ conversationId: r.conversation_id, agentId: r.agent_id, queueId: r.queue_id, units: Number(r.units) }));
 }

@@ -182,6 +182,8 @@ export interface CapacityStore {
   listClosedWorkItems(agentId: string, since: Date): Promise<ConversationView[]>;
   /** Open conversations of a queue in service order (priority, then arrival). */
   listQueueEntries(queueId: string, limit?: number): Promise<QueueEntry[]>;
+  /** Dispatch matches whose conversation is still Open: reserved at or before `reservedBefore`, not yet delivered. */
+  listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]>;
   /** All reservations (for invariant checks and supervisors). */
   listReservations(agentId?: string): Promise<Reservation[]>;
 }

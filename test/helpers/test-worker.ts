@@ -31,6 +31,7 @@ export async function createTestWorker(options: {
   env: TestWorkflowEnvironment;
   store: CapacityStore;
   lifecycle?: LifecycleConfig;
+  redeliverAfterMs?: number;
 }): Promise<{ worker: Worker; taskQueue: string; router: Router }> {
   const taskQueue = `test-${randomUUID()}`;
   const router = createTemporalRouter(options.env.client, taskQueue);
@@ -42,6 +43,7 @@ export async function createTestWorker(options: {
       store: options.store,
       lifecycle: options.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG,
       router,
+      redeliverAfterMs: options.redeliverAfterMs,
     }),
   });
   return { worker, taskQueue, router };

@@ -40,12 +40,13 @@ export interface Harness {
 export async function startHarness(
   lifecycle: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG,
   seed: SeedOptions = PICK_ONLY_SEED,
+  redeliverAfterMs?: number,
 ): Promise<Harness> {
   quietRuntime();
   const env = await createTimeSkippingEnv();
   const store = await createStore({ databaseUrl: null, sqliteFile: ':memory:' });
   await seedStore(store, seed);
-  const { worker, taskQueue, router } = await createTestWorker({ env, store, lifecycle });
+  const { worker, taskQueue, router } = await createTestWorker({ env, store, lifecycle, redeliverAfterMs });
   const running = worker.run();
   return { env, store, worker, taskQueue, changes: new RoutingChanges(store, router), running };
 }

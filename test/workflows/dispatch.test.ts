@@ -3,15 +3,24 @@ import type { Harness } from './conversation-fixture';
 import { eventually, reservedUnits, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 
+const REDELIVER_AFTER_MS = 300;
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness(DEFAULT_LIFECYCLE_CONFIG, {
-    queues: [{ id: 'sales', name: 'Sales' }],
-    agents: [
-      { id: 'dora', capacity: 20, presence: 'Offline', queues: ['sales'] },
-      { id: 'eve', capacity: 20, presence: 'Offline', queues: ['sales'] },
-    ],
-  });
+  h = await startHarness(
+    DEFAULT_LIFECYCLE_CONFIG,
+    {
+      queues: [
+        { id: 'sales', name: 'Sales' },
+        { id: 'returns', name: 'Returns' },
+      ],
+      agents: [
+        { id: 'dora', capacity: 20, presence: 'Offline', queues: ['sales'] },
+        { id: 'eve', capacity: 20, presence: 'Offline', queues: ['sales'] },
+        { id: 'fred', capacity: 50, presence: 'Offline', queues: ['returns'] },
+      ],
+    },
+    REDELIVER_AFTER_MS,
+  );
 });
 afterAll(() => stopHarness(h));
 
@@ -70,5 +79,35 @@ describe('push distribution', () => {
     await handle.executeUpdate(reviveUpdate, { args: [{}] });
     const again = await eventually(handle, (x) => x.state === 'Active' && x.transitions.length > 4);
     expect(again.agentId).toBe(last);
+  });
+});
+
+describe('crash safety of routing', () => {
+  it('delivers a match that a crashed dispatch round reserved but never signalled', async () => {
+    const handle = await startConversation(h, { queueId: 'returns', units: 10 });
+    await until(async () => (await h.store.listQueueEntries('returns')).length === 1);
+    // What a round does before it signals, with the signal lost: the reservation exists, the conversation is still Open.
+    await h.store.setPresence('fred', 'Available');
+    const [match] = await h.store.dispatch('returns', 10);
+    expect(match).toMatchObject({ agentId: 'fred' });
+    expect((await handle.query(snapshotQuery)).state).toBe('Open');
+    await new Promise((r) => setTimeout(r, REDELIVER_AFTER_MS));
+    await h.changes.pokeAll();
+    const s = await eventually(handle, (x) => x.state === 'Active');
+    expect(s.agentId).toBe('fred');
+    expect((await h.store.listReservations('fred')).map((r) => r.units)).toEqual([10]);
+  });
+
+  it('releases a match whose conversation ended before it was delivered', async () => {
+    await h.store.setPresence('fred', 'Offline');
+    const handle = await startConversation(h, { queueId: 'returns', units: 10 });
+    await until(async () => (await h.store.listQueueEntries('returns')).length === 1);
+    await h.store.setPresence('fred', 'Available');
+    const [match] = await h.store.dispatch('returns', 10);
+    expect(match?.conversationId).toBe(handle.workflowId.replace('conversation-', ''));
+    await h.env.client.workflow.getHandle(handle.workflowId).terminate('simulated loss of the conversation');
+    await new Promise((r) => setTimeout(r, REDELIVER_AFTER_MS));
+    await h.changes.pokeAll();
+    await until(async () => !(await h.store.listReservations('fred')).some((r) => r.conversationId === match?.conversationId));
   });
 });
