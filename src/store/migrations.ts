@@ -101,6 +101,35 @@ CREATE INDEX queue_members_idle ON queue_members
 CREATE INDEX queue_members_capacity ON queue_members (queue_id, eligible, capacity);
 `;
 
+// Tables of the HTTP API. Message text lives here rather than in workflow
+// history (payload and history limits); seq keeps send order. Agent tokens are
+// stored only as SHA-256 hashes, and carry no foreign key so a token can be
+// written before its agent (the API then never leaves an agent without one).
+// An idempotency key keeps the first answer to a request for replay.
+const API_TABLES = (seq: string) => `
+CREATE TABLE messages (
+  ${seq},
+  conversation_id TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX messages_conversation ON messages (conversation_id, seq);
+CREATE TABLE agent_tokens (
+  token_hash TEXT PRIMARY KEY,
+  agent_id TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX agent_tokens_agent ON agent_tokens (agent_id);
+CREATE TABLE idempotency_keys (
+  scope TEXT NOT NULL,
+  key TEXT NOT NULL,
+  response TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (scope, key)
+);
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -113,6 +142,12 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres:
       TABLES({ seq: 'conversation_id TEXT PRIMARY KEY,\n  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE', bool: 'SMALLINT' }) +
       POSTGRES_MEMBER_INDEXES,
+  },
+  {
+    version: 2,
+    name: 'api: chat messages, agent tokens, idempotency keys',
+    sqlite: API_TABLES('seq INTEGER PRIMARY KEY AUTOINCREMENT,\n  id TEXT NOT NULL UNIQUE'),
+    postgres: API_TABLES('id TEXT PRIMARY KEY,\n  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE'),
   },
 ];
 

@@ -1,5 +1,6 @@
 import type { Presence } from '../domain/routing';
 import * as agents from './agent-programs';
+import * as api from './api-programs';
 import * as capacity from './capacity-programs';
 import type { Dialect, Program } from './program';
 import * as queues from './queue-programs';
@@ -9,9 +10,12 @@ import type {
   AgentLoad,
   AgentRecord,
   ApplyConversationInput,
+  ChatMessage,
   Assignment,
   CapacityStore,
   ConversationView,
+  IdempotencyRecord,
+  NewChatMessage,
   QueueEntry,
   QueueInput,
   QueueRecord,
@@ -114,6 +118,41 @@ export abstract class ProgramStore implements CapacityStore {
 
   listReservations(agentId?: string): Promise<Reservation[]> {
     return this.read(() => reads.listReservations(agentId));
+  }
+
+  addMessage(message: NewChatMessage): Promise<ChatMessage> {
+    const now = this.now();
+    return this.write(() => api.addMessage(message, now));
+  }
+
+  deleteMessage(id: string): Promise<void> {
+    return this.write(() => api.deleteMessage(id));
+  }
+
+  listMessages(conversationId: string, limit?: number): Promise<ChatMessage[]> {
+    return this.read(() => api.listMessages(conversationId, limit));
+  }
+
+  addAgentToken(agentId: string, tokenHash: string): Promise<void> {
+    const now = this.now();
+    return this.write(() => api.addAgentToken(agentId, tokenHash, now));
+  }
+
+  deleteAgentToken(tokenHash: string): Promise<void> {
+    return this.write(() => api.deleteAgentToken(tokenHash));
+  }
+
+  findAgentByTokenHash(tokenHash: string): Promise<string | null> {
+    return this.read(() => api.findAgentByTokenHash(tokenHash));
+  }
+
+  getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.read(() => api.getIdempotencyRecord(scope, key));
+  }
+
+  saveIdempotencyRecord(scope: string, key: string, response: string): Promise<IdempotencyRecord> {
+    const now = this.now();
+    return this.write(() => api.saveIdempotencyRecord(scope, key, response, now));
   }
 
   listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]> {

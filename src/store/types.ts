@@ -136,6 +136,30 @@ export interface Assignment {
   units: number;
 }
 
+/** Who wrote a chat message. */
+export type ChatSender = 'customer' | 'agent';
+
+/** A chat message as stored (its text never goes through workflow history). */
+export interface ChatMessage {
+  id: string;
+  conversationId: string;
+  sender: ChatSender;
+  text: string;
+  createdAt: string;
+}
+
+/** A message to store; `id` makes the write idempotent. */
+export type NewChatMessage = Omit<ChatMessage, 'createdAt'>;
+
+/** The first answer given to a request carrying an idempotency key. */
+export interface IdempotencyRecord {
+  scope: string;
+  key: string;
+  /** The answer, serialised as JSON text. */
+  response: string;
+  createdAt: string;
+}
+
 /**
  * The agent-capacity store: agents, presence, queues, queue entries, capacity
  * reservations and the conversation read model. Every write is idempotent so an
@@ -186,4 +210,23 @@ export interface CapacityStore {
   listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]>;
   /** All reservations (for invariant checks and supervisors). */
   listReservations(agentId?: string): Promise<Reservation[]>;
+
+  /** Stores a message unless one with its id exists; returns the stored one (a retry gets the first). */
+  addMessage(message: NewChatMessage): Promise<ChatMessage>;
+  /** Deletes a message (undoing a send the conversation refused); idempotent. */
+  deleteMessage(id: string): Promise<void>;
+  /** A conversation's messages in send order, at most `limit`. */
+  listMessages(conversationId: string, limit?: number): Promise<ChatMessage[]>;
+
+  /** Records the SHA-256 hash of an agent's bearer token (the token itself is never stored). */
+  addAgentToken(agentId: string, tokenHash: string): Promise<void>;
+  /** Forgets a token hash; idempotent. */
+  deleteAgentToken(tokenHash: string): Promise<void>;
+  /** The agent whose token has this hash, if any. */
+  findAgentByTokenHash(tokenHash: string): Promise<string | null>;
+
+  /** The answer recorded for an idempotency key, if any. */
+  getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Records an answer unless one exists for the key; returns the one that stands (the first). */
+  saveIdempotencyRecord(scope: string, key: string, response: string): Promise<IdempotencyRecord>;
 }

@@ -10,11 +10,13 @@ export const DEFAULT_QUEUE_PRIORITY = 100;
 
 const METHODS: readonly string[] = Object.values(AssignmentMethod);
 
-function invalid(message: string): StoreError {
+/** A permanent INVALID_INPUT store failure. */
+export function invalid(message: string): StoreError {
   return new StoreError(ErrorCode.InvalidInput, message);
 }
 
-function requireId(value: unknown, what: string): void {
+/** Rejects anything but a non-empty string. */
+export function requireId(value: unknown, what: string): void {
   if (typeof value !== 'string' || value.length === 0) throw invalid(`${what} must be a non-empty string.`);
 }
 

@@ -3,6 +3,7 @@ import { AssignmentMethod, DEFAULT_AGENT_CAPACITY, DEFAULT_ELIGIBLE_PRESENCES, D
 import type { ConversationState } from '../../src/domain/states';
 import { StoreError } from '../../src/store';
 import type { CapacityStore } from '../../src/store/types';
+import { describeApiTables } from './api-tables-contract';
 import type { StoreFixture } from './store-fixtures';
 import { TestClock, agent, enqueue, expectConsistent, ledger, view } from './store-fixtures';
 
@@ -358,12 +359,14 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect(await store.dispatch('no-such-queue', 5)).toEqual([]);
       });
 
-      it('never pushes beyond capacity, and a head waiting for room keeps later entries behind it', async () => {
+      it('never pushes beyond capacity, and serves a later entry that fits while the head waits for room (work conserving)', async () => {
         await agent(store, 'a1', ['default'], { capacity: 25 });
         for (const id of ['c1', 'c2', 'c3']) await enqueue(store, id);
         await enqueue(store, 'small', { units: 5 });
-        expect((await store.dispatch('default', 10)).map((m) => m.conversationId)).toEqual(['c1', 'c2']);
-        expect((await store.listQueueEntries('default')).map((e) => e.conversationId)).toEqual(['c3', 'small']);
+        await enqueue(store, 'tiny', { units: 1 });
+        expect((await store.dispatch('default', 10)).map((m) => m.conversationId)).toEqual(['c1', 'c2', 'small']);
+        expect((await store.listQueueEntries('default')).map((e) => e.conversationId)).toEqual(['c3', 'tiny']);
+        expect((await store.listAgents()).find((a) => a.id === 'a1')?.usedUnits).toBe(25);
         await expectConsistent(store);
       });
 
@@ -491,5 +494,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect((await again.getAgent('a1'))?.queues).toEqual(['default']);
       });
     });
+
+    describeApiTables({ store: () => store, openAnother, clock: () => clock });
   });
 }
