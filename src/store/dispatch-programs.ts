@@ -13,15 +13,15 @@ export type Cursor = { priority: number; seq: number } | null;
 /** What one attempt to serve a queue's head did. */
 export type MatchStep =
   | { kind: 'matched'; assignment: Assignment }
-  /** The head can never fit any eligible agent's whole capacity, so it must not block the line. */
+  /** The entry was obsolete (its capacity is already reserved) and was removed. */
   | { kind: 'skipped'; head: Cursor }
   /** A concurrent commit changed the chosen agent between choice and lock (PostgreSQL only): choose again. */
   | { kind: 'stale' }
-  /** The queue is empty, or its head waits for room. */
+  /** No entry fits any eligible agent's room now (or the queue is empty). */
   | { kind: 'stop' };
 
 /**
- * How many heads one dispatch call may pass over (oversized or stale) besides
+ * How many entries one dispatch call may pass over (obsolete or stale) besides
  * its matches, so a call's cost stays bounded however the queue looks.
  */
 export const MAX_PASSES_PER_DISPATCH = 50;
@@ -75,39 +75,39 @@ function* chooseAgent(queue: QueueRow, head: EntryRow): Program<{ member: Member
 }
 
 /**
- * Tries to serve the first head after `after` in service order (priority,
- * then arrival). Strict order: a head that some eligible agent could take
- * once it has room waits, and stops the queue, rather than letting a later,
- * smaller entry overtake it (invariant 4). Only a head larger than every
- * eligible agent's whole capacity is passed over, since waiting could never
- * serve it and it would otherwise block its queue for good.
+ * Tries to serve, in service order (priority, then arrival) after `after`,
+ * the first entry that some eligible agent has room for right now. Entries no
+ * one can take yet are passed over rather than left blocking the queue: after
+ * every round no conversation waits while an eligible agent has room for it
+ * (invariant 3), and among those that fit, order is strict (invariant 4). The
+ * cost is one seek for the roomiest member plus an index walk that skips only
+ * entries bigger than that room, never the whole queue.
  */
 export function* matchOne(d: Dialect, queueId: string, after: Cursor, now: string): Program<MatchStep> {
   const queue = yield* queueRow(queueId);
   if (!queue) return { kind: 'stop' };
+  const room = yield* one<{ m: number | string | null }>(
+    'SELECT MAX(free_units) AS m FROM queue_members WHERE queue_id = ? AND eligible = 1',
+    [queueId],
+  );
+  if (room?.m == null) return { kind: 'stop' };
   const head = yield* one<EntryRow>(
-    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ?${after ? ' AND (priority, seq) > (?, ?)' : ''}
+    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? AND units <= ?${after ? ' AND (priority, seq) > (?, ?)' : ''}
      ORDER BY priority, seq LIMIT 1${d.forUpdateSkipLocked}`,
-    after ? [queueId, after.priority, after.seq] : [queueId],
+    after ? [queueId, Number(room.m), after.priority, after.seq] : [queueId, Number(room.m)],
   );
   if (!head) return { kind: 'stop' };
   const cursor = { priority: Number(head.priority), seq: Number(head.seq) };
-  const units = Number(head.units);
   if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [head.conversation_id])) {
     // Capacity already held elsewhere (claim and reserve dequeue, so only a
     // late write leaves this): the entry is obsolete, never a second match.
     yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [head.conversation_id]);
     return { kind: 'skipped', head: cursor };
   }
+  const units = Number(head.units);
   const choice = yield* chooseAgent(queue, head);
-  if (!choice) {
-    const biggest = yield* one<{ m: number | string | null }>(
-      'SELECT MAX(capacity) AS m FROM queue_members WHERE queue_id = ? AND eligible = 1',
-      [queueId],
-    );
-    const oversized = biggest?.m != null && units > Number(biggest.m);
-    return oversized ? { kind: 'skipped', head: cursor } : { kind: 'stop' };
-  }
+  // The roomiest member fits by construction; only a concurrent commit (PostgreSQL) can take its room away.
+  if (!choice) return { kind: 'stale' };
   const agentId = choice.member.agent_id;
   // The choice came from unlocked member rows; re-check on the locked agent
   // row so a racing claim can never make this reservation over-fill it.
