@@ -33,11 +33,27 @@ export interface TemporalConfig {
   devServer: { port: number; uiPort: number; dbFile: string };
 }
 
+/** Settings of the HTTP API. */
+export interface ApiConfig {
+  /** CONVOFLOW_ADMIN_TOKEN; null: generated at first start into <dataDir>/admin-token. */
+  adminToken: string | null;
+  /** CONVOFLOW_SECRET (customer tokens, derived ids); null: generated once into <dataDir>/secret. */
+  secret: string | null;
+  /** Conversations one client IP may start per minute (CONVOFLOW_START_RATE_PER_MINUTE). */
+  startsPerMinute: number;
+  /** Largest request body in bytes (CONVOFLOW_BODY_LIMIT_BYTES). */
+  bodyLimitBytes: number;
+}
+
+/** Shortest accepted admin token or secret: guessable values defeat the point. */
+export const MIN_SECRET_LENGTH = 16;
+
 /** The whole application configuration, loaded and validated once at start-up. */
 export interface AppConfig {
   dataDir: string;
   temporal: TemporalConfig;
   http: { host: string; port: number };
+  api: ApiConfig;
   /** PostgreSQL connection string for the store; null uses embedded SQLite. */
   databaseUrl: string | null;
   sqliteFile: string;
@@ -78,6 +94,23 @@ class EnvReader {
     return port;
   }
 
+  positiveInt(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === null) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+      this.problems.push(`${name}=${raw}: expected a whole number of at least 1`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  /** A secret: never echoed in problems, only its name. */
+  secret(name: string): string | null {
+    const value = this.string(name);
+    if (value !== null && value.length < MIN_SECRET_LENGTH) this.problems.push(`${name}: must be at least ${MIN_SECRET_LENGTH} characters`);
+    return value;
+  }
+
   file(name: string): string | null {
     const path = this.string(name);
     if (path !== null && !existsSync(path)) this.problems.push(`${name}=${path}: no such file`);
@@ -96,6 +129,15 @@ function readTls(read: EnvReader): TemporalTlsConfig | null {
     read.problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together (mutual TLS needs both)');
   }
   return Object.values(tls).some((value) => value !== null) ? tls : null;
+}
+
+function readApi(read: EnvReader): ApiConfig {
+  return {
+    adminToken: read.secret('CONVOFLOW_ADMIN_TOKEN'),
+    secret: read.secret('CONVOFLOW_SECRET'),
+    startsPerMinute: read.positiveInt('CONVOFLOW_START_RATE_PER_MINUTE', 30),
+    bodyLimitBytes: read.positiveInt('CONVOFLOW_BODY_LIMIT_BYTES', 32 * 1024),
+  };
 }
 
 function readTemporal(read: EnvReader, dataDir: string): TemporalConfig {
@@ -141,6 +183,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
   const dataDir = resolve(read.string('CONVOFLOW_DATA_DIR') ?? 'data');
   const temporal = readTemporal(read, dataDir);
   const http = { host: read.string('HOST') ?? '127.0.0.1', port: read.port('PORT', 3000) };
+  const api = readApi(read);
   const databaseUrl = read.string('DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Never echo the URL: it usually carries a password.
@@ -161,6 +204,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     dataDir,
     temporal,
     http,
+    api,
     databaseUrl,
     sqliteFile: join(dataDir, 'convoflow.sqlite'),
     configFile,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from './api/app';
+import { resolveCredentials } from './api/credentials';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
 import { StartupError } from './startup-error';
@@ -20,7 +21,17 @@ const CLOSE_GRACE_MS = 5_000;
 
 /** Starts the HTTP API on the configured host and port. */
 export function startHttpServer(config: AppConfig, deps: { store: CapacityStore; client: Client }): Promise<RunningHttpServer> {
-  const app = createApp({ ...deps, taskQueue: config.temporal.taskQueue, lifecycle: config.lifecycle });
+  const { credentials, generatedAdminToken } = resolveCredentials(config.api, config.dataDir);
+  if (generatedAdminToken) {
+    // Printed this once only; afterwards it is in the file (mode 0600) and never logged again.
+    console.log(`Generated the admin token (kept in ${config.dataDir}/admin-token): ${credentials.adminToken}`);
+  }
+  const app = createApp({
+    ...deps,
+    taskQueue: config.temporal.taskQueue,
+    credentials,
+    limits: { startsPerMinute: config.api.startsPerMinute, bodyLimitBytes: config.api.bodyLimitBytes },
+  });
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(config.http.port, config.http.host);
     server.once('error', (error: NodeJS.ErrnoException) => {

@@ -1,36 +1,59 @@
-import type { Client } from '@temporalio/client';
-import type { Express, NextFunction, Request, Response } from 'express';
-import express from 'express';
-import type { LifecycleConfig } from '../domain/lifecycle-config';
-import type { CapacityStore } from '../store/types';
-import { healthRouter } from './health';
+import type { Express, Request } from 'express';
+import express, { Router } from 'express';
+import type { ApiDeps } from './context';
+import { createContext } from './context';
+import { errorHandler } from './error-handler';
+import { ApiError, ApiErrorCode } from './errors';
+import { healthRoutes } from './health';
+import type { OpenApiDocument } from './openapi';
+import { openApiDocument } from './openapi';
+import type { RouteSpec } from './route';
+import { mount, route } from './route';
+import { agentRoutes } from './routes/agents';
+import { conversationRoutes } from './routes/conversations';
+import { operationRoutes } from './routes/operations';
+import { queueRoutes } from './routes/queues';
+import { NoQuery } from './schemas';
 
-/** Everything the HTTP API needs, passed in so tests can supply their own. */
-export interface ApiDeps {
-  store: CapacityStore;
-  client: Client;
-  taskQueue: string;
-  lifecycle: LifecycleConfig;
-}
+export type { ApiDeps } from './context';
 
-/** The Express application: JSON in and out, one router per resource. */
+/** Every route of the API except the OpenAPI document itself. */
+export const API_ROUTES: readonly RouteSpec[] = [
+  ...healthRoutes,
+  ...conversationRoutes,
+  ...operationRoutes,
+  ...agentRoutes,
+  ...queueRoutes,
+];
+
+let document: OpenApiDocument | undefined;
+
+const openApiRoute = route({
+  method: 'get',
+  path: '/api/openapi.json',
+  tag: 'Health',
+  summary: 'This document: OpenAPI 3.1, generated from the schemas that validate requests.',
+  access: 'public',
+  query: NoQuery,
+  responses: { 200: { description: 'OpenAPI 3.1.' } },
+  handle: () => Promise.resolve({ status: 200, body: (document ??= openApiDocument(ALL_ROUTES)) }),
+});
+
+/** Every route, the OpenAPI document included. */
+export const ALL_ROUTES: readonly RouteSpec[] = [...API_ROUTES, openApiRoute];
+
+/** The Express application: JSON in and out, routes from one table, one error middleware. */
 export function createApp(deps: ApiDeps): Express {
+  const ctx = createContext(deps);
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: '256kb' }));
-  app.use(healthRouter(deps));
-  app.use((_req: Request, res: Response) => {
-    res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such endpoint.' } });
+  app.use(express.json({ limit: ctx.limits.bodyLimitBytes }));
+  const router = Router();
+  mount(router, ctx, ALL_ROUTES);
+  app.use(router);
+  app.use((req: Request) => {
+    throw new ApiError(ApiErrorCode.NotFound, `No such endpoint: ${req.method} ${req.path}.`);
   });
-  // Express recognises error middleware by its four parameters, so `_next` must stay.
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const status = (error as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      res.status(status).json({ error: { code: 'BAD_REQUEST', message: (error as Error).message } });
-      return;
-    }
-    console.error('[api] unhandled error', error);
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal server error.' } });
-  });
+  app.use(errorHandler);
   return app;
 }

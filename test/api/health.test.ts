@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
-import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import type { CapacityStore } from '../../src/store/types';
 
 // Liveness must not depend on the store or Temporal, so neither is usable here.
@@ -9,7 +8,7 @@ const app = createApp({
   store: {} as CapacityStore,
   client: {} as Client,
   taskQueue: 'conversations',
-  lifecycle: DEFAULT_LIFECYCLE_CONFIG,
+  credentials: { adminToken: 'admin-token-0123456789', secret: 'secret-0123456789abcdef' },
 });
 
 describe('health endpoint', () => {
@@ -22,12 +21,12 @@ describe('health endpoint', () => {
   it('answers unknown paths with a JSON 404', async () => {
     const response = await request(app).get('/nope');
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ error: { code: 'NOT_FOUND', message: 'No such endpoint.' } });
+    expect(response.body).toEqual({ error: { code: 'NOT_FOUND', message: 'No such endpoint: GET /nope.' } });
   });
 
   it('answers malformed JSON with a 400, not a crash', async () => {
-    const response = await request(app).post('/healthz').set('content-type', 'application/json').send('{ nope');
+    const response = await request(app).post('/api/conversations').set('content-type', 'application/json').send('{ nope');
     expect(response.status).toBe(400);
-    expect(response.body.error.code).toBe('BAD_REQUEST');
+    expect(response.body.error.code).toBe('INVALID_INPUT');
   });
 });

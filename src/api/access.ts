@@ -1,0 +1,81 @@
+import type { Actor } from '../domain/operations';
+import { ActorKind } from '../domain/operations';
+import type { ConversationView } from '../store/types';
+import type { Principal } from './auth';
+import type { ApiContext } from './context';
+import { forbidden, unknownConversation } from './errors';
+
+/** Everything a caller can do to a conversation. */
+export type ConversationAction =
+  'view' | 'pick' | 'end' | 'closeTab' | 'reopen' | 'transfer' | 'revive' | 'disconnect' | 'markRead' | 'message' | 'assign' | 'forceClose';
+
+/** Which agents may act: the assigned one, members of the conversation's queue, or both. */
+type AgentRule = 'assigned' | 'queue' | 'assignedOrQueue' | null;
+
+/** The authorization matrix of conversation actions (tests walk this same table). */
+export const CONVERSATION_ACCESS: Readonly<Record<ConversationAction, { admin: boolean; agent: AgentRule; customer: boolean }>> = {
+  view: { admin: true, agent: 'assignedOrQueue', customer: true },
+  pick: { admin: false, agent: 'queue', customer: false },
+  end: { admin: false, agent: 'assigned', customer: true },
+  closeTab: { admin: false, agent: 'assigned', customer: false },
+  reopen: { admin: false, agent: 'assigned', customer: false },
+  transfer: { admin: true, agent: 'assigned', customer: false },
+  revive: { admin: false, agent: null, customer: true },
+  disconnect: { admin: false, agent: null, customer: true },
+  markRead: { admin: false, agent: 'assigned', customer: false },
+  message: { admin: false, agent: 'assigned', customer: true },
+  assign: { admin: true, agent: null, customer: false },
+  forceClose: { admin: true, agent: null, customer: false },
+};
+
+/** The supervisor's identity in transition logs (the admin token names no person). */
+export const SUPERVISOR_ID = 'admin';
+
+/** The read model of a conversation, or 404. */
+export async function loadConversation(ctx: ApiContext, conversationId: string): Promise<ConversationView> {
+  const view = await ctx.store.getConversation(conversationId);
+  if (!view) throw unknownConversation(conversationId);
+  return view;
+}
+
+/** Throws 403 unless `principal` may perform `action` on the conversation. */
+export function authorize(principal: Principal | null, action: ConversationAction, view: ConversationView): void {
+  const rule = CONVERSATION_ACCESS[action];
+  if (principal === null) throw forbidden('A token is required.');
+  switch (principal.kind) {
+    case 'admin':
+      if (!rule.admin) throw forbidden(`The admin cannot ${action} a conversation; use the supervisor endpoints.`);
+      return;
+    case 'customer':
+      if (!rule.customer) throw forbidden(`A customer cannot ${action} a conversation.`);
+      if (principal.conversationId !== view.conversationId) throw forbidden('This customer token belongs to another conversation.');
+      return;
+    case 'agent': {
+      const assigned = view.agentId === principal.agent.id;
+      const member = principal.agent.queues.includes(view.queueId);
+      const ok =
+        rule.agent === 'assigned'
+          ? assigned
+          : rule.agent === 'queue'
+            ? member
+            : rule.agent === 'assignedOrQueue'
+              ? assigned || member
+              : false;
+      if (rule.agent === null) throw forbidden(`An agent cannot ${action} a conversation.`);
+      if (!ok) {
+        throw forbidden(
+          rule.agent === 'queue'
+            ? `Agent ${principal.agent.id} is not a member of queue ${view.queueId}.`
+            : 'This conversation is not yours.',
+        );
+      }
+    }
+  }
+}
+
+/** The actor recorded by the workflow: always derived from the token, never from the body. */
+export function actorOf(principal: Principal | null, view: ConversationView): Actor {
+  if (principal?.kind === 'agent') return { kind: ActorKind.Agent, id: principal.agent.id };
+  if (principal?.kind === 'customer') return { kind: ActorKind.Customer, id: view.customerId };
+  return { kind: ActorKind.Supervisor, id: SUPERVISOR_ID };
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiConfig } from '../config';
+import type { Credentials } from './auth';
+
+/** Credentials for the API, and whether the admin token was generated just now (to show it once). */
+export interface ResolvedCredentials {
+  credentials: Credentials;
+  generatedAdminToken: boolean;
+}
+
+/**
+ * Reads a secret file, or creates it with a fresh random value readable only
+ * by this user. `wx` makes a concurrent first start lose the race cleanly and
+ * read the winner's value instead of overwriting it.
+ */
+function readOrCreate(path: string): { value: string; created: boolean } {
+  try {
+    return { value: readFileSync(path, 'utf8').trim(), created: false };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const value = randomBytes(32).toString('base64url');
+  try {
+    writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
+    return { value, created: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { value: readFileSync(path, 'utf8').trim(), created: false };
+  }
+}
+
+/**
+ * The admin token and server secret: from the configuration when set, else
+ * from `<dataDir>/admin-token` and `<dataDir>/secret`, generated on first start.
+ * Several API processes must share them (set both in the environment then).
+ */
+export function resolveCredentials(api: ApiConfig, dataDir: string): ResolvedCredentials {
+  const needsFiles = api.adminToken === null || api.secret === null;
+  if (needsFiles) mkdirSync(dataDir, { recursive: true });
+  const admin = api.adminToken === null ? readOrCreate(join(dataDir, 'admin-token')) : { value: api.adminToken, created: false };
+  const secret = api.secret ?? readOrCreate(join(dataDir, 'secret')).value;
+  return { credentials: { adminToken: admin.value, secret }, generatedAdminToken: admin.created };
+}

@@ -1,0 +1,94 @@
+import { ErrorCode } from '../domain/errors';
+
+/** Every error code the API answers with: the domain's refusals plus HTTP-level ones. */
+export const ApiErrorCode = {
+  ...ErrorCode,
+  Unauthorized: 'UNAUTHORIZED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  AlreadyExists: 'ALREADY_EXISTS',
+  IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  RateLimited: 'RATE_LIMITED',
+  TemporalUnavailable: 'TEMPORAL_UNAVAILABLE',
+  StoreUnavailable: 'STORE_UNAVAILABLE',
+  Internal: 'INTERNAL',
+} as const;
+
+/** One of the API error codes. */
+export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
+
+/** The one table from error code to HTTP status; routes never choose a status for an error. */
+export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode, number>> = {
+  INVALID_INPUT: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_YOUR_CONVERSATION: 403,
+  NOT_QUEUE_MEMBER: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_AGENT: 404,
+  UNKNOWN_QUEUE: 404,
+  UNKNOWN_CONVERSATION: 404,
+  INVALID_TRANSITION: 409,
+  CONVERSATION_CLOSED: 409,
+  REVIVE_WINDOW_EXPIRED: 409,
+  CUSTOMER_DISCONNECTED: 409,
+  NO_CAPACITY: 409,
+  ALREADY_TAKEN: 409,
+  QUEUE_HAS_NO_MEMBERS: 409,
+  AGENT_NOT_ELIGIBLE: 409,
+  ALREADY_EXISTS: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  TEMPORAL_UNAVAILABLE: 503,
+  STORE_UNAVAILABLE: 503,
+};
+
+/** Whether a string is one of the API's error codes (e.g. a workflow failure's `type`). */
+export function isApiErrorCode(code: unknown): code is ApiErrorCode {
+  return typeof code === 'string' && Object.hasOwn(STATUS_BY_CODE, code);
+}
+
+/** A refusal with a code from the table; the error middleware turns it into the JSON error body. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    /** Seconds for a Retry-After header (429, 503). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+
+  /** The HTTP status for this error's code. */
+  get status(): number {
+    return STATUS_BY_CODE[this.code];
+  }
+}
+
+/** 404 for an unknown conversation. */
+export function unknownConversation(id: string): ApiError {
+  return new ApiError(ApiErrorCode.UnknownConversation, `No conversation ${id}.`, { conversationId: id });
+}
+
+/** 404 for an unknown agent. */
+export function unknownAgent(id: string): ApiError {
+  return new ApiError(ApiErrorCode.UnknownAgent, `No agent ${id}.`, { agentId: id });
+}
+
+/** 404 for an unknown queue. */
+export function unknownQueue(id: string): ApiError {
+  return new ApiError(ApiErrorCode.UnknownQueue, `No queue ${id}.`, { queueId: id });
+}
+
+/** 403 with the reason. */
+export function forbidden(message: string): ApiError {
+  return new ApiError(ApiErrorCode.Forbidden, message);
+}

@@ -1,0 +1,97 @@
+import type { QueueInput } from '../../store/types';
+import type { ApiContext } from '../context';
+import { ApiError, ApiErrorCode, forbidden, unknownQueue } from '../errors';
+import type { RouteSpec } from '../route';
+import { route } from '../route';
+import * as s from '../schemas';
+
+type IdParams = { id: string };
+type QueueFields = Omit<QueueInput, 'id'>;
+const queueReply = (description: string) => ({ description, schema: { type: 'object', properties: { queue: s.Queue } } as const });
+
+/** An overflow must point at a queue that exists (or the queue itself). */
+async function requireOverflowTarget(ctx: ApiContext, queueId: string, overflow: QueueInput['overflow']): Promise<void> {
+  const target = overflow?.toQueueId;
+  if (target !== undefined && target !== queueId && !(await ctx.store.getQueue(target))) throw unknownQueue(target);
+}
+
+const create = route<QueueInput>({
+  method: 'post',
+  path: '/api/queues',
+  tag: 'Queues',
+  summary: 'Creates a queue (defaults: highestCapacity, Available and Busy agents eligible).',
+  access: ['admin'],
+  body: s.CreateQueueBody,
+  responses: { 201: queueReply('Created.') },
+  async handle(ctx, req) {
+    if (await ctx.store.getQueue(req.body.id)) {
+      throw new ApiError(ApiErrorCode.AlreadyExists, `Queue ${req.body.id} exists; PATCH /api/queues/${req.body.id} changes it.`);
+    }
+    await requireOverflowTarget(ctx, req.body.id, req.body.overflow);
+    const queue = await ctx.changes.upsertQueue(req.body);
+    return { status: 201, body: { queue }, headers: { Location: `/api/queues/${queue.id}` } };
+  },
+});
+
+const patch = route<QueueFields, IdParams>({
+  method: 'patch',
+  path: '/api/queues/:id',
+  tag: 'Queues',
+  summary: 'Changes a queue (omitted fields stay); its dispatcher re-runs.',
+  access: ['admin'],
+  params: s.IdParams,
+  body: s.PatchQueueBody,
+  responses: { 200: queueReply('Changed.') },
+  async handle(ctx, req) {
+    if (!(await ctx.store.getQueue(req.params.id))) throw unknownQueue(req.params.id);
+    await requireOverflowTarget(ctx, req.params.id, req.body.overflow);
+    return { status: 200, body: { queue: await ctx.changes.upsertQueue({ ...req.body, id: req.params.id }) } };
+  },
+});
+
+const list = route({
+  method: 'get',
+  path: '/api/queues',
+  tag: 'Queues',
+  summary: 'Every queue with its depth, oldest wait and member count.',
+  access: ['admin', 'agent'],
+  query: s.NoQuery,
+  responses: {
+    200: {
+      description: 'All queues; oldestWaitMs is measured at the time of the answer.',
+      schema: s.listOf('queues', {
+        ...s.QueueStats,
+        properties: { ...s.QueueStats.properties, oldestWaitMs: { type: ['integer', 'null'] } },
+      }),
+    },
+  },
+  async handle(ctx) {
+    const now = Date.now();
+    const queues = (await ctx.store.listQueues()).map((q) => ({
+      ...q,
+      oldestWaitMs: q.oldestEnqueuedAt === null ? null : Math.max(0, now - Date.parse(q.oldestEnqueuedAt)),
+    }));
+    return { status: 200, body: { queues } };
+  },
+});
+
+const openWorkItems = route<unknown, IdParams, { limit?: number }>({
+  method: 'get',
+  path: '/api/queues/:id/open-work-items',
+  tag: 'Queues',
+  summary: 'The Open conversations of a queue in service order: what its agents can pick (members and admin).',
+  access: ['admin', 'agent'],
+  params: s.IdParams,
+  query: s.LimitQuery,
+  responses: { 200: { description: 'Priority, then arrival.', schema: s.listOf('openWorkItems', s.QueueEntry) } },
+  async handle(ctx, req) {
+    if (!(await ctx.store.getQueue(req.params.id))) throw unknownQueue(req.params.id);
+    if (req.principal?.kind === 'agent' && !req.principal.agent.queues.includes(req.params.id)) {
+      throw forbidden(`Agent ${req.principal.agent.id} is not a member of queue ${req.params.id}.`);
+    }
+    return { status: 200, body: { openWorkItems: await ctx.store.listQueueEntries(req.params.id, req.query.limit ?? 100) } };
+  },
+});
+
+/** Queue administration and what waits in each queue. */
+export const queueRoutes: readonly RouteSpec[] = [create, list, patch, openWorkItems];

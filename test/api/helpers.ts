@@ -1,0 +1,107 @@
+import type { Client } from '@temporalio/client';
+import type { Express } from 'express';
+import type { Response, Test } from 'supertest';
+import request from 'supertest';
+import { createApp } from '../../src/api/app';
+import type { ApiDeps, ApiLimits } from '../../src/api/context';
+import { newAgentToken } from '../../src/api/tokens';
+import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
+import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
+import type { SeedOptions } from '../../src/store';
+import type { CapacityStore } from '../../src/store/types';
+import type { Harness } from '../workflows/conversation-fixture';
+import { PICK_ONLY_SEED, startHarness, stopHarness } from '../workflows/conversation-fixture';
+
+/** The admin token the test apps accept. */
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+/** The server secret of the test apps (customer tokens and derived ids). */
+export const SECRET = 'test-secret-0123456789abcdef';
+
+/** A running worker and environment plus an API app over them, with a token per seeded agent. */
+export interface ApiHarness extends Harness {
+  app: Express;
+  deps: ApiDeps;
+  /** Bearer tokens of the seeded agents (alice, bob, carol). */
+  agentTokens: Record<string, string>;
+}
+
+/** The dependencies of an app over `store` and `client` with the test credentials. */
+export function apiDeps(store: CapacityStore, client: Client, taskQueue: string, limits: Partial<ApiLimits> = {}): ApiDeps {
+  return {
+    store,
+    client,
+    taskQueue,
+    credentials: { adminToken: ADMIN_TOKEN, secret: SECRET },
+    limits: { startsPerMinute: 1000, ...limits },
+  };
+}
+
+/** Gives an existing agent a bearer token the way POST /api/agents would. */
+export async function issueAgentToken(store: CapacityStore, agentId: string): Promise<string> {
+  const { token, hash } = newAgentToken();
+  await store.addAgentToken(agentId, hash);
+  return token;
+}
+
+/** Starts the time-skipping environment, a worker, the store (seeded, everyone Offline) and the app. */
+export async function startApi(
+  options: { seed?: SeedOptions; lifecycle?: LifecycleConfig; limits?: Partial<ApiLimits> } = {},
+): Promise<ApiHarness> {
+  const h = await startHarness({ lifecycle: options.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG, seed: options.seed ?? PICK_ONLY_SEED });
+  const deps = apiDeps(h.store, h.env.client, h.taskQueue, options.limits);
+  const agentTokens: Record<string, string> = {};
+  for (const agent of await h.store.listAgents()) agentTokens[agent.id] = await issueAgentToken(h.store, agent.id);
+  return { ...h, app: createApp(deps), deps, agentTokens };
+}
+
+/** Stops everything started by startApi. */
+export async function stopApi(h: ApiHarness | undefined): Promise<void> {
+  await stopHarness(h);
+}
+
+/** A request to `app`, with a bearer token when given. */
+export function call(app: Express, method: 'get' | 'post' | 'put' | 'patch', path: string, token?: string | null, body?: unknown): Test {
+  let req: Test = request(app)[method](path);
+  if (token) req = req.set('Authorization', `Bearer ${token}`);
+  return body === undefined ? req : req.send(body as object);
+}
+
+/** A started chat: its id, the customer's token and the 201 body. */
+export interface StartedChat {
+  id: string;
+  customerToken: string;
+  response: Response;
+}
+
+/** Starts a chat through the API and checks the 201. */
+export async function startChat(app: Express, body: Record<string, unknown> = {}, idempotencyKey?: string): Promise<StartedChat> {
+  let req = request(app).post('/api/conversations');
+  if (idempotencyKey) req = req.set('Idempotency-Key', idempotencyKey);
+  const response = await req.send({ customer: { name: 'Dana' }, ...body });
+  if (response.status !== 201) throw new Error(`start answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return { id: response.body.conversation.conversationId as string, customerToken: response.body.customerToken as string, response };
+}
+
+/** Everything a refused request must leave as it was: store ledger, read models and messages of `conversationIds`. */
+export async function worldState(store: CapacityStore, conversationIds: readonly string[] = []): Promise<unknown> {
+  const queues = await store.listQueues();
+  return {
+    agents: await store.listAgents(),
+    queues,
+    entries: await Promise.all(queues.map((q) => store.listQueueEntries(q.id))),
+    reservations: await store.listReservations(),
+    conversations: await Promise.all(conversationIds.map((id) => store.getConversation(id))),
+    messages: await Promise.all(conversationIds.map((id) => store.listMessages(id))),
+  };
+}
+
+/** Expects a JSON error answer with `status` and `code`; returns the error object. */
+export function expectError(
+  response: Response,
+  status: number,
+  code: string,
+): { code: string; message: string; details?: Record<string, unknown> } {
+  expect({ status: response.status, code: response.body?.error?.code }).toEqual({ status, code });
+  expect(typeof response.body.error.message).toBe('string');
+  return response.body.error;
+}
