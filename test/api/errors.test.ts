@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { Response } from 'supertest';
 import { createApp } from '../../src/api/app';
 import { createStore } from '../../src/store';
 import type { ApiHarness } from './helpers';
@@ -17,7 +18,7 @@ afterAll(() => stopApi(h));
 
 /** Runs `act`, checks its error answer, and that the store (and the named conversations' snapshots) did not change. */
 async function refusedWithoutChange(
-  act: () => PromiseLike<import('supertest').Response>,
+  act: () => PromiseLike<Response>,
   status: number,
   code: string,
   conversationIds: string[] = [],
