@@ -31,7 +31,8 @@ function parameters(location: 'path' | 'query' | 'header', schema: Schema | Read
 function errorCodes(spec: RouteSpec): number[] {
   const codes = [400];
   if (spec.access !== 'public') codes.push(401, 403);
-  if (spec.params) codes.push(404);
+  // Path ids, and ids inside bodies (queueId, agentId, queues), can name nothing.
+  if (spec.params || spec.body) codes.push(404);
   if (spec.method !== 'get') codes.push(409);
   if (spec.body) codes.push(413);
   if (spec.rateLimited) codes.push(429);
