@@ -85,6 +85,45 @@ describe('400 INVALID_INPUT names the field and why', () => {
   });
 });
 
+describe('odd requests are 4xx, never 500', () => {
+  it('answers unknown agents, self-transfers, bad encodings and repeated query values', async () => {
+    const chat = await startChat(h.app);
+    const ids = [chat.id];
+    await refusedWithoutChange(
+      () => call(h.app, 'post', `/api/conversations/${chat.id}/assign`, ADMIN_TOKEN, { agentId: 'nobody' }),
+      404,
+      'UNKNOWN_AGENT',
+      ids,
+    );
+    await call(h.app, 'post', `/api/conversations/${chat.id}/pick`, alice).expect(200);
+    await refusedWithoutChange(
+      () => call(h.app, 'post', `/api/conversations/${chat.id}/transfer`, alice, { toAgentId: 'alice' }),
+      400,
+      'INVALID_INPUT',
+      ids,
+    );
+    await refusedWithoutChange(
+      () => call(h.app, 'post', `/api/conversations/${chat.id}/transfer`, alice, { toAgentId: 'nobody' }),
+      404,
+      'UNKNOWN_AGENT',
+      ids,
+    );
+    await refusedWithoutChange(() => call(h.app, 'get', '/api/conversations/%E0%A4%A', ADMIN_TOKEN), 400, 'INVALID_INPUT');
+    await refusedWithoutChange(
+      () => call(h.app, 'get', `/api/conversations/${chat.id}/messages?limit=1&limit=2`, alice),
+      400,
+      'INVALID_INPUT',
+      ids,
+    );
+    await refusedWithoutChange(
+      () => call(h.app, 'post', '/api/queues', ADMIN_TOKEN, { id: 'q', eligiblePresences: ['Sleeping'] }),
+      400,
+      'INVALID_INPUT',
+    );
+    await refusedWithoutChange(() => call(h.app, 'get', '/api/agents', 'Basic abc'), 401, 'UNAUTHORIZED');
+  });
+});
+
 describe('401 and 403', () => {
   it('refuses a missing or unknown token with 401 and another agent with 403, changing nothing', async () => {
     const chat = await startChat(h.app);
