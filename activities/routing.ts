@@ -20,7 +20,7 @@ export function createRoutingActivities(store: CapacityStore, router: Router, re
      * match whose conversation has ended meanwhile is released and its queue poked
      * again, so no capacity is lost.
      */
-    async dispatchQueue(input: { queueId: string; limit: number }): Promise<{ assigned: number; redelivered: number }> {
+    async dispatchQueue(input: { queueId: string; limit: number }): Promise<{ assigned: number; redelivered: number; more: boolean }> {
       const stale = await store.listUndeliveredAssignments(input.queueId, new Date(Date.now() - redeliverAfterMs));
       const fresh = await store.dispatch(input.queueId, input.limit);
       const all = [...stale, ...fresh];
@@ -28,7 +28,9 @@ export function createRoutingActivities(store: CapacityStore, router: Router, re
       const orphaned = all.filter((_, i) => !delivered[i]);
       for (const a of orphaned) await store.releaseReservation(a.conversationId, a.agentId);
       if (orphaned.length) await router.poke(orphaned.map((a) => a.queueId));
-      return { assigned: fresh.length, redelivered: stale.length };
+      // Rows locked by a concurrent claim are skipped, not waited for: say whether work that fits is still there.
+      const more = fresh.length >= input.limit || (await store.hasDispatchableWork(input.queueId));
+      return { assigned: fresh.length, redelivered: stale.length, more };
     },
   };
 }

@@ -17,6 +17,8 @@ const acts = wf.proxyActivities<Activities>({
 /** Matches made per activity call: big enough to drain a burst, small enough to keep each transaction short. */
 export const DISPATCH_BATCH = 100;
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
+const BLOCKED_RETRY_MS = 200;
+const MAX_BLOCKED_RETRY_MS = 10_000;
 
 /**
  * One per queue (id `queue-dispatcher-<queueId>`), started on first poke. It
@@ -27,6 +29,7 @@ const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
  */
 export async function queueDispatcherWorkflow(input: QueueDispatcherInput): Promise<void> {
   let pending = input.pending ?? true;
+  let idleRounds = 0;
   wf.setHandler(pokeSignal, () => {
     pending = true;
   });
@@ -34,8 +37,15 @@ export async function queueDispatcherWorkflow(input: QueueDispatcherInput): Prom
     await wf.condition(() => pending);
     pending = false;
     const round = await acts.dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH });
-    // A full batch means more may fit: go again without waiting for a poke.
-    if (round.assigned >= DISPATCH_BATCH) pending = true;
+    if (round.more) {
+      // Work that fits is still there: go again without waiting for a poke. If the
+      // round made no match (rows locked by concurrent picks), back off a little first.
+      pending = true;
+      idleRounds = round.assigned === 0 ? idleRounds + 1 : 0;
+      if (idleRounds > 0) await wf.sleep(Math.min(BLOCKED_RETRY_MS * 2 ** (idleRounds - 1), MAX_BLOCKED_RETRY_MS));
+    } else {
+      idleRounds = 0;
+    }
     const info = wf.workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > CONTINUE_AS_NEW_AFTER_EVENTS) {
       await wf.condition(wf.allHandlersFinished);

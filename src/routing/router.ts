@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { conversationWorkflowId, queueDispatcherWorkflowId } from '../domain/ids';
 import { ActorKind } from '../domain/operations';
 import type { Assignment } from '../store/types';
@@ -16,19 +16,26 @@ export interface Router {
 
 /** The router over a Temporal client: dispatchers are workflows on the worker's task queue. */
 export function createTemporalRouter(client: Client, taskQueue: string): Router {
+  async function pokeOne(queueId: string): Promise<void> {
+    const workflowId = queueDispatcherWorkflowId(queueId);
+    try {
+      await client.workflow.signalWithStart<typeof queueDispatcherWorkflow, []>('queueDispatcherWorkflow', {
+        workflowId,
+        taskQueue,
+        args: [{ queueId }],
+        signal: pokeSignal,
+        signalArgs: [],
+      });
+    } catch (error) {
+      // Two pokes racing to start the same dispatcher: the loser's poke still has to land.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      await client.workflow.getHandle(workflowId).signal(pokeSignal);
+    }
+  }
+
   return {
     async poke(queueIds) {
-      await Promise.all(
-        [...new Set(queueIds)].map((queueId) =>
-          client.workflow.signalWithStart<typeof queueDispatcherWorkflow, []>('queueDispatcherWorkflow', {
-            workflowId: queueDispatcherWorkflowId(queueId),
-            taskQueue,
-            args: [{ queueId }],
-            signal: pokeSignal,
-            signalArgs: [],
-          }),
-        ),
-      );
+      await Promise.all([...new Set(queueIds)].map((queueId) => pokeOne(queueId)));
     },
     async deliver(a) {
       try {

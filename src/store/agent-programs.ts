@@ -37,6 +37,12 @@ export function* refreshAgent(
   stamp: { assignedAt?: string; releasedAt?: string },
   recomputeEligibility = false,
 ): Program<AgentRow | undefined> {
+  // Take the row lock in a statement of its own first. On PostgreSQL (READ
+  // COMMITTED) an UPDATE that waits for a lock re-checks its row but keeps the
+  // snapshot its sub-query started with, so the sum below could miss a
+  // reservation committed while it waited and under-count the agent's load.
+  // The statement after the lock gets a fresh snapshot. (A no-op on SQLite.)
+  yield* run('UPDATE agents SET id = id WHERE id = ?', [agentId]);
   const agent = yield* one<AgentRow>(
     `UPDATE agents SET used_units = (SELECT COALESCE(SUM(units), 0) FROM reservations WHERE agent_id = ?),
        last_assigned_at = COALESCE(?, last_assigned_at), last_released_at = COALESCE(?, last_released_at)

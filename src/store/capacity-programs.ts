@@ -180,10 +180,13 @@ export function* applyConversation(d: Dialect, input: ApplyConversationInput, no
       now,
     ],
   );
+  // Entry before reservation, as the lock order says: a dispatch that holds the
+  // entry row may be committing a reservation for it; once its lock is ours, the
+  // release below (a new statement, a fresh snapshot) sees and drops that too.
+  if (input.dequeue) yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [view.conversationId]);
   if (input.release) {
     yield* releaseReservation(d, view.conversationId, undefined, now);
   }
-  if (input.dequeue) yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [view.conversationId]);
   if (enqueue) yield* enqueueEntry(enqueue);
 }
 

@@ -162,3 +162,18 @@ export function* dispatchAll(d: Dialect, queueId: string, limit: number, now: st
   while (!state.done) state.record(yield* matchOne(d, queueId, state.after, now));
   return state.assignments;
 }
+
+/**
+ * Whether some entry of the queue fits an eligible member's room right now. A
+ * plain read without locks: after a round that skipped locked rows (PostgreSQL),
+ * it tells the dispatcher to go again instead of leaving work waiting.
+ */
+export function* hasDispatchableWork(queueId: string): Program<boolean> {
+  const room = yield* one<{ m: number | string | null }>(
+    'SELECT MAX(free_units) AS m FROM queue_members WHERE queue_id = ? AND eligible = 1',
+    [queueId],
+  );
+  if (room?.m == null) return false;
+  const entry = yield* one('SELECT 1 AS x FROM queue_entries WHERE queue_id = ? AND units <= ? LIMIT 1', [queueId, Number(room.m)]);
+  return entry !== undefined;
+}

@@ -1,5 +1,6 @@
 import type { Presence } from '../domain/routing';
 import * as agents from './agent-programs';
+import * as dispatch from './dispatch-programs';
 import * as api from './api-programs';
 import * as capacity from './capacity-programs';
 import type { Dialect, Program } from './program';
@@ -153,6 +154,10 @@ export abstract class ProgramStore implements CapacityStore {
   saveIdempotencyRecord(scope: string, key: string, response: string): Promise<IdempotencyRecord> {
     const now = this.now();
     return this.write(() => api.saveIdempotencyRecord(scope, key, response, now));
+  }
+
+  hasDispatchableWork(queueId: string): Promise<boolean> {
+    return this.read(() => dispatch.hasDispatchableWork(queueId));
   }
 
   listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]> {

@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { resolveTestServerExecutable } from '../../src/temporal/executables';
+import { resolveDevServerExecutable, resolveTestServerExecutable } from '../../src/temporal/executables';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 
 /**
@@ -16,4 +17,24 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
     throw error;
   }
   return env;
+}
+
+/**
+ * A local environment on the real Temporal dev server (the provisioned CLI), in
+ * memory, with the custom search attributes: for tests that need the real
+ * server's semantics (visibility, exact update/command ordering) rather than time skipping.
+ */
+export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: resolveDevServerExecutable(),
+      ip: '127.0.0.1',
+      ui: false,
+      extraArgs: [
+        '--log-level',
+        'error',
+        ...SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${k.type === 'BOOL' ? 'Bool' : 'Keyword'}`]),
+      ],
+    },
+  });
 }

@@ -12,7 +12,7 @@ import { createStore, seedStore } from '../../src/store';
 import type { CapacityStore } from '../../src/store/types';
 import { conversationWorkflow } from '../../workflows';
 import { snapshotQuery } from '../../workflows/messages';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
+import { createDevServerEnv, createTimeSkippingEnv } from '../helpers/temporal-env';
 import { createTestWorker, quietRuntime } from '../helpers/test-worker';
 
 /** Two queues and three agents, all Offline: nothing is pushed, conversations wait for pick or assign. */
@@ -38,13 +38,19 @@ export interface Harness {
 
 /** Starts the environment, an in-memory store seeded with `seed`, and a worker with push distribution. */
 export async function startHarness(
-  lifecycle: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG,
-  seed: SeedOptions = PICK_ONLY_SEED,
-  redeliverAfterMs?: number,
+  options: {
+    lifecycle?: LifecycleConfig;
+    seed?: SeedOptions;
+    redeliverAfterMs?: number;
+    openStore?: () => Promise<CapacityStore>;
+    /** Run on the real dev server instead of the time-skipping test server. */
+    devServer?: boolean;
+  } = {},
 ): Promise<Harness> {
+  const { lifecycle = DEFAULT_LIFECYCLE_CONFIG, seed = PICK_ONLY_SEED, redeliverAfterMs } = options;
   quietRuntime();
-  const env = await createTimeSkippingEnv();
-  const store = await createStore({ databaseUrl: null, sqliteFile: ':memory:' });
+  const env = await (options.devServer ? createDevServerEnv() : createTimeSkippingEnv());
+  const store = await (options.openStore ?? (() => createStore({ databaseUrl: null, sqliteFile: ':memory:' })))();
   await seedStore(store, seed);
   const { worker, taskQueue, router } = await createTestWorker({ env, store, lifecycle, redeliverAfterMs });
   const running = worker.run();

@@ -1,14 +1,13 @@
 import { closeTabUpdate, reviveUpdate, snapshotQuery } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
 import { eventually, reservedUnits, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
-import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 
 const REDELIVER_AFTER_MS = 300;
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness(
-    DEFAULT_LIFECYCLE_CONFIG,
-    {
+  h = await startHarness({
+    redeliverAfterMs: REDELIVER_AFTER_MS,
+    seed: {
       queues: [
         { id: 'sales', name: 'Sales' },
         { id: 'returns', name: 'Returns' },
@@ -19,8 +18,7 @@ beforeAll(async () => {
         { id: 'fred', capacity: 50, presence: 'Offline', queues: ['returns'] },
       ],
     },
-    REDELIVER_AFTER_MS,
-  );
+  });
 });
 afterAll(() => stopHarness(h));
 

@@ -1,0 +1,37 @@
+import type { ConversationSnapshot } from '../../src/domain/snapshot';
+import type { CapacityStore } from '../../src/store/types';
+
+/**
+ * Checks the architecture's invariants 1-3 against the store and the
+ * conversations' own snapshots; returns every violation found (empty: all hold).
+ * 1. no agent holds more reserved units than its capacity;
+ * 2. reservations are exactly the conversations in capacity-filling states;
+ * 3. no Open conversation waits while an eligible agent of its queue has room for it.
+ */
+export async function invariantViolations(store: CapacityStore, snapshots: ConversationSnapshot[]): Promise<string[]> {
+  const problems: string[] = [];
+  const agents = await store.listAgents();
+  for (const a of agents) if (a.usedUnits > a.capacity) problems.push(`1: ${a.id} holds ${a.usedUnits} of ${a.capacity} units`);
+
+  const reservations = new Map((await store.listReservations()).map((r) => [r.conversationId, r]));
+  for (const s of snapshots) {
+    const r = reservations.get(s.conversationId);
+    if (s.capacityHeld && (!r || r.agentId !== s.agentId || r.units !== s.units)) {
+      problems.push(`2: ${s.conversationId} is ${s.state} with ${s.agentId} but the store has ${JSON.stringify(r ?? null)}`);
+    }
+    if (!s.capacityHeld && r) problems.push(`2: ${s.conversationId} is ${s.state} but still reserves ${r.units} on ${r.agentId}`);
+    reservations.delete(s.conversationId);
+  }
+  for (const r of reservations.values()) problems.push(`2: phantom reservation ${JSON.stringify(r)}`);
+
+  const queues = new Map((await store.listQueues()).map((q) => [q.id, q]));
+  for (const s of snapshots.filter((x) => x.state === 'Open')) {
+    const queue = queues.get(s.queueId);
+    const eligible = agents.filter(
+      (a) => a.queues.includes(s.queueId) && (queue?.eligiblePresences ?? []).includes(a.presence) && a.capacity - a.usedUnits >= s.units,
+    );
+    if (eligible.length)
+      problems.push(`3: ${s.conversationId} (${s.units} units) waits in ${s.queueId} while ${eligible.map((a) => a.id)} have room`);
+  }
+  return problems;
+}
