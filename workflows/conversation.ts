@@ -71,7 +71,14 @@ function rethrowRefusal(err: unknown): never {
 export async function conversationWorkflow(input: ConversationWorkflowInput): Promise<ConversationSummary> {
   const problem = input.snapshot ? null : startInputError(input.start);
   if (problem) throw wf.ApplicationFailure.create({ type: ErrorCode.InvalidInput, message: problem, nonRetryable: true });
-  const config = input.config ?? (await acts.getLifecycleConfig());
+  // Handlers are registered before the first await, so an update arriving in the
+  // first workflow task is never refused for want of a handler; until the rules
+  // are loaded (the first serialized step) validators defer to the handler.
+  let config: LifecycleConfig | null = input.config ?? null;
+  const rules = (): LifecycleConfig => {
+    if (!config) throw wf.ApplicationFailure.create({ message: 'lifecycle rules not loaded yet', nonRetryable: true });
+    return config;
+  };
   let s = input.snapshot ?? newConversation(input.start, new Date());
   const lock = new Serializer();
   // The server refuses updates past 2,000 per run; chats with many messages continue as new well before.
@@ -102,7 +109,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
 
   /** Decides, acquires what the store must grant, commits, then writes the store. Runs under the lock. */
   async function execute(cmd: Command): Promise<ConversationSummary> {
-    const decision = decide(s, cmd, new Date(), config);
+    const decision = decide(s, cmd, new Date(), rules());
     if (!decision.ok) throw failure(decision.refusal);
     if (decision.acquire) await acquire(decision.acquire, cmd);
     const previous = s;
@@ -129,7 +136,9 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     wf.setHandler(def, (arg: A) => lock.run(() => execute(parse(arg))).finally(() => (updatesThisRun += 1)), {
       // Synchronous on purpose: a refusal here is not written to history and changes nothing.
       validator: (arg: A) => {
-        const decision = decide(s, parse(arg), new Date(), config);
+        const command = parse(arg);
+        if (!config) return;
+        const decision = decide(s, command, new Date(), config);
         if (!decision.ok) throw failure(decision.refusal);
       },
     });
@@ -171,20 +180,18 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   onSignal(m.markReadSignal, Operation.MarkRead, OPERATOR);
   wf.setHandler(m.snapshotQuery, () => s);
 
-  if (!input.snapshot) {
-    // Entering the queue happens before any handler runs: they queue behind it.
-    await lock.run(async () => {
-      publish();
-      await acts.checkTransferTarget({ queueId: s.queueId }).catch(rethrowRefusal);
-      await acts.applyConversation(toApplyInput(s, { release: false, dequeue: false, enqueue: true }, null));
-    });
-  } else {
+  // Loading the rules and entering the queue come first: every operation queues behind them.
+  await lock.run(async () => {
+    config ??= await acts.getLifecycleConfig();
     publish();
-  }
+    if (input.snapshot) return;
+    await acts.checkTransferTarget({ queueId: s.queueId }).catch(rethrowRefusal);
+    await acts.applyConversation(toApplyInput(s, { release: false, dequeue: false, enqueue: true }, null));
+  });
 
   const shouldContinueAsNew = () => {
     const info = wf.workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= config.continueAsNewAfterEvents || updatesThisRun >= UPDATES_PER_RUN;
+    return info.continueAsNewSuggested || info.historyLength >= rules().continueAsNewAfterEvents || updatesThisRun >= UPDATES_PER_RUN;
   };
 
   // Handlers replace `s` at any await, so the state is re-read through a function, not narrowed.
@@ -194,9 +201,9 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       // Only from the main function, once every handler (and so every queued operation) has finished.
       await wf.condition(() => wf.allHandlersFinished() && lock.idle);
       if (closed()) break;
-      await wf.continueAsNew<typeof conversationWorkflow>({ start: input.start, config, snapshot: s });
+      await wf.continueAsNew<typeof conversationWorkflow>({ start: input.start, config: rules(), snapshot: s });
     }
-    const next = deadlines(s, config)[0];
+    const next = deadlines(s, rules())[0];
     const seen = s.version;
     const changed = () => s.version !== seen || shouldContinueAsNew();
     if (!next) {

@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { CapacityStore } from '../../src/store/types';
+import { conversationWorkflow } from '../../workflows';
 import {
   closeTabUpdate,
   customerEndUpdate,
@@ -139,6 +140,17 @@ describe('every row of the transition table', () => {
 });
 
 describe('updates for read-your-writes', () => {
+  it('accepts an update sent right after start, before the worker rules are loaded', async () => {
+    const conversationId = `early-${Date.now()}`;
+    const handle = await h.env.client.workflow.start(conversationWorkflow, {
+      workflowId: `conversation-${conversationId}`,
+      taskQueue: h.taskQueue,
+      args: [{ start: { conversationId, queueId: 'default', channel: 'chat', customer: { id: 'cust-9' } } }],
+    });
+    expect(await handle.executeUpdate(pickUpdate, { args: [{ agentId: 'alice' }] })).toMatchObject({ state: 'Active', agentId: 'alice' });
+    await handle.executeUpdate(closeTabUpdate, { args: [{}] });
+  });
+
   it('answers sync only after the conversation has entered its queue in the store', async () => {
     const handle = await startConversation(h);
     expect(await handle.executeUpdate(syncUpdate)).toMatchObject({ state: 'Open', version: 1 });
