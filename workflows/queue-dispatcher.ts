@@ -18,6 +18,7 @@ const acts = wf.proxyActivities<Activities>({
 export const DISPATCH_BATCH = 100;
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 const BLOCKED_RETRY_MS = 200;
+const SWEEP_INTERVAL = '1 minute';
 const MAX_BLOCKED_RETRY_MS = 10_000;
 
 /**
@@ -34,7 +35,9 @@ export async function queueDispatcherWorkflow(input: QueueDispatcherInput): Prom
     pending = true;
   });
   for (;;) {
-    await wf.condition(() => pending);
+    // The periodic sweep is a safety net for a poke that never arrived (Temporal
+    // unreachable when a change was made): work then waits a minute, not forever.
+    await wf.condition(() => pending, SWEEP_INTERVAL);
     pending = false;
     const round = await acts.dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH });
     if (round.more) {
