@@ -1,10 +1,18 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { ErrorCode } from '../src/domain/errors';
 import type { CapacityStore, ReserveInput, ReserveOutcome } from '../src/store/types';
 
-/** Turns a store refusal into a permanent failure the workflow reports to its caller. */
+/**
+ * Turns a store refusal into a permanent failure the workflow reports to its
+ * caller. Benign: a refused pick is business as usual, not a worker warning.
+ */
+function refusal(type: string, message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
+}
+
 function orRefuse(outcome: ReserveOutcome): void {
-  if (!outcome.ok) throw ApplicationFailure.create({ type: outcome.code, message: outcome.message, nonRetryable: true });
+  if (!outcome.ok) throw refusal(outcome.code, outcome.message);
 }
 
 /** Capacity activities: each one store transaction, idempotent by conversation id. */
@@ -22,7 +30,7 @@ export function createCapacityActivities(store: CapacityStore) {
     async checkTransferTarget(input: { queueId: string }): Promise<void> {
       const queue = await store.getQueue(input.queueId);
       if (!queue) {
-        throw ApplicationFailure.create({ type: ErrorCode.UnknownQueue, message: `Unknown queue ${input.queueId}.`, nonRetryable: true });
+        throw refusal(ErrorCode.UnknownQueue, `Unknown queue ${input.queueId}.`);
       }
     },
   };

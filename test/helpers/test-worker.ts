@@ -32,8 +32,10 @@ export async function createTestWorker(options: {
   store: CapacityStore;
   lifecycle?: LifecycleConfig;
   redeliverAfterMs?: number;
+  /** Reuse a task queue (a restarted worker); default: a new unique one. */
+  taskQueue?: string;
 }): Promise<{ worker: Worker; taskQueue: string; router: Router }> {
-  const taskQueue = `test-${randomUUID()}`;
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const router = createTemporalRouter(options.env.client, taskQueue);
   const worker = await Worker.create({
     connection: options.env.nativeConnection,
