@@ -152,6 +152,17 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     });
   }
 
+  // Loading the rules and entering the queue come first: this step takes the
+  // serializer before any handler is registered, because registering a handler
+  // dispatches the updates and signals that arrived with the start at once.
+  const initialized = lock.run(async () => {
+    config ??= await acts.getLifecycleConfig();
+    publish();
+    if (input.snapshot) return;
+    await acts.checkTransferTarget({ queueId: s.queueId }).catch(rethrowRefusal);
+    await acts.applyConversation(toApplyInput(s, { release: false, dequeue: false, enqueue: true }, null));
+  });
+
   onUpdate(m.assignUpdate, Operation.Assign, OPERATOR);
   onUpdate(m.pickUpdate, Operation.Pick, OPERATOR);
   onUpdate(m.endUpdate, Operation.End, OPERATOR);
@@ -180,14 +191,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   onSignal(m.markReadSignal, Operation.MarkRead, OPERATOR);
   wf.setHandler(m.snapshotQuery, () => s);
 
-  // Loading the rules and entering the queue come first: every operation queues behind them.
-  await lock.run(async () => {
-    config ??= await acts.getLifecycleConfig();
-    publish();
-    if (input.snapshot) return;
-    await acts.checkTransferTarget({ queueId: s.queueId }).catch(rethrowRefusal);
-    await acts.applyConversation(toApplyInput(s, { release: false, dequeue: false, enqueue: true }, null));
-  });
+  await initialized;
 
   const shouldContinueAsNew = () => {
     const info = wf.workflowInfo();

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
 import type { CapacityStore } from '../../src/store/types';
 import { conversationWorkflow } from '../../workflows';
 import {
@@ -140,14 +141,23 @@ describe('every row of the transition table', () => {
 });
 
 describe('updates for read-your-writes', () => {
-  it('accepts an update sent right after start, before the worker rules are loaded', async () => {
+  it('queues a conversation before serving an update that arrives with its start (update-with-start)', async () => {
     const conversationId = `early-${Date.now()}`;
-    const handle = await h.env.client.workflow.start(conversationWorkflow, {
+    const start = new WithStartWorkflowOperation(conversationWorkflow, {
       workflowId: `conversation-${conversationId}`,
+      workflowIdConflictPolicy: 'FAIL',
       taskQueue: h.taskQueue,
+      // No lifecycle rules in the input: the worker's are loaded first, and the update waits for them.
       args: [{ start: { conversationId, queueId: 'default', channel: 'chat', customer: { id: 'cust-9' } } }],
     });
-    expect(await handle.executeUpdate(pickUpdate, { args: [{ agentId: 'alice' }] })).toMatchObject({ state: 'Active', agentId: 'alice' });
+    const picked = await h.env.client.workflow.executeUpdateWithStart(pickUpdate, {
+      args: [{ agentId: 'alice' }],
+      startWorkflowOperation: start,
+    });
+    expect(picked).toMatchObject({ state: 'Active', agentId: 'alice' });
+    const handle = await start.workflowHandle();
+    expect(await reservationOf(h.store, conversationId)).toMatchObject({ agentId: 'alice' });
+    expect(await queued(h.store, 'default', conversationId)).toBe(false);
     await handle.executeUpdate(closeTabUpdate, { args: [{}] });
   });
 
