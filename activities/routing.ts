@@ -20,7 +20,12 @@ export function createRoutingActivities(store: CapacityStore, router: Router, re
      * match whose conversation has ended meanwhile is released and its queue poked
      * again, so no capacity is lost.
      */
-    async dispatchQueue(input: { queueId: string; limit: number }): Promise<{ assigned: number; redelivered: number; more: boolean }> {
+    async dispatchQueue(input: {
+      queueId: string;
+      limit: number;
+      /** The dispatcher's (workflow) time, the clock queue entries are stamped with. */
+      now: string;
+    }): Promise<{ assigned: number; redelivered: number; more: boolean; overflowed: number; nextOverflowAt: string | null }> {
       const stale = await store.listUndeliveredAssignments(input.queueId, new Date(Date.now() - redeliverAfterMs));
       const fresh = await store.dispatch(input.queueId, input.limit);
       const all = [...stale, ...fresh];
@@ -30,7 +35,11 @@ export function createRoutingActivities(store: CapacityStore, router: Router, re
       if (orphaned.length) await router.poke(orphaned.map((a) => a.queueId));
       // Rows locked by a concurrent claim are skipped, not waited for: say whether work that fits is still there.
       const more = fresh.length >= input.limit || (await store.hasDispatchableWork(input.queueId));
-      return { assigned: fresh.length, redelivered: stale.length, more };
+      // Whatever still waits past the queue's overflow limit moves on (after this round had its chance to place it).
+      const overflow = await store.overflowDue(input.queueId, new Date(input.now), input.limit);
+      const target = overflow.toQueueId;
+      if (target) await Promise.all(overflow.due.map((e) => router.reroute(e.conversationId, target)));
+      return { assigned: fresh.length, redelivered: stale.length, more, overflowed: overflow.due.length, nextOverflowAt: overflow.nextAt };
     },
   };
 }

@@ -45,6 +45,7 @@ const acts = wf.proxyActivities<Activities>({
 export const UPDATES_PER_RUN = 1_500;
 const OPERATOR: Actor = { kind: ActorKind.Operator };
 const CUSTOMER: Actor = { kind: ActorKind.Customer };
+const ENGINE: Actor = { kind: ActorKind.Engine };
 
 function failure(refusal: Refusal): wf.ApplicationFailure {
   return wf.ApplicationFailure.create({
@@ -188,6 +189,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   onSignal(m.reviveSignal, Operation.Revive, CUSTOMER);
   onSignal(m.transferSignal, Operation.Transfer, OPERATOR);
   onSignal(m.messageSignal, Operation.Message, CUSTOMER);
+  onSignal(m.rerouteSignal, Operation.Reroute, ENGINE);
   onSignal(m.markReadSignal, Operation.MarkRead, OPERATOR);
   wf.setHandler(m.snapshotQuery, () => s);
 

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActorInput, AssignInput, MessageInput, PickInput, ReopenInput, TransferInput } from '../src/domain/operations';
+import type { ActorInput, AssignInput, MessageInput, PickInput, ReopenInput, RerouteInput, TransferInput } from '../src/domain/operations';
 import type { ConversationSnapshot } from '../src/domain/snapshot';
 import type { ConversationSummary } from '../src/domain/summary';
 
@@ -51,6 +51,8 @@ export const reopenSignal = defineSignal<[ReopenInput]>('reopen');
 export const reviveSignal = defineSignal<[ActorInput]>('revive');
 /** Fire-and-forget transfer to a queue. */
 export const transferSignal = defineSignal<[TransferInput]>('transfer');
+/** The routing engine moves an Open conversation to its queue's overflow queue. */
+export const rerouteSignal = defineSignal<[RerouteInput]>('reroute');
 /** A chat message between customer and agent (signals: a long chat would exhaust the update limit). */
 export const messageSignal = defineSignal<[MessageInput]>('message');
 /** Fire-and-forget mark-read. */

@@ -18,7 +18,7 @@ const acts = wf.proxyActivities<Activities>({
 export const DISPATCH_BATCH = 100;
 const CONTINUE_AS_NEW_AFTER_EVENTS = 2_000;
 const BLOCKED_RETRY_MS = 200;
-const SWEEP_INTERVAL = '1 minute';
+const SWEEP_INTERVAL_MS = 60_000;
 const MAX_BLOCKED_RETRY_MS = 10_000;
 
 /**
@@ -31,15 +31,20 @@ const MAX_BLOCKED_RETRY_MS = 10_000;
 export async function queueDispatcherWorkflow(input: QueueDispatcherInput): Promise<void> {
   let pending = input.pending ?? true;
   let idleRounds = 0;
+  // When the oldest waiting entry reaches the queue's overflow limit (a durable timer wakes the dispatcher).
+  let nextOverflowAt: number | null = null;
   wf.setHandler(pokeSignal, () => {
     pending = true;
   });
   for (;;) {
     // The periodic sweep is a safety net for a poke that never arrived (Temporal
     // unreachable when a change was made): work then waits a minute, not forever.
-    await wf.condition(() => pending, SWEEP_INTERVAL);
+    const untilOverflow = nextOverflowAt === null ? Infinity : Math.max(1, nextOverflowAt - Date.now());
+    await wf.condition(() => pending, Math.min(SWEEP_INTERVAL_MS, untilOverflow));
     pending = false;
-    const round = await acts.dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH });
+    const round = await acts.dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH, now: new Date().toISOString() });
+    nextOverflowAt = round.nextOverflowAt === null ? null : Date.parse(round.nextOverflowAt);
+    if (round.overflowed >= DISPATCH_BATCH) pending = true;
     if (round.more) {
       // Work that fits is still there: go again without waiting for a poke. If the
       // round made no match (rows locked by concurrent picks), back off a little first.

@@ -48,6 +48,7 @@ function withDeadline(client: Client, ms: number, router: Router): Router {
   return {
     poke: (queueIds) => client.withDeadline(Date.now() + ms, () => router.poke(queueIds)),
     deliver: (assignment) => client.withDeadline(Date.now() + ms, () => router.deliver(assignment)),
+    reroute: (conversationId, toQueueId) => client.withDeadline(Date.now() + ms, () => router.reroute(conversationId, toQueueId)),
   };
 }
 

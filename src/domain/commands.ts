@@ -58,6 +58,9 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
       }
       if (!isId(input.toAgentId)) return bad(op, 'toAgentId', 'must be a non-empty agent id');
       return { ok: true, command: { op, to: { agentId: input.toAgentId }, force, actor } };
+    case Operation.Reroute:
+      if (!isId(input.toQueueId)) return bad(op, 'toQueueId', 'must be a non-empty queue id');
+      return { ok: true, command: { op, toQueueId: input.toQueueId, actor } };
     case Operation.Message:
       if (input.from !== 'customer' && input.from !== 'agent') return bad(op, 'from', 'must be "customer" or "agent"');
       if (!isId(input.messageId)) return bad(op, 'messageId', 'must be a non-empty id');

@@ -36,6 +36,7 @@ export const Operation = {
   StaleFlag: 'staleFlag',
   StaleClose: 'staleClose',
   WrapUpRelease: 'wrapUpRelease',
+  Reroute: 'reroute',
 } as const;
 
 /** One of the operation names. */
@@ -78,7 +79,8 @@ export type Command =
   | { op: typeof Operation.WaitingTimeout; actor: Actor }
   | { op: typeof Operation.StaleFlag; actor: Actor }
   | { op: typeof Operation.StaleClose; actor: Actor }
-  | { op: typeof Operation.WrapUpRelease; actor: Actor };
+  | { op: typeof Operation.WrapUpRelease; actor: Actor }
+  | { op: typeof Operation.Reroute; toQueueId: string; actor: Actor };
 
 /** One line of the transition log kept in every snapshot. */
 export interface TransitionRecord {
@@ -129,6 +131,11 @@ export interface TransferInput {
   toAgentId?: string;
   /** A direct transfer may exceed the target agent's capacity only when forced. */
   force?: boolean;
+  actor?: Actor;
+}
+/** Input of reroute: the routing engine moves an Open conversation to another queue (overflow). */
+export interface RerouteInput {
+  toQueueId: string;
   actor?: Actor;
 }
 /** Input of a chat message notification (the text itself may live in the store). */

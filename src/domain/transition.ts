@@ -60,6 +60,8 @@ interface Change {
   reason?: string;
   /** Log the change even though the state stays (a direct transfer between agents). */
   log?: boolean;
+  /** Leave the current queue and enter the (new) one without a state change (overflow). */
+  requeue?: boolean;
 }
 
 /** Applies a change, keeping the bookkeeping (times, flags, log, effects) in one place. */
@@ -95,8 +97,8 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
     // Leaving a capacity-holding state releases once; entering Closed always releases,
     // which also frees a reservation the dispatcher made for an Open conversation that closed first.
     release: (s.capacityHeld && !next.capacityHeld) || (stateChanged && to === S.Closed),
-    enqueue: stateChanged && to === S.Open,
-    dequeue: stateChanged && s.state === S.Open,
+    enqueue: (stateChanged && to === S.Open) || change.requeue === true,
+    dequeue: (stateChanged && s.state === S.Open) || change.requeue === true,
   };
   return { ok: true, snapshot: next, acquire: change.acquire ?? null, effects, stateChanged };
 }
@@ -210,6 +212,17 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       if (notTheirs(s, cmd.actor))
         return refuse(ErrorCode.NotYourConversation, `Cannot mark read: the conversation belongs to ${s.agentId}.`, s, cmd.op);
       return commit(s, cmd, now, { patch: { unreadCount: 0 } });
+    }
+    case Operation.Reroute: {
+      if (s.state !== S.Open) return wrongState(s, cmd.op);
+      if (cmd.toQueueId === s.queueId) return refuse(ErrorCode.InvalidInput, `Cannot reroute: already in queue ${s.queueId}.`, s, cmd.op);
+      return commit(s, cmd, now, {
+        patch: { queueId: cmd.toQueueId },
+        acquire: { kind: 'queue', queueId: cmd.toQueueId },
+        reason: `overflow from queue ${s.queueId} to ${cmd.toQueueId}`,
+        log: true,
+        requeue: true,
+      });
     }
     case Operation.WaitingTimeout: {
       if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The waiting timeout is not due.', s, cmd.op);

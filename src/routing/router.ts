@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { conversationWorkflowId, queueDispatcherWorkflowId } from '../domain/ids';
 import { ActorKind } from '../domain/operations';
 import type { Assignment } from '../store/types';
-import { assignSignal, pokeSignal } from '../../workflows/messages';
+import { assignSignal, pokeSignal, rerouteSignal } from '../../workflows/messages';
 import type { queueDispatcherWorkflow } from '../../workflows/queue-dispatcher';
 
 /** Reaches the queue dispatchers and the conversations they assign. */
@@ -12,6 +12,21 @@ export interface Router {
   poke(queueIds: Iterable<string>): Promise<void>;
   /** Hands a match to its conversation; false when the conversation no longer runs. */
   deliver(assignment: Assignment): Promise<boolean>;
+  /** Moves an Open conversation to another queue (overflow); false when it no longer runs. */
+  reroute(conversationId: string, toQueueId: string): Promise<boolean>;
+}
+
+const ENGINE = { kind: ActorKind.Engine };
+
+/** Sends a signal; false when the workflow has ended (nothing to deliver to). */
+async function signalIfRunning(send: () => Promise<void>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
 }
 
 /** The router over a Temporal client: dispatchers are workflows on the worker's task queue. */
@@ -37,16 +52,15 @@ export function createTemporalRouter(client: Client, taskQueue: string): Router 
     async poke(queueIds) {
       await Promise.all([...new Set(queueIds)].map((queueId) => pokeOne(queueId)));
     },
-    async deliver(a) {
-      try {
-        await client.workflow
-          .getHandle(conversationWorkflowId(a.conversationId))
-          .signal(assignSignal, { agentId: a.agentId, actor: { kind: ActorKind.Engine } });
-        return true;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return false;
-        throw error;
-      }
+    deliver(a) {
+      return signalIfRunning(() =>
+        client.workflow.getHandle(conversationWorkflowId(a.conversationId)).signal(assignSignal, { agentId: a.agentId, actor: ENGINE }),
+      );
+    },
+    reroute(conversationId, toQueueId) {
+      return signalIfRunning(() =>
+        client.workflow.getHandle(conversationWorkflowId(conversationId)).signal(rerouteSignal, { toQueueId, actor: ENGINE }),
+      );
     },
   };
 }

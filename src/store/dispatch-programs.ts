@@ -1,11 +1,11 @@
 import { AssignmentMethod } from '../domain/routing';
 import { lockAgent, refreshAgent } from './agent-programs';
 import type { Dialect, Param, Program } from './program';
-import { one, run } from './program';
+import { all, one, run } from './program';
 import type { EntryRow, QueueRow } from './rows';
-import { ENTRY_COLUMNS } from './rows';
+import { ENTRY_COLUMNS, toEntry } from './rows';
 import { queueRow } from './queue-programs';
-import type { Assignment } from './types';
+import type { Assignment, QueueEntry } from './types';
 
 /** Service-order position of a head that dispatch passed over. */
 export type Cursor = { priority: number; seq: number } | null;
@@ -176,4 +176,36 @@ export function* hasDispatchableWork(queueId: string): Program<boolean> {
   if (room?.m == null) return false;
   const entry = yield* one('SELECT 1 AS x FROM queue_entries WHERE queue_id = ? AND units <= ? LIMIT 1', [queueId, Number(room.m)]);
   return entry !== undefined;
+}
+
+/** Entries of a queue that waited past its overflow limit, and when the next one will. */
+export interface OverflowDue {
+  toQueueId: string | null;
+  due: QueueEntry[];
+  /** When the oldest entry not due yet reaches the limit (null: none, or no overflow). */
+  nextAt: string | null;
+}
+
+/**
+ * Finds the entries of `queueId` that have waited at least its overflow limit
+ * at `now` (at most `limit`, oldest first). Indexed by (queue_id, enqueued_at).
+ */
+export function* overflowDue(queueId: string, now: Date, limit: number): Program<OverflowDue> {
+  const queue = yield* queueRow(queueId);
+  const overflow = queue?.overflow ? (JSON.parse(queue.overflow) as { afterMs: number; toQueueId: string }) : null;
+  if (!overflow) return { toQueueId: null, due: [], nextAt: null };
+  const cutoff = new Date(now.getTime() - overflow.afterMs).toISOString();
+  const due = yield* all<EntryRow>(
+    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? AND enqueued_at <= ? ORDER BY enqueued_at, seq LIMIT ?`,
+    [queueId, cutoff, limit],
+  );
+  const next = yield* one<{ enqueued_at: string }>(
+    'SELECT enqueued_at FROM queue_entries WHERE queue_id = ? AND enqueued_at > ? ORDER BY enqueued_at LIMIT 1',
+    [queueId, cutoff],
+  );
+  return {
+    toQueueId: overflow.toQueueId,
+    due: due.map(toEntry),
+    nextAt: next ? new Date(Date.parse(next.enqueued_at) + overflow.afterMs).toISOString() : null,
+  };
 }

@@ -156,6 +156,10 @@ export abstract class ProgramStore implements CapacityStore {
     return this.write(() => api.saveIdempotencyRecord(scope, key, response, now));
   }
 
+  overflowDue(queueId: string, now: Date, limit: number): Promise<dispatch.OverflowDue> {
+    return this.read(() => dispatch.overflowDue(queueId, now, limit));
+  }
+
   hasDispatchableWork(queueId: string): Promise<boolean> {
     return this.read(() => dispatch.hasDispatchableWork(queueId));
   }

@@ -206,6 +206,8 @@ export interface CapacityStore {
   listClosedWorkItems(agentId: string, since: Date): Promise<ConversationView[]>;
   /** Open conversations of a queue in service order (priority, then arrival). */
   listQueueEntries(queueId: string, limit?: number): Promise<QueueEntry[]>;
+  /** Entries that waited past the queue's overflow limit at `now`, and when the next one will. */
+  overflowDue(queueId: string, now: Date, limit: number): Promise<{ toQueueId: string | null; due: QueueEntry[]; nextAt: string | null }>;
   /** Whether some entry of the queue fits an eligible member's free room now (a lock-free read). */
   hasDispatchableWork(queueId: string): Promise<boolean>;
   /** Dispatch matches whose conversation is still Open: reserved at or before `reservedBefore`, not yet delivered. */

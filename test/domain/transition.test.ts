@@ -180,6 +180,32 @@ describe('decide: direct transfer to an agent', () => {
   });
 });
 
+describe('decide: overflow', () => {
+  const reroute = { op: 'reroute', toQueueId: 'billing', actor: { kind: ActorKind.Engine } } as const;
+
+  it('moves an Open conversation to another queue without a state change, keeping its stale clock', () => {
+    const d = decide(inState('Open'), reroute, after(1), config);
+    expect(d.ok && d.snapshot).toMatchObject({ state: 'Open', queueId: 'billing', stateEnteredAt: T0.toISOString() });
+    expect(d.ok && d.acquire).toEqual({ kind: 'queue', queueId: 'billing' });
+    expect(d.ok && d.effects).toEqual({ release: false, enqueue: true, dequeue: true });
+    expect(d.ok && d.snapshot.transitions.at(-1)).toMatchObject({
+      from: 'Open',
+      to: 'Open',
+      op: 'reroute',
+      reason: 'overflow from queue default to billing',
+    });
+  });
+
+  it.each(['Active', 'WrapUp', 'Waiting', 'Closed'] as const)('refuses to reroute a conversation that is %s', (state) => {
+    expect(decide(inState(state), reroute, after(1), config).ok).toBe(false);
+  });
+
+  it('refuses to reroute into the queue it is already in', () => {
+    const d = decide(inState('Open'), { ...reroute, toQueueId: 'default' }, after(1), config);
+    expect(!d.ok && d.refusal.code).toBe(ErrorCode.InvalidInput);
+  });
+});
+
 describe('decide: who may act', () => {
   it.each(['end', 'closeTab', 'transfer', 'markRead'] as const)('refuses %s by an agent who does not have the conversation', (op) => {
     const cmd = { ...command(op), actor: { kind: ActorKind.Agent, id: 'bob' } } as Command;

@@ -6,6 +6,7 @@ import { createStore } from '../../src/store';
 const unreachable: Router = {
   poke: () => Promise.reject(new Error('14 UNAVAILABLE: connection refused')),
   deliver: () => Promise.reject(new Error('14 UNAVAILABLE: connection refused')),
+  reroute: () => Promise.reject(new Error('14 UNAVAILABLE: connection refused')),
 };
 
 describe('routing changes when Temporal is unreachable', () => {

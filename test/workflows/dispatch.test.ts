@@ -109,3 +109,22 @@ describe('crash safety of routing', () => {
     await until(async () => !(await h.store.listReservations('fred')).some((r) => r.conversationId === match?.conversationId));
   });
 });
+
+describe('overflow', () => {
+  it('moves a conversation that waited past its queue limit to the overflow queue, where it is assigned', async () => {
+    await h.changes.upsertQueue({ id: 'vip', overflow: { afterMs: 5 * 60_000, toQueueId: 'sales' } });
+    await h.changes.upsertAgent({ id: 'eve', capacity: 1000, presence: 'Available', queues: ['sales'] });
+    const handle = await startConversation(h, { queueId: 'vip', units: 5 });
+    await until(async () => (await h.store.listQueueEntries('vip')).length === 1);
+    await h.env.sleep(4 * 60_000);
+    expect((await handle.query(snapshotQuery)).state).toBe('Open');
+    await h.env.sleep(2 * 60_000);
+    const s = await eventually(handle, (x) => x.state === 'Active');
+    expect(s).toMatchObject({ queueId: 'sales', agentId: 'eve' });
+    expect(s.transitions.map((t) => [t.op, t.queueId])).toEqual([
+      ['start', 'vip'],
+      ['reroute', 'sales'],
+      ['assign', 'sales'],
+    ]);
+  });
+});
