@@ -1,0 +1,108 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
+import type { Router } from '../../src/routing/router';
+import { createStore, seedStore } from '../../src/store';
+import type { Assignment, CapacityStore, ConversationView } from '../../src/store/types';
+
+/** A router that remembers what it was asked, standing in for the Temporal client (its own behaviour is tested on a real server). */
+function recordingRouter(running: (conversationId: string) => boolean) {
+  const calls = { pokes: [] as string[][], delivered: [] as Assignment[], rerouted: [] as string[] };
+  const router: Router = {
+    poke: async (ids) => void calls.pokes.push([...ids]),
+    deliver: async (a) => (running(a.conversationId) ? (calls.delivered.push(a), true) : false),
+    reroute: async (id) => (calls.rerouted.push(id), true),
+  };
+  return { router, calls };
+}
+
+function view(conversationId: string, patch: Partial<ConversationView> = {}): ConversationView {
+  const at = new Date().toISOString();
+  return {
+    conversationId,
+    state: 'Open',
+    agentId: null,
+    lastAgentId: null,
+    queueId: 'default',
+    channel: 'chat',
+    priority: 10,
+    units: 10,
+    customerId: 'cust',
+    unreadCount: 0,
+    createdAt: at,
+    stateEnteredAt: at,
+    closedAt: null,
+    staleFlagged: false,
+    version: 1,
+    ...patch,
+  };
+}
+
+let store: CapacityStore;
+const env = new MockActivityEnvironment();
+beforeEach(async () => {
+  store = await createStore({ databaseUrl: null, sqliteFile: ':memory:' });
+  await seedStore(store, { agents: [{ id: 'alice', capacity: 10, presence: 'Available', queues: ['default'] }] });
+});
+afterEach(() => store.close());
+
+async function enqueue(acts: ReturnType<typeof createActivities>, id: string) {
+  const v = view(id);
+  await env.run(acts.applyConversation, {
+    view: v,
+    release: false,
+    dequeue: false,
+    enqueue: { conversationId: id, queueId: 'default', priority: 10, units: 10, enqueuedAt: v.stateEnteredAt, preferredAgentId: null },
+  });
+}
+
+describe('activities', () => {
+  it('claims a queued conversation once, and a retry of the same claim succeeds without reserving twice', async () => {
+    const { router } = recordingRouter(() => true);
+    const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
+    await enqueue(acts, 'c1');
+    const claim = { conversationId: 'c1', agentId: 'alice', units: 10 };
+    await env.run(acts.claimConversation, claim);
+    await env.run(acts.claimConversation, claim);
+    expect(await store.listReservations()).toEqual([expect.objectContaining({ conversationId: 'c1', agentId: 'alice', units: 10 })]);
+  });
+
+  it('refuses a claim with a permanent failure carrying the store code', async () => {
+    const { router } = recordingRouter(() => true);
+    const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
+    await enqueue(acts, 'c1');
+    const failure = await env.run(acts.claimConversation, { conversationId: 'c1', agentId: 'nobody', units: 10 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'UNKNOWN_AGENT', nonRetryable: true });
+    expect(await store.listReservations()).toEqual([]);
+  });
+
+  it('pokes the queue a conversation enters and the queues of the agent whose capacity it releases', async () => {
+    const { router, calls } = recordingRouter(() => true);
+    const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
+    await enqueue(acts, 'c1');
+    await env.run(acts.claimConversation, { conversationId: 'c1', agentId: 'alice', units: 10 });
+    await env.run(acts.applyConversation, {
+      view: view('c1', { state: 'Waiting', agentId: 'alice', version: 3 }),
+      release: true,
+      dequeue: false,
+      enqueue: null,
+    });
+    expect(calls.pokes).toEqual([['default'], ['default']]);
+    expect(await store.listReservations()).toEqual([]);
+  });
+
+  it('dispatches, delivers the match, and releases a match whose conversation has ended', async () => {
+    const { router, calls } = recordingRouter((id) => id !== 'gone');
+    const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
+    await enqueue(acts, 'gone');
+    const round = await env.run(acts.dispatchQueue, { queueId: 'default', limit: 10, now: new Date().toISOString() });
+    expect(round).toMatchObject({ assigned: 1, more: false });
+    expect(calls.delivered).toEqual([]);
+    expect(await store.listReservations()).toEqual([]);
+    await enqueue(acts, 'c2');
+    await env.run(acts.dispatchQueue, { queueId: 'default', limit: 10, now: new Date().toISOString() });
+    expect(calls.delivered).toEqual([{ conversationId: 'c2', agentId: 'alice', queueId: 'default', units: 10 }]);
+  });
+});
