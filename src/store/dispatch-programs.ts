@@ -31,11 +31,18 @@ interface Member {
   position: number | string;
 }
 
-const MEMBER = 'SELECT agent_id, position FROM queue_members WHERE queue_id = ? AND eligible = 1 AND free_units >= ?';
+// An agent in several queues serves the higher-priority one (lower number) first:
+// a member is passed over while one of its other, higher-priority queues holds an
+// entry that fits its room. That queue's dispatcher takes it; this one retries.
+const DEFERS = `NOT EXISTS (
+    SELECT 1 FROM queue_members o JOIN queues oq ON oq.id = o.queue_id
+     WHERE o.agent_id = qm.agent_id AND o.eligible = 1 AND oq.priority < ?
+       AND EXISTS (SELECT 1 FROM queue_entries e WHERE e.queue_id = o.queue_id AND e.units <= qm.free_units))`;
+const MEMBER = `SELECT agent_id, position FROM queue_members qm WHERE queue_id = ? AND eligible = 1 AND free_units >= ? AND ${DEFERS}`;
 // For the ordered walks the unary plus hides free_units from SQLite's planner,
 // which otherwise range-scans the free-units index and sorts every member
 // with room instead of walking the method's index in order.
-const WALK = 'SELECT agent_id, position FROM queue_members WHERE queue_id = ? AND eligible = 1 AND +free_units >= ?';
+const WALK = `SELECT agent_id, position FROM queue_members qm WHERE queue_id = ? AND eligible = 1 AND +free_units >= ? AND ${DEFERS}`;
 
 /**
  * Chooses the agent for a head. Every query walks one of queue_members'
@@ -45,7 +52,7 @@ const WALK = 'SELECT agent_id, position FROM queue_members WHERE queue_id = ? AN
  */
 function* chooseAgent(queue: QueueRow, head: EntryRow): Program<{ member: Member; rotated: boolean } | null> {
   const units = Number(head.units);
-  const base: Param[] = [queue.id, units];
+  const base: Param[] = [queue.id, units, Number(queue.priority)];
   if (head.preferred_agent_id) {
     const preferred = yield* one<Member>(`${MEMBER} AND agent_id = ?`, [...base, head.preferred_agent_id]);
     if (preferred) return { member: preferred, rotated: false };
@@ -106,8 +113,9 @@ export function* matchOne(d: Dialect, queueId: string, after: Cursor, now: strin
   }
   const units = Number(head.units);
   const choice = yield* chooseAgent(queue, head);
-  // The roomiest member fits by construction; only a concurrent commit (PostgreSQL) can take its room away.
-  if (!choice) return { kind: 'stale' };
+  // Someone had room, but every such member is deferred to a higher-priority queue
+  // (or a concurrent commit took the room): end the round; the dispatcher retries.
+  if (!choice) return { kind: 'stop' };
   const agentId = choice.member.agent_id;
   // The choice came from unlocked member rows; re-check on the locked agent
   // row so a racing claim can never make this reservation over-fill it.

@@ -370,6 +370,19 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         await expectConsistent(store);
       });
 
+      it('gives an agent in several queues to the higher-priority queue first', async () => {
+        await store.upsertQueue({ id: 'urgent', priority: 1 });
+        await store.upsertQueue({ id: 'general', priority: 50 });
+        await agent(store, 'both', ['general', 'urgent'], { capacity: 10 });
+        await enqueue(store, 'g1', { queueId: 'general' });
+        await enqueue(store, 'u1', { queueId: 'urgent' });
+        expect(await store.dispatch('general', 5)).toEqual([]);
+        expect(await store.hasDispatchableWork('general')).toBe(true);
+        expect((await store.dispatch('urgent', 5)).map((m) => m.conversationId)).toEqual(['u1']);
+        await store.releaseReservation('u1');
+        expect((await store.dispatch('general', 5)).map((m) => m.conversationId)).toEqual(['g1']);
+      });
+
       it('passes over a head larger than any eligible agent could ever take', async () => {
         await agent(store, 'a1', ['default'], { capacity: 25 });
         await enqueue(store, 'huge', { units: 50 });
