@@ -114,7 +114,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     if (!decision.ok) throw failure(decision.refusal);
     if (decision.acquire) await acquire(decision.acquire, cmd);
     const previous = s;
-    s = decision.snapshot;
+    // Signals refused while this operation awaited the store were logged on the newer `s`: keep them.
+    s = { ...decision.snapshot, refusedSignals: s.refusedSignals };
     publish();
     const preferred = cmd.op === Operation.Revive ? previous.agentId : null;
     await acts.applyConversation(toApplyInput(s, decision.effects, preferred));
