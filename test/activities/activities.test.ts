@@ -4,7 +4,8 @@ import { createActivities } from '../../activities';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import type { Router } from '../../src/routing/router';
 import { createStore, seedStore } from '../../src/store';
-import type { Assignment, CapacityStore, ConversationView } from '../../src/store/types';
+import type { Assignment, CapacityStore } from '../../src/store/types';
+import { view } from '../store/store-fixtures';
 
 /** A router that remembers what it was asked, standing in for the Temporal client (its own behaviour is tested on a real server). */
 function recordingRouter(running: (conversationId: string) => boolean) {
@@ -15,28 +16,6 @@ function recordingRouter(running: (conversationId: string) => boolean) {
     reroute: async (id) => (calls.rerouted.push(id), true),
   };
   return { router, calls };
-}
-
-function view(conversationId: string, patch: Partial<ConversationView> = {}): ConversationView {
-  const at = new Date().toISOString();
-  return {
-    conversationId,
-    state: 'Open',
-    agentId: null,
-    lastAgentId: null,
-    queueId: 'default',
-    channel: 'chat',
-    priority: 10,
-    units: 10,
-    customerId: 'cust',
-    unreadCount: 0,
-    createdAt: at,
-    stateEnteredAt: at,
-    closedAt: null,
-    staleFlagged: false,
-    version: 1,
-    ...patch,
-  };
 }
 
 let store: CapacityStore;
