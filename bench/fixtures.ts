@@ -1,0 +1,100 @@
+import type { Client } from '@temporalio/client';
+import type { ConversationState } from '../src/domain/states';
+import type { AgentInput, ApplyConversationInput, CapacityStore, ConversationView } from '../src/store/types';
+import type { conversationWorkflow } from '../workflows/conversation';
+
+/** Capacity units every benchmark conversation fills (the product default). */
+export const UNITS = 10;
+
+/** `n` queue ids `<prefix>-q000`, ... */
+export function queueIds(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-q${String(i).padStart(3, '0')}`);
+}
+
+/** Creates the queues (default settings: highest capacity, Available and Busy eligible). */
+export async function seedQueues(store: CapacityStore, ids: readonly string[]): Promise<void> {
+  for (const id of ids) await store.upsertQueue({ id });
+}
+
+/** Creates `n` agents `<prefix>-a00000`, ...; `queuesOf(i)` gives agent i's queues. */
+export async function seedAgents(
+  store: CapacityStore,
+  prefix: string,
+  n: number,
+  queuesOf: (i: number) => string[],
+  fields: Omit<AgentInput, 'id' | 'queues'> = {},
+): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    await store.upsertAgent({
+      presence: 'Available',
+      capacity: 100,
+      ...fields,
+      id: `${prefix}-a${String(i).padStart(5, '0')}`,
+      queues: queuesOf(i),
+    });
+  }
+}
+
+/** The store write a conversation's workflow makes when it enters a queue. */
+export function enqueueWrite(conversationId: string, queueId: string, at: string): ApplyConversationInput {
+  const view: ConversationView = {
+    conversationId,
+    state: 'Open',
+    agentId: null,
+    lastAgentId: null,
+    queueId,
+    channel: 'chat',
+    priority: 10,
+    units: UNITS,
+    customerId: `cust-${conversationId}`,
+    unreadCount: 0,
+    createdAt: at,
+    stateEnteredAt: at,
+    closedAt: null,
+    staleFlagged: false,
+    version: 1,
+  };
+  return {
+    view,
+    release: false,
+    dequeue: false,
+    enqueue: { conversationId, queueId, priority: 10, units: UNITS, enqueuedAt: at, preferredAgentId: null },
+  };
+}
+
+/**
+ * Queues conversations directly in the store (no workflows, no dispatcher
+ * pokes): cheap queue depth. Entry `i` goes to queue `i % queues.length`;
+ * ids are `<prefix>-<i>` for i in [from, to).
+ */
+export async function fillQueues(store: CapacityStore, prefix: string, queues: readonly string[], from: number, to: number): Promise<void> {
+  const at = new Date().toISOString();
+  for (let i = from; i < to; i++) await store.applyConversation(enqueueWrite(`${prefix}-${i}`, queues[i % queues.length] ?? '', at));
+}
+
+/** Starts a conversation workflow as the API would: no lifecycle config, so the worker's applies. */
+export function startConversation(client: Client, taskQueue: string, conversationId: string, queueId: string) {
+  return client.workflow.start<typeof conversationWorkflow>('conversationWorkflow', {
+    workflowId: `conversation-${conversationId}`,
+    taskQueue,
+    args: [{ start: { conversationId, queueId, channel: 'chat', customer: { id: `cust-${conversationId}` }, units: UNITS } }],
+  });
+}
+
+/** Polls the store's read model (a local SQLite read) until the conversation is in `state`. */
+export async function waitForState(
+  store: CapacityStore,
+  conversationId: string,
+  state: ConversationState,
+  timeoutMs: number,
+  everyMs = 2,
+): Promise<ConversationView> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const view = await store.getConversation(conversationId);
+    if (view?.state === state) return view;
+    if (performance.now() > deadline)
+      throw new Error(`${conversationId} not ${state} after ${timeoutMs} ms (is ${view?.state ?? 'absent'})`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

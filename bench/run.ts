@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: convoflow's benchmark suite on the embedded default stack
+ * (its own Temporal dev server on 127.0.0.1:7400/8400, SQLite store and worker
+ * in a temporary directory, all in this process like `npm start`). Prints
+ * figures, never asserts. Scenarios, in order:
+ *   1. assignment latency, one conversation at a time (200);
+ *   2. the same with 100 vs 10,000 conversations queued in other queues;
+ *   3. assignments per minute: (a) store matching alone with 10,000 agents,
+ *      50,000 queued, 100 queues; (b) end to end with 2,000 workflows;
+ *   4. lifecycle throughput vs a bare workflow (400 each, 20 in flight).
+ * Knobs (see bench/knobs.ts and bench/README.md): BENCH_SCALE=small for a quick
+ * run, BENCH_CAP_MS (hard cap per scenario, default 180000), per-knob overrides,
+ * BENCH_QUIET_WAIT_MS (default 60000: each scenario first waits this long at
+ * most for other processes to go quiet), BENCH_TEMPORAL_PORT / BENCH_UI_PORT,
+ * BENCH_ONLY=1,2,3a,3b,4 and BENCH_KEEP=1 (keep the temporary directory).
+ */
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { provisionedCliPath } from '../src/temporal/executables';
+import type { BenchEnv } from './env';
+import { cpuBetween, describeCpu, sampleCpu, startBenchEnv, waitForQuiet } from './env';
+import type { Knobs } from './knobs';
+import { describeKnobs, readKnobs } from './knobs';
+import type { ScenarioResult } from './report';
+import { e2eAssignScenario } from './scenarios/e2e-assign';
+import { depthScenario, latencyScenario, seedLatencyQueue } from './scenarios/latency';
+import { lifecycleScenario } from './scenarios/lifecycle';
+import { storeDispatchScenario } from './scenarios/store-dispatch';
+import type { Row } from './stats';
+import { table } from './stats';
+
+type Scenario = { id: string; title: string; run: (env: BenchEnv, k: Knobs) => Promise<ScenarioResult> };
+
+const SCENARIOS: Scenario[] = [
+  { id: '1', title: 'assignment latency', run: latencyScenario },
+  { id: '2', title: 'latency vs depth of other queues', run: depthScenario },
+  { id: '3a', title: 'store matching alone', run: storeDispatchScenario },
+  { id: '3b', title: 'end-to-end assignments per minute', run: e2eAssignScenario },
+  { id: '4', title: 'lifecycle vs bare workflow', run: lifecycleScenario },
+];
+
+function log(line: string): void {
+  console.log(line);
+}
+
+function output(file: string, args: string[]): string {
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The commit measured, and how many files outside bench/ differ from it (others edit the tree concurrently). */
+function sourceState(): string {
+  const changed = output('git', ['status', '--porcelain', '--', '.', ':!bench']).split('\n').filter(Boolean).length;
+  return `${output('git', ['rev-parse', '--short', 'HEAD'])}${changed ? ` + ${changed} uncommitted file(s) outside bench/` : ''}`;
+}
+
+function header(k: Knobs): void {
+  const cpu = cpus();
+  log(`# convoflow benchmark — ${new Date().toISOString()}`);
+  log(
+    `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform} ${process.arch}`,
+  );
+  const cli = process.env.TEMPORAL_CLI_PATH || provisionedCliPath();
+  log(`node ${process.version}; ${output(cli, ['--version'])} (${cli}); store: embedded SQLite; source: ${sourceState()}`);
+  log(`scale: ${k.scale} (${describeKnobs(k)})`);
+  log('');
+}
+
+async function main(): Promise<void> {
+  const k = readKnobs();
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+  header(k);
+  const env = await startBenchEnv(k, log);
+  let interrupted = false;
+  const onSignal = (): void => {
+    interrupted = true;
+    log('interrupted: stopping after the current scenario (Ctrl-C again to force)');
+    process.once('SIGINT', () => void env.close().finally(() => process.exit(130)));
+  };
+  process.once('SIGINT', onSignal);
+  const rows: Row[] = [];
+  const started = performance.now();
+  try {
+    await seedLatencyQueue(env, k);
+    for (const s of SCENARIOS) {
+      if (interrupted) break;
+      if (only && !only.includes(s.id)) continue;
+      log(`## ${s.id}. ${s.title}`);
+      log(`  ${await waitForQuiet(k.quietWaitMs)}`);
+      const t0 = performance.now();
+      const cpu0 = sampleCpu();
+      try {
+        const result = await s.run(env, k);
+        rows.push(...result.rows);
+        for (const note of result.notes) log(`  ${note}`);
+      } catch (error) {
+        log(`  FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        rows.push({ scenario: `${s.id} ${s.title}`, figure: 'failed', value: 'see log' });
+      }
+      log(`  (${((performance.now() - t0) / 1000).toFixed(1)} s; ${describeCpu(cpuBetween(cpu0, sampleCpu()))})`);
+      log('');
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    await env.close();
+  }
+  log('## Summary');
+  log(table(rows));
+  log('');
+  const missed = rows.filter((r) => r.met === false).map((r) => `${r.scenario}: ${r.figure}`);
+  log(missed.length ? `Targets missed: ${missed.join('; ')}` : 'All targets met.');
+  log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { closeTabUpdate, endUpdate } from '../../workflows/messages';
+import type { BenchEnv } from '../env';
+import type { CpuUse } from '../env';
+import { BARE_TASK_QUEUE, cpuBetween, describeCpu, sampleCpu } from '../env';
+import { queueIds, seedAgents, seedQueues, startConversation, waitForState } from '../fixtures';
+import type { Knobs } from '../knobs';
+import { describeBreakdown, historyBreakdown } from '../profile';
+import type { ScenarioResult } from '../report';
+import { capNote } from '../report';
+import type { CappedRun } from '../stats';
+import { ms, percentile, runCapped } from '../stats';
+import { describeTimings, snapshotTimings, timingsSince } from '../store-timing';
+import type { bareWorkflow } from '../workflows';
+import { stepUpdate } from '../workflows';
+
+const WARM_UP = 20;
+const PROFILE_SAMPLE = 20;
+
+/** start -> Active (seen in the store) -> end -> close tab, acting as the assigned agent; returns ms taken. */
+async function lifecycle(env: BenchEnv, id: string, queueId: string): Promise<number> {
+  const t0 = performance.now();
+  const handle = await startConversation(env.client, env.config.temporal.taskQueue, id, queueId);
+  const view = await waitForState(env.store, id, 'Active', 30_000, 5);
+  const actor = { kind: 'agent' as const, id: view.agentId ?? undefined };
+  await handle.executeUpdate(endUpdate, { args: [{ actor }] });
+  await handle.executeUpdate(closeTabUpdate, { args: [{ actor }] });
+  return performance.now() - t0;
+}
+
+/** The same three client messages to the bare workflow: start, then two updates. */
+async function bare(env: BenchEnv, id: string): Promise<number> {
+  const t0 = performance.now();
+  const handle = await env.client.workflow.start<typeof bareWorkflow>('bareWorkflow', {
+    workflowId: id,
+    taskQueue: BARE_TASK_QUEUE,
+    args: [2],
+  });
+  await handle.executeUpdate(stepUpdate);
+  await handle.executeUpdate(stepUpdate);
+  return performance.now() - t0;
+}
+
+const perSecond = (r: CappedRun<number>) => (r.results.length / r.elapsedMs) * 1000;
+
+function describeRun(label: string, r: CappedRun<number>, cpu: CpuUse): string {
+  const failed = r.failures ? `, ${r.failures} failed (${r.firstError})` : '';
+  return `${label}: ${r.results.length} done in ${(r.elapsedMs / 1000).toFixed(1)} s = ${perSecond(r).toFixed(1)}/s${failed}; each p50 ${ms(percentile(r.results, 50))} p99 ${ms(percentile(r.results, 99))}; ${describeCpu(cpu)}`;
+}
+
+/**
+ * Scenario 4: full conversation lifecycles vs the bare workflow, the same
+ * number of each, the same client messages and the same concurrency, on the
+ * same server in the same run; the throughput ratio, and a profile of where
+ * the lifecycle's time goes.
+ */
+export async function lifecycleScenario(env: BenchEnv, k: Knobs): Promise<ScenarioResult> {
+  const [queueId = 'life-q000'] = queueIds('life', 1);
+  await seedQueues(env.store, [queueId]);
+  // Room for every conversation in flight: capacity holds through Wrap-up and is released on close.
+  await seedAgents(env.store, 'life', 5, () => [queueId], { capacity: 10 * k.lifecycleConcurrency });
+  const c = k.lifecycleConcurrency;
+  await runCapped(WARM_UP, c, 60_000, (i) => lifecycle(env, `life-warm-${i}`, queueId));
+  await runCapped(WARM_UP, c, 60_000, (i) => bare(env, `bare-warm-${i}`));
+
+  const before = snapshotTimings(env.timings);
+  const cpuA = sampleCpu();
+  const life = await runCapped(k.lifecycleCount, c, k.capMs, (i) => lifecycle(env, `life-${i}`, queueId));
+  const cpuB = sampleCpu();
+  const storeUse = timingsSince(env.timings, before);
+  const base = await runCapped(k.lifecycleCount, c, k.capMs, (i) => bare(env, `bare-${i}`));
+  const cpuC = sampleCpu();
+
+  const ratio = perSecond(life) / perSecond(base);
+  const sample = Array.from({ length: Math.min(PROFILE_SAMPLE, life.results.length) }, (_, i) => `conversation-life-${i}`);
+  const lifeProfile = await historyBreakdown(env.client, sample);
+  const bareProfile = await historyBreakdown(
+    env.client,
+    sample.map((_, i) => `bare-${i}`),
+  );
+  const dispatcher = await historyBreakdown(env.client, [`queue-dispatcher-${queueId}`]);
+  const name = '4 Lifecycle vs bare workflow';
+  return {
+    rows: [
+      { scenario: name, figure: `lifecycles/s (${c} in flight)`, value: perSecond(life).toFixed(1) },
+      { scenario: name, figure: `bare workflows/s (${c} in flight)`, value: perSecond(base).toFixed(1) },
+      { scenario: name, figure: 'ratio lifecycle/bare', value: ratio.toFixed(2), target: '>= 0.5', met: ratio >= 0.5 },
+    ],
+    notes: [
+      `lifecycle = start, wait until the store shows Active (5 ms polls), end update, close-tab update (Closed); bare = start, two updates; ${WARM_UP} of each first as warm-up`,
+      describeRun('lifecycle', life, cpuBetween(cpuA, cpuB)),
+      describeRun('bare', base, cpuBetween(cpuB, cpuC)),
+      `lifecycle run ${describeTimings(storeUse, life.elapsedMs)}`,
+      ...describeBreakdown('lifecycle histories (first of the timed run)', lifeProfile),
+      ...describeBreakdown('bare histories', bareProfile),
+      ...describeBreakdown(`dispatcher of ${queueId} (latest run only)`, dispatcher),
+      ...(life.capped ? [capNote('lifecycle run', life.results.length, k.lifecycleCount, life.elapsedMs)] : []),
+      ...(base.capped ? [capNote('bare run', base.results.length, k.lifecycleCount, base.elapsedMs)] : []),
+    ],
+  };
+}
