@@ -9,7 +9,7 @@ export async function queuesToPoke(store: CapacityStore, enqueuedIn: string | nu
 }
 
 /** How long a match may stay undelivered before a dispatch round re-delivers it (a crash between matching and signalling). */
-export const REDELIVER_AFTER_MS = 10_000;
+export const REDELIVER_AFTER_MS = 30_000;
 
 /** Routing activities: one dispatch round for a queue. */
 export function createRoutingActivities(store: CapacityStore, router: Router, redeliverAfterMs = REDELIVER_AFTER_MS) {

@@ -149,6 +149,13 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: API_TABLES('seq INTEGER PRIMARY KEY AUTOINCREMENT,\n  id TEXT NOT NULL UNIQUE'),
     postgres: API_TABLES('id TEXT PRIMARY KEY,\n  seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE'),
   },
+  {
+    version: 3,
+    // Every dispatch round looks for matches still undelivered in its queue; without this it scanned the whole read model.
+    name: 'index conversations by queue and state',
+    sqlite: 'CREATE INDEX conversations_queue_state ON conversations (queue_id, state);',
+    postgres: 'CREATE INDEX conversations_queue_state ON conversations (queue_id, state);',
+  },
 ];
 
 /** The bookkeeping table, identical on both backends. */
