@@ -9,7 +9,8 @@ export interface QueueDispatcherInput {
   pending?: boolean;
 }
 
-const acts = wf.proxyActivities<Activities>({
+// Local: a dispatch round is store work plus signals from this worker; no activity task round trip.
+const acts = wf.proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
