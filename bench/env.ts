@@ -11,7 +11,7 @@ import { connectClient, connectionSettings } from '../src/temporal/connection';
 import type { DevServer } from '../src/temporal/dev-server';
 import { startDevServer } from '../src/temporal/dev-server';
 import type { RunningWorker } from '../src/worker';
-import { startWorker } from '../src/worker';
+import { runWorker, startWorker } from '../src/worker';
 import type { Knobs } from './knobs';
 import type { StoreTimings } from './store-timing';
 import { timedStore } from './store-timing';
@@ -89,15 +89,7 @@ async function startBareWorker(config: AppConfig): Promise<RunningWorker> {
     await connection.close();
     throw error;
   });
-  const done = worker.run().finally(() => connection.close());
-  return {
-    worker,
-    done,
-    async shutdown() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
-    },
-  };
+  return runWorker(worker, connection);
 }
 
 /** CPU seconds used so far by this process, by the dev server (its child process) and by the whole machine. */

@@ -54,9 +54,15 @@ export async function startWorker(config: AppConfig, store: CapacityStore, clien
     await connection.close();
     throw error;
   }
-  const done = worker.run().finally(() => connection.close());
+  const running = runWorker(worker, connection);
   // Work may have arrived, or room appeared, while no worker ran: give every queue a dispatch round.
   await new RoutingChanges(store, router).pokeAll();
+  return running;
+}
+
+/** Runs a created worker; its connection closes when it stops, by shutdown or by a fatal error. */
+export function runWorker(worker: Worker, connection: NativeConnection): RunningWorker {
+  const done = worker.run().finally(() => connection.close());
   return {
     worker,
     done,
