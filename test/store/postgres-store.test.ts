@@ -1,23 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { createStore } from '../../src/store';
+import { createTestSchema } from '../helpers/postgres-schema';
 import { describeStoreContract } from './store-contract';
 
 const url = process.env.TEST_DATABASE_URL;
 
 if (url) {
   describeStoreContract('PostgreSQL', async () => {
-    // A fresh schema per test keeps runs (and parallel files) apart on one database.
-    const schema = `store_test_${randomUUID().replace(/-/g, '')}`;
-    const admin = new Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
+    const { schema, drop } = await createTestSchema(url, 'store_test');
     return {
       open: (clock) => createStore({ databaseUrl: url, postgresSchema: schema, sqliteFile: ':memory:', clock: clock.now }),
-      cleanup: async () => {
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      },
+      cleanup: drop,
     };
   });
 } else {

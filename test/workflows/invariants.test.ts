@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import { Client as PgClient } from 'pg';
 import type { ConversationSnapshot } from '../../src/domain/snapshot';
 import { ALL_PRESENCES } from '../../src/domain/routing';
 import { createStore } from '../../src/store';
@@ -17,6 +15,7 @@ import {
   transferUpdate,
 } from '../../workflows/messages';
 import { invariantViolations } from '../helpers/invariants';
+import { createTestSchema } from '../helpers/postgres-schema';
 import { workflowBundle } from '../helpers/test-worker';
 import type { Harness } from './conversation-fixture';
 import { snapshot, startConversation, startHarness, stopHarness } from './conversation-fixture';
@@ -153,16 +152,7 @@ describeInvariants('SQLite', async () => ({
 const url = process.env.TEST_DATABASE_URL;
 if (url) {
   describeInvariants('PostgreSQL', async () => {
-    const schema = `invariants_${randomUUID().replace(/-/g, '')}`;
-    const admin = new PgClient({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    return {
-      store: () => createStore({ databaseUrl: url, postgresSchema: schema, sqliteFile: ':memory:' }),
-      cleanup: async () => {
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      },
-    };
+    const { schema, drop } = await createTestSchema(url, 'invariants');
+    return { store: () => createStore({ databaseUrl: url, postgresSchema: schema, sqliteFile: ':memory:' }), cleanup: drop };
   });
 }
