@@ -6,7 +6,7 @@ import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
 import { StartupError } from './startup-error';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
-import { openStore } from './startup';
+import { openStore, requireRemoteCluster } from './startup';
 import type { CapacityStore } from './store/types';
 import { connectClient } from './temporal/connection';
 
@@ -55,11 +55,7 @@ export function startHttpServer(config: AppConfig, deps: { store: CapacityStore;
 /** `npm run start:api`: the HTTP API alone, against TEMPORAL_ADDRESS, for scaled deployments. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (config.temporal.address === null) {
-    throw new StartupError(
-      'start:api needs TEMPORAL_ADDRESS (a running cluster); `npm start` runs everything with an embedded dev server.',
-    );
-  }
+  requireRemoteCluster(config, 'start:api');
   console.log(`convoflow API: ${describeConfig(config)}`);
   const { connection, client } = await connectClient(config.temporal);
   const store = await openStore(config);

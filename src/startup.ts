@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Connection } from '@temporalio/client';
 import type { AppConfig } from './config';
+import { StartupError } from './startup-error';
 import { createStore, seedStore } from './store';
 import type { CapacityStore } from './store/types';
 import { registerSearchAttributes, searchAttributeCommands } from './temporal/search-attributes';
@@ -30,5 +31,14 @@ export async function ensureSearchAttributes(config: AppConfig, connection: Conn
   } catch (error) {
     const commands = searchAttributeCommands(config.temporal.namespace);
     console.warn(`Could not register search attributes (${(error as Error).message}). Register them yourself:\n  ${commands.join('\n  ')}`);
+  }
+}
+
+/** Scaled deployments run against an existing cluster; refuses to start without TEMPORAL_ADDRESS. */
+export function requireRemoteCluster(config: AppConfig, command: string): void {
+  if (config.temporal.address === null) {
+    throw new StartupError(
+      `${command} needs TEMPORAL_ADDRESS (a running cluster); \`npm start\` runs everything with an embedded dev server.`,
+    );
   }
 }

@@ -5,9 +5,8 @@ import { RoutingChanges } from './routing/agent-changes';
 import { createTemporalRouter } from './routing/router';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
-import { StartupError } from './startup-error';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
-import { ensureSearchAttributes, openStore } from './startup';
+import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
 import type { CapacityStore } from './store/types';
 import { connectClient, connectionSettings } from './temporal/connection';
 
@@ -76,11 +75,7 @@ export function runWorker(worker: Worker, connection: NativeConnection): Running
 /** `npm run start:worker`: the worker alone, against TEMPORAL_ADDRESS, for scaled deployments. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (config.temporal.address === null) {
-    throw new StartupError(
-      'start:worker needs TEMPORAL_ADDRESS (a running cluster); `npm start` runs everything with an embedded dev server.',
-    );
-  }
+  requireRemoteCluster(config, 'start:worker');
   console.log(`convoflow worker: ${describeConfig(config)}`);
   const { connection, client } = await connectClient(config.temporal);
   await ensureSearchAttributes(config, connection);

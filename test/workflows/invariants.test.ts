@@ -44,7 +44,8 @@ async function quiet(h: Harness, handles: WorkflowHandle[]): Promise<Conversatio
     const snapshots = await Promise.all(handles.map((x) => snapshot(x)));
     const views = await Promise.all(snapshots.map((s) => h.store.getConversation(s.conversationId)));
     const applied = snapshots.every((s, i) => views[i]?.version === s.version);
-    const fingerprint = JSON.stringify([snapshots.map((s) => s.version), await h.store.listReservations(), QUEUES]);
+    const entries = await Promise.all(QUEUES.map((q) => h.store.listQueueEntries(q)));
+    const fingerprint = JSON.stringify([snapshots.map((s) => s.version), await h.store.listReservations(), entries]);
     if (applied && fingerprint === previous) return snapshots;
     if (Date.now() > deadline) throw new Error('the system did not become quiet within 60 s');
     previous = fingerprint;
