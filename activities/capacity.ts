@@ -1,22 +1,15 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import { ApplicationFailureCategory } from '@temporalio/common';
 import { ErrorCode } from '../src/domain/errors';
-import type { CapacityStore, ReserveInput, ReserveOutcome } from '../src/store/types';
-
-/**
- * Turns a store refusal into a permanent failure the workflow reports to its
- * caller. Benign: a refused pick is business as usual, not a worker warning.
- */
-function refusal(type: string, message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type, message, nonRetryable: true, category: ApplicationFailureCategory.BENIGN });
-}
+import type { ReserveInput, ReserveOutcome } from '../src/store/types';
+import type { AgentDirectory } from '../src/store/agent-directory';
+import type { CapacityLedger } from '../src/store/capacity-ledger';
+import { refusal } from './refusal';
 
 function orRefuse(outcome: ReserveOutcome): void {
   if (!outcome.ok) throw refusal(outcome.code, outcome.message);
 }
 
 /** Capacity activities: each one store transaction, idempotent by conversation id. */
-export function createCapacityActivities(store: CapacityStore) {
+export function createCapacityActivities(store: CapacityLedger & AgentDirectory) {
   return {
     /** Open -> Active: takes the conversation from its queue and reserves the agent's units. */
     async claimConversation(input: ReserveInput): Promise<void> {

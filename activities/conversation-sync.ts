@@ -1,20 +1,17 @@
-import type { ApplyConversationInput, CapacityStore } from '../src/store/types';
 import type { Router } from '../src/routing/router';
-import { queuesToPoke } from './routing';
+import { queuesToPoke } from '../src/routing/changes';
+import type { CapacityLedger } from '../src/store/capacity-ledger';
+import type { ApplyConversationInput } from '../src/store/types';
 
 /** Read-model activities: keep the store's view of each conversation current. */
-export function createConversationSyncActivities(store: CapacityStore, router: Router) {
+export function createConversationSyncActivities(ledger: CapacityLedger, router: Router) {
   return {
     /**
      * Applies a transition's effects (release, dequeue, enqueue) and the new view
-     * in one transaction, then pokes the dispatchers that may now have work: the
-     * queue the conversation entered, and the queues of an agent who got room.
+     * in one transaction, then pokes the dispatchers that may now have work.
      */
     async applyConversation(input: ApplyConversationInput): Promise<void> {
-      await store.applyConversation(input);
-      if (!input.enqueue && !input.release) return;
-      const releasedBy = input.release ? (input.view.agentId ?? input.view.lastAgentId) : null;
-      const queues = await queuesToPoke(store, input.enqueue?.queueId ?? null, releasedBy);
+      const queues = queuesToPoke(await ledger.applyConversation(input));
       if (queues.length) await router.poke(queues);
     },
   };

@@ -1,13 +1,14 @@
 import type { LifecycleConfig } from '../src/domain/lifecycle-config';
-import type { CapacityStore } from '../src/store/types';
+import type { Store } from '../src/store/store';
 import { createCapacityActivities } from './capacity';
 import { createConversationSyncActivities } from './conversation-sync';
 import type { Router } from '../src/routing/router';
+import { withStoreRefusals } from './refusal';
 import { createRoutingActivities } from './routing';
 
 /** What the activities need from the outside world, injected so tests pass their own. */
 export interface ActivityDeps {
-  store: CapacityStore;
+  store: Store;
   /** The worker's lifecycle rules, handed to conversations started without their own. */
   lifecycle: LifecycleConfig;
   /** Reaches the queue dispatchers and conversations (push distribution). */
@@ -18,7 +19,7 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers. */
 export function createActivities({ store, lifecycle, router, redeliverAfterMs }: ActivityDeps) {
-  return {
+  return withStoreRefusals({
     ...createCapacityActivities(store),
     ...createConversationSyncActivities(store, router),
     ...createRoutingActivities(store, router, redeliverAfterMs),
@@ -26,7 +27,7 @@ export function createActivities({ store, lifecycle, router, redeliverAfterMs }:
     async getLifecycleConfig(): Promise<LifecycleConfig> {
       return lifecycle;
     },
-  };
+  });
 }
 
 /** The activity interface, as workflows see it through proxyActivities. */

@@ -1,18 +1,11 @@
 import type { Router } from '../src/routing/router';
-import type { CapacityStore } from '../src/store/types';
-
-/** Queue ids to poke after a store write: the conversation's new queue, and every queue of an agent who got room. */
-export async function queuesToPoke(store: CapacityStore, enqueuedIn: string | null, releasedBy: string | null): Promise<string[]> {
-  const queues: string[] = enqueuedIn ? [enqueuedIn] : [];
-  if (releasedBy) queues.push(...((await store.getAgent(releasedBy))?.queues ?? []));
-  return queues;
-}
+import type { CapacityLedger } from '../src/store/capacity-ledger';
 
 /** How long a match may stay undelivered before a dispatch round re-delivers it (a crash between matching and signalling). */
 export const REDELIVER_AFTER_MS = 30_000;
 
 /** Routing activities: one dispatch round for a queue. */
-export function createRoutingActivities(store: CapacityStore, router: Router, redeliverAfterMs = REDELIVER_AFTER_MS) {
+export function createRoutingActivities(store: CapacityLedger, router: Router, redeliverAfterMs = REDELIVER_AFTER_MS) {
   return {
     /**
      * Re-delivers matches a crashed round left behind, then matches queue heads to

@@ -6,7 +6,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { AppConfig } from '../src/config';
 import { loadConfig } from '../src/config';
 import { createStore } from '../src/store';
-import type { CapacityStore } from '../src/store/types';
+import type { Store } from '../src/store/store';
 import { connectClient, connectionSettings } from '../src/temporal/connection';
 import type { DevServer } from '../src/temporal/dev-server';
 import { startDevServer } from '../src/temporal/dev-server';
@@ -24,7 +24,7 @@ export interface BenchEnv {
   config: AppConfig;
   dir: string;
   /** The store the bench reads and seeds directly (untimed). */
-  store: CapacityStore;
+  store: Store;
   /** Timings of the store calls the worker's activities make. */
   timings: StoreTimings;
   client: Client;

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ConversationState } from '../src/domain/states';
-import type { AgentInput, ApplyConversationInput, CapacityStore, ConversationView } from '../src/store/types';
+import type { AgentInput, ApplyConversationInput, ConversationView } from '../src/store/types';
+import type { Store } from '../src/store/store';
 import type { conversationWorkflow } from '../workflows/conversation';
 
 /** Capacity units every benchmark conversation fills (the product default). */
@@ -12,13 +13,13 @@ export function queueIds(prefix: string, n: number): string[] {
 }
 
 /** Creates the queues (default settings: highest capacity, Available and Busy eligible). */
-export async function seedQueues(store: CapacityStore, ids: readonly string[]): Promise<void> {
+export async function seedQueues(store: Store, ids: readonly string[]): Promise<void> {
   for (const id of ids) await store.upsertQueue({ id });
 }
 
 /** Creates `n` agents `<prefix>-a00000`, ...; `queuesOf(i)` gives agent i's queues. */
 export async function seedAgents(
-  store: CapacityStore,
+  store: Store,
   prefix: string,
   n: number,
   queuesOf: (i: number) => string[],
@@ -67,7 +68,7 @@ export function enqueueWrite(conversationId: string, queueId: string, at: string
  * pokes): cheap queue depth. Entry `i` goes to queue `i % queues.length`;
  * ids are `<prefix>-<i>` for i in [from, to).
  */
-export async function fillQueues(store: CapacityStore, prefix: string, queues: readonly string[], from: number, to: number): Promise<void> {
+export async function fillQueues(store: Store, prefix: string, queues: readonly string[], from: number, to: number): Promise<void> {
   const at = new Date().toISOString();
   for (let i = from; i < to; i++) await store.applyConversation(enqueueWrite(`${prefix}-${i}`, queues[i % queues.length] ?? '', at));
 }
@@ -83,7 +84,7 @@ export function startConversation(client: Client, taskQueue: string, conversatio
 
 /** Polls the store's read model (a local SQLite read) until the conversation is in `state`. */
 export async function waitForState(
-  store: CapacityStore,
+  store: Store,
   conversationId: string,
   state: ConversationState,
   timeoutMs: number,

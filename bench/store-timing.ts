@@ -1,4 +1,4 @@
-import type { CapacityStore } from '../src/store/types';
+import type { Store } from '../src/store/store';
 import { count, ms } from './stats';
 
 /** Calls and time spent per store method. */
@@ -9,7 +9,7 @@ export type StoreTimings = Map<string, { calls: number; ms: number }>;
  * works synchronously, so the time is the transaction itself). The worker gets
  * the wrapped store; the benchmark's own reads and seeding use the raw one.
  */
-export function timedStore(store: CapacityStore): { store: CapacityStore; timings: StoreTimings } {
+export function timedStore(store: Store): { store: Store; timings: StoreTimings } {
   const timings: StoreTimings = new Map();
   const record = (name: string, started: number): void => {
     const entry = timings.get(name) ?? { calls: 0, ms: 0 };

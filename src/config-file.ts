@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseDuration } from './domain/durations';
+import { ID_RULE, isId } from './domain/ids';
+import type { JsonObject } from './domain/json';
+import { isObject } from './domain/json';
 import type { LifecycleConfig } from './domain/lifecycle-config';
 import { parseLifecycleConfig } from './domain/lifecycle-config';
-import type { Presence } from './domain/routing';
-import { ALL_PRESENCES, AssignmentMethod, DEFAULT_QUEUE_ID } from './domain/routing';
+import type { Presence } from './domain/presence';
+import { ALL_PRESENCES } from './domain/presence';
+import { AssignmentMethod } from './domain/assignment-method';
+import { DEFAULT_QUEUE_ID } from './domain/defaults';
 import type { AgentInput, QueueInput } from './store/types';
 
 /** Queues and agents written to the store at start-up (upserts, so restarts are harmless). */
@@ -18,16 +23,9 @@ export interface ConfigFileContents {
   seed: SeedConfig;
 }
 
-type Json = Record<string, unknown>;
-
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const METHODS: readonly string[] = Object.values(AssignmentMethod);
 
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function object(value: unknown, field: string, allowed: readonly string[]): Json {
+function object(value: unknown, field: string, allowed: readonly string[]): JsonObject {
   if (!isObject(value)) throw new Error(`${field}: expected an object`);
   // Rejecting unknown keys catches typos such as "capcity", which would otherwise be silently ignored.
   const unknown = Object.keys(value).filter((key) => !allowed.includes(key));
@@ -42,9 +40,7 @@ function list(value: unknown, field: string): unknown[] {
 }
 
 function id(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
-    throw new Error(`${field}: expected an id of letters, digits, "_", "." or "-" (at most 64); got ${JSON.stringify(value)}`);
-  }
+  if (!isId(value)) throw new Error(`${field}: expected an id (${ID_RULE}); got ${JSON.stringify(value)}`);
   return value;
 }
 

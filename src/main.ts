@@ -5,7 +5,7 @@ import type { RunningHttpServer } from './server';
 import { startHttpServer } from './server';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore } from './startup';
-import type { CapacityStore } from './store/types';
+import type { Store } from './store/store';
 import { connectClient } from './temporal/connection';
 import type { DevServer } from './temporal/dev-server';
 import { startDevServer } from './temporal/dev-server';
@@ -16,7 +16,7 @@ import { startWorker } from './worker';
 interface Parts {
   devServer: DevServer | null;
   connection: Connection | null;
-  store: CapacityStore | null;
+  store: Store | null;
   worker: RunningWorker | null;
   http: RunningHttpServer | null;
 }

@@ -7,7 +7,7 @@ import { describeConfig, loadConfig } from './config';
 import { StartupError } from './startup-error';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { openStore, requireRemoteCluster } from './startup';
-import type { CapacityStore } from './store/types';
+import type { Store } from './store/store';
 import { connectClient } from './temporal/connection';
 
 /** A listening HTTP server and how to stop it. */
@@ -20,7 +20,7 @@ export interface RunningHttpServer {
 const CLOSE_GRACE_MS = 5_000;
 
 /** Starts the HTTP API on the configured host and port. */
-export function startHttpServer(config: AppConfig, deps: { store: CapacityStore; client: Client }): Promise<RunningHttpServer> {
+export function startHttpServer(config: AppConfig, deps: { store: Store; client: Client }): Promise<RunningHttpServer> {
   const { credentials, generatedAdminToken } = resolveCredentials(config.api, config.dataDir);
   if (generatedAdminToken) {
     // Printed this once only; afterwards it is in the file (mode 0600) and never logged again.

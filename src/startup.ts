@@ -3,11 +3,11 @@ import type { Connection } from '@temporalio/client';
 import type { AppConfig } from './config';
 import { StartupError } from './startup-error';
 import { createStore, seedStore } from './store';
-import type { CapacityStore } from './store/types';
+import type { Store } from './store/store';
 import { registerSearchAttributes, searchAttributeCommands } from './temporal/search-attributes';
 
 /** Opens (and migrates) the configured store and creates the configured queues and agents it lacks. */
-export async function openStore(config: AppConfig): Promise<CapacityStore> {
+export async function openStore(config: AppConfig): Promise<Store> {
   if (config.databaseUrl === null) mkdirSync(config.dataDir, { recursive: true });
   const store = await createStore({ databaseUrl: config.databaseUrl, sqliteFile: config.sqliteFile });
   try {

@@ -1,13 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { RoutingChanges } from './routing/agent-changes';
-import { createTemporalRouter } from './routing/router';
+import { createTemporalRouter, RoutingChanges } from './routing';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
-import type { CapacityStore } from './store/types';
+import type { Store } from './store/store';
 import { connectClient, connectionSettings } from './temporal/connection';
 
 /** A running worker and how to stop it. */
@@ -36,7 +35,7 @@ function installRuntime(config: AppConfig): void {
  * dispatcher workflows and their activities over `store`; `client` lets the
  * activities poke dispatchers and hand matches to conversations.
  */
-export async function startWorker(config: AppConfig, store: CapacityStore, client: Client): Promise<RunningWorker> {
+export async function startWorker(config: AppConfig, store: Store, client: Client): Promise<RunningWorker> {
   installRuntime(config);
   const router = createTemporalRouter(client, config.temporal.taskQueue);
   const connection = await NativeConnection.connect(connectionSettings(config.temporal));

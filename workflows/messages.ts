@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActorInput, AssignInput, MessageInput, PickInput, ReopenInput, RerouteInput, TransferInput } from '../src/domain/operations';
-import type { ConversationSnapshot } from '../src/domain/snapshot';
+import type { ConversationDetails } from '../src/domain/snapshot';
 import type { ConversationSummary } from '../src/domain/summary';
 
 // Every message of the conversation workflow is defined here, once; the API,
@@ -58,8 +58,8 @@ export const messageSignal = defineSignal<[MessageInput]>('message');
 /** Fire-and-forget mark-read. */
 export const markReadSignal = defineSignal<[ActorInput]>('markRead');
 
-/** The full snapshot: state, agent, queue, times, flags, unread count, transition log. */
-export const snapshotQuery = defineQuery<ConversationSnapshot>('snapshot');
+/** The full snapshot: state, agent, queue, times, flags, unread count, transition log, refused signals. */
+export const snapshotQuery = defineQuery<ConversationDetails>('snapshot');
 
 /** "Something changed in this queue": the dispatcher runs a round (pokes coalesce). */
 export const pokeSignal = defineSignal<[]>('poke');

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
-import type { AgentRecord, CapacityStore } from '../store/types';
+import type { AgentRecord } from '../store/types';
+import type { Store } from '../store/store';
 import { ApiError, ApiErrorCode } from './errors';
 import { isAgentToken, sameSecret, sha256, verifyCustomerToken } from './tokens';
 
@@ -24,7 +25,7 @@ function unauthorized(message: string): ApiError {
 /** Resolves bearer tokens to principals. */
 export class Authenticator {
   constructor(
-    private readonly store: CapacityStore,
+    private readonly store: Store,
     private readonly credentials: Credentials,
   ) {}
 

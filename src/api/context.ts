@@ -1,8 +1,7 @@
 import type { Client } from '@temporalio/client';
-import { RoutingChanges } from '../routing/agent-changes';
-import type { Router } from '../routing/router';
-import { createTemporalRouter } from '../routing/router';
-import type { CapacityStore } from '../store/types';
+import type { Router } from '../routing';
+import { createTemporalRouter, RoutingChanges } from '../routing';
+import type { Store } from '../store/store';
 import type { Credentials } from './auth';
 import { Authenticator } from './auth';
 import { ConversationClient } from './conversation-client';
@@ -23,7 +22,7 @@ export const DEFAULT_API_LIMITS: ApiLimits = { startsPerMinute: 30, bodyLimitByt
 
 /** Everything the HTTP API needs, passed in so tests can supply their own. */
 export interface ApiDeps {
-  store: CapacityStore;
+  store: Store;
   client: Client;
   taskQueue: string;
   credentials: Credentials;
@@ -32,7 +31,7 @@ export interface ApiDeps {
 
 /** What route handlers use: the dependencies plus the services built over them once per app. */
 export interface ApiContext {
-  store: CapacityStore;
+  store: Store;
   client: Client;
   credentials: Credentials;
   limits: ApiLimits;

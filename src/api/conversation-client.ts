@@ -4,11 +4,11 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ErrorCode } from '../domain/errors';
 import { conversationWorkflowId } from '../domain/ids';
-import type { ConversationSnapshot, StartConversationInput } from '../domain/snapshot';
+import type { ConversationDetails, StartConversationInput } from '../domain/snapshot';
 import { ConversationState } from '../domain/states';
 import type { ConversationSummary } from '../domain/summary';
 import { summarize } from '../domain/summary';
-import type { CapacityStore } from '../store/types';
+import type { Store } from '../store/store';
 import type * as workflows from '../../workflows';
 import type { conversationWorkflow } from '../../workflows/conversation';
 import { snapshotQuery, syncUpdate } from '../../workflows/messages';
@@ -31,7 +31,7 @@ const NO_HANDLER = /No registered handler for update/;
 export class ConversationClient {
   constructor(
     private readonly client: Client,
-    private readonly store: CapacityStore,
+    private readonly store: Store,
     private readonly taskQueue: string,
     private readonly timeoutMs: number,
   ) {}
@@ -116,7 +116,7 @@ export class ConversationClient {
   }
 
   /** The full snapshot from the workflow's query. */
-  async snapshot(conversationId: string): Promise<ConversationSnapshot> {
+  async snapshot(conversationId: string): Promise<ConversationDetails> {
     try {
       return await this.withDeadline(() => this.handle(conversationId).query(snapshotQuery));
     } catch (error) {

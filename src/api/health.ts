@@ -1,4 +1,4 @@
-import { DEFAULT_QUEUE_ID } from '../domain/routing';
+import { DEFAULT_QUEUE_ID } from '../domain/defaults';
 import type { ApiContext } from './context';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './error-handler';
 import { ApiError, ApiErrorCode } from './errors';

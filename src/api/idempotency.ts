@@ -1,4 +1,4 @@
-import type { CapacityStore } from '../store/types';
+import type { Store } from '../store/store';
 import { ApiError, ApiErrorCode } from './errors';
 import type { Reply } from './route';
 import { sha256 } from './tokens';
@@ -20,7 +20,7 @@ interface Stored {
  * from the key for that).
  */
 export async function idempotent(
-  store: CapacityStore,
+  store: Store,
   scope: string,
   key: string | undefined,
   request: unknown,

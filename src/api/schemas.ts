@@ -1,5 +1,6 @@
 import { ErrorCode } from '../domain/errors';
-import { ALL_PRESENCES, AssignmentMethod } from '../domain/routing';
+import { ALL_PRESENCES } from '../domain/presence';
+import { AssignmentMethod } from '../domain/assignment-method';
 import { ALL_CHANNELS, ALL_STATES } from '../domain/states';
 import type { Schema } from './schema';
 

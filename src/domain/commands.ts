@@ -1,23 +1,16 @@
 import type { Refusal } from './errors';
+import { ID_RULE, isId } from './ids';
+import { isObject } from './json';
 import { ErrorCode } from './errors';
 import type { Actor, Command } from './operations';
 import { ActorKind, Operation } from './operations';
 
 const ACTOR_KINDS: readonly string[] = Object.values(ActorKind);
-const MAX_ID = 128;
 
 type Parsed = { ok: true; command: Command } | { ok: false; refusal: Refusal };
 
 function bad(op: string, field: string, why: string): Parsed {
   return { ok: false, refusal: { code: ErrorCode.InvalidInput, message: `${op}: ${field} ${why}`, details: { operation: op, field } } };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isId(v: unknown): v is string {
-  return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID && /^[\w.:@-]+$/.test(v);
 }
 
 function parseActor(v: unknown, fallback: Actor): Actor | null {
@@ -41,10 +34,10 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
   const force = input.force === true;
   switch (op) {
     case Operation.Assign:
-      if (!isId(input.agentId)) return bad(op, 'agentId', 'must be a non-empty id of letters, digits, and . _ : @ -');
+      if (!isId(input.agentId)) return bad(op, 'agentId', `must be an id (${ID_RULE})`);
       return { ok: true, command: { op, agentId: input.agentId, force, actor } };
     case Operation.Pick:
-      if (!isId(input.agentId)) return bad(op, 'agentId', 'must be a non-empty id of letters, digits, and . _ : @ -');
+      if (!isId(input.agentId)) return bad(op, 'agentId', `must be an id (${ID_RULE})`);
       return { ok: true, command: { op, agentId: input.agentId, force, actor: { kind: ActorKind.Agent, id: input.agentId } } };
     case Operation.Reopen:
       return { ok: true, command: { op, force, actor } };

@@ -15,9 +15,7 @@ export const ErrorCode = {
   UnknownAgent: 'UNKNOWN_AGENT',
   UnknownQueue: 'UNKNOWN_QUEUE',
   UnknownConversation: 'UNKNOWN_CONVERSATION',
-  QueueHasNoMembers: 'QUEUE_HAS_NO_MEMBERS',
   NotQueueMember: 'NOT_QUEUE_MEMBER',
-  AgentNotEligible: 'AGENT_NOT_ELIGIBLE',
 } as const;
 
 /** One of the business error codes. */

@@ -1,4 +1,6 @@
 import { parseDuration } from './durations';
+import type { JsonObject } from './json';
+import { isObject } from './json';
 import type { Channel, ConversationState, WrapUpCapacityPolicy } from './states';
 import { ALL_CHANNELS, ConversationState as S, WrapUpCapacityPolicy as P } from './states';
 
@@ -50,14 +52,10 @@ export const DEFAULT_LIFECYCLE_CONFIG: LifecycleConfig = {
   continueAsNewAfterEvents: 8_000,
 };
 
-type Json = Record<string, unknown>;
-
-function asObject(value: unknown, field: string): Json {
+function asObject(value: unknown, field: string): JsonObject {
   if (value === undefined) return {};
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new Error(`${field}: expected an object`);
-  }
-  return value as Json;
+  if (!isObject(value)) throw new Error(`${field}: expected an object`);
+  return value;
 }
 
 function durationOr(value: unknown, field: string, fallback: number): number {

@@ -1,7 +1,10 @@
 import type { RefusedSignalRecord, TransitionRecord } from './operations';
 import { ActorKind } from './operations';
 import type { Channel, ConversationState } from './states';
-import { ConversationState as S } from './states';
+import { DEFAULT_PRIORITY, DEFAULT_UNITS, MAX_COUNT } from './defaults';
+import { ID_RULE, isId } from './ids';
+import { isObject } from './json';
+import { ALL_CHANNELS, ConversationState as S } from './states';
 
 /** The customer who started the conversation. */
 export interface CustomerInfo {
@@ -21,10 +24,6 @@ export interface StartConversationInput {
   units?: number;
 }
 
-/** Default routing priority of a new conversation (lower is served first). */
-export const DEFAULT_PRIORITY = 10;
-/** Default capacity units a conversation fills. */
-export const DEFAULT_UNITS = 10;
 /** How many transitions and refused signals a snapshot keeps (oldest dropped). */
 export const LOG_LIMIT = 200;
 
@@ -59,6 +58,10 @@ export interface ConversationSnapshot {
   transitions: TransitionRecord[];
   /** Transitions dropped from the front of `transitions` to bound its size. */
   transitionsDropped: number;
+}
+
+/** What the `snapshot` query answers: the snapshot, and the signals refused so far (kept beside it). */
+export interface ConversationDetails extends ConversationSnapshot {
   refusedSignals: RefusedSignalRecord[];
 }
 
@@ -90,7 +93,6 @@ export function newConversation(input: StartConversationInput, now: Date): Conve
       { from: null, to: S.Open, op: 'start', actor: { kind: ActorKind.Customer, id: input.customer.id }, at, queueId: input.queueId },
     ],
     transitionsDropped: 0,
-    refusedSignals: [],
   };
 }
 
@@ -106,19 +108,18 @@ export function appendBounded<T>(log: readonly T[], entry: T, limit = LOG_LIMIT)
  * returns an error message or null.
  */
 export function startInputError(input: unknown): string | null {
-  if (typeof input !== 'object' || input === null) return 'start: expected an object';
-  const i = input as Record<string, unknown>;
-  const id = (v: unknown) => typeof v === 'string' && /^[\w.:@-]{1,128}$/.test(v);
-  if (!id(i.conversationId)) return 'start.conversationId: expected an id of 1-128 letters, digits, or . _ : @ -';
-  if (!id(i.queueId)) return 'start.queueId: expected a queue id';
-  if (!['chat', 'sms', 'social'].includes(i.channel as string)) return 'start.channel: expected chat, sms or social';
-  const c = i.customer as Record<string, unknown> | undefined;
-  if (typeof c !== 'object' || c === null || !id(c.id)) return 'start.customer.id: expected an id';
+  if (!isObject(input)) return 'start: expected an object';
+  const i = input;
+  if (!isId(i.conversationId)) return `start.conversationId: expected an id (${ID_RULE})`;
+  if (!isId(i.queueId)) return `start.queueId: expected a queue id (${ID_RULE})`;
+  if (!ALL_CHANNELS.some((c) => c === i.channel)) return `start.channel: expected one of ${ALL_CHANNELS.join(', ')}`;
+  const c = i.customer;
+  if (!isObject(c) || !isId(c.id)) return `start.customer.id: expected an id (${ID_RULE})`;
   if (c.name !== undefined && typeof c.name !== 'string') return 'start.customer.name: expected a string';
   for (const field of ['priority', 'units'] as const) {
     const v = i[field];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 1_000_000)) {
-      return `start.${field}: expected a whole number from 0 to 1000000`;
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_COUNT)) {
+      return `start.${field}: expected a whole number from 0 to ${MAX_COUNT}`;
     }
   }
   if (i.units === 0) return 'start.units: must be at least 1';

@@ -1,12 +1,10 @@
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { conversationWorkflowId, queueDispatcherWorkflowId } from '../domain/ids';
-import { ActorKind } from '../domain/operations';
 import type { Assignment } from '../store/types';
-import { assignSignal, pokeSignal, rerouteSignal } from '../../workflows/messages';
-import type { queueDispatcherWorkflow } from '../../workflows/queue-dispatcher';
 
-/** Reaches the queue dispatchers and the conversations they assign. */
+/**
+ * The routing port: how routing reaches the queue dispatchers and the
+ * conversations it assigns. The Temporal adapter is src/temporal/router.ts;
+ * tests may pass their own.
+ */
 export interface Router {
   /** Tells each queue's dispatcher that something changed (starting it if needed). */
   poke(queueIds: Iterable<string>): Promise<void>;
@@ -14,53 +12,4 @@ export interface Router {
   deliver(assignment: Assignment): Promise<boolean>;
   /** Moves an Open conversation to another queue (overflow); false when it no longer runs. */
   reroute(conversationId: string, toQueueId: string): Promise<boolean>;
-}
-
-const ENGINE = { kind: ActorKind.Engine };
-
-/** Sends a signal; false when the workflow has ended (nothing to deliver to). */
-async function signalIfRunning(send: () => Promise<void>): Promise<boolean> {
-  try {
-    await send();
-    return true;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
-}
-
-/** The router over a Temporal client: dispatchers are workflows on the worker's task queue. */
-export function createTemporalRouter(client: Client, taskQueue: string): Router {
-  async function pokeOne(queueId: string): Promise<void> {
-    const workflowId = queueDispatcherWorkflowId(queueId);
-    try {
-      await client.workflow.signalWithStart<typeof queueDispatcherWorkflow, []>('queueDispatcherWorkflow', {
-        workflowId,
-        taskQueue,
-        args: [{ queueId }],
-        signal: pokeSignal,
-        signalArgs: [],
-      });
-    } catch (error) {
-      // Two pokes racing to start the same dispatcher: the loser's poke still has to land.
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      await client.workflow.getHandle(workflowId).signal(pokeSignal);
-    }
-  }
-
-  return {
-    async poke(queueIds) {
-      await Promise.all([...new Set(queueIds)].map((queueId) => pokeOne(queueId)));
-    },
-    deliver(a) {
-      return signalIfRunning(() =>
-        client.workflow.getHandle(conversationWorkflowId(a.conversationId)).signal(assignSignal, { agentId: a.agentId, actor: ENGINE }),
-      );
-    },
-    reroute(conversationId, toQueueId) {
-      return signalIfRunning(() =>
-        client.workflow.getHandle(conversationWorkflowId(conversationId)).signal(rerouteSignal, { toQueueId, actor: ENGINE }),
-      );
-    },
-  };
 }

@@ -1,7 +1,8 @@
 import { ErrorCode } from '../domain/errors';
-import type { Presence } from '../domain/routing';
-import { DEFAULT_AGENT_CAPACITY, Presence as P } from '../domain/routing';
-import type { Dialect, Param, Program } from './program';
+import type { Presence } from '../domain/presence';
+import { DEFAULT_AGENT_CAPACITY } from '../domain/defaults';
+import { Presence as P } from '../domain/presence';
+import type { Dialect, Param, Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { AgentRow } from './rows';
 import { AGENT_COLUMNS, toAgent } from './rows';
@@ -15,7 +16,7 @@ export function* lockAgent(d: Dialect, agentId: string): Program<AgentRow | unde
 }
 
 /** Reads an agent with its queues in the order they were given. */
-export function* getAgent(agentId: string): Program<AgentRecord | null> {
+export function* agentRecord(agentId: string): Program<AgentRecord | null> {
   const row = yield* one<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`, [agentId]);
   if (!row) return null;
   const queues = yield* all<{ queue_id: string }>('SELECT queue_id FROM queue_members WHERE agent_id = ? ORDER BY ord', [agentId]);
@@ -95,7 +96,7 @@ function* setMemberships(agentId: string, queues: string[]): Program<void> {
 }
 
 /** Creates an agent with defaults, or patches only the given fields; `queues` replaces membership. */
-export function* upsertAgent(d: Dialect, input: AgentInput): Program<AgentRecord> {
+export function* upsertAgent(tx: Tx, input: AgentInput): Program<AgentRecord> {
   validateAgentInput(input);
   const queues = input.queues && [...new Set(input.queues)];
   if (queues?.length) {
@@ -112,7 +113,7 @@ export function* upsertAgent(d: Dialect, input: AgentInput): Program<AgentRecord
     input.presence ?? P.Offline,
   ]);
   if (!created) {
-    yield* lockAgent(d, input.id);
+    yield* lockAgent(tx.dialect, input.id);
     yield* run(
       'UPDATE agents SET name = COALESCE(?, name), capacity = COALESCE(?, capacity), presence = COALESCE(?, presence) WHERE id = ?',
       [input.name ?? null, input.capacity ?? null, input.presence ?? null, input.id],
@@ -120,20 +121,25 @@ export function* upsertAgent(d: Dialect, input: AgentInput): Program<AgentRecord
   }
   if (queues) yield* setMemberships(input.id, queues);
   yield* refreshAgent(input.id, {}, true);
-  return (yield* getAgent(input.id)) as AgentRecord;
+  return (yield* agentRecord(input.id)) as AgentRecord;
 }
 
 /** Changes an agent's presence; null when the agent is unknown. */
-export function* setPresence(agentId: string, presence: Presence): Program<AgentRecord | null> {
+export function* setPresence(_tx: Tx, agentId: string, presence: Presence): Program<AgentRecord | null> {
   validatePresence(presence);
   const changed = yield* run('UPDATE agents SET presence = ? WHERE id = ?', [presence, agentId]);
   if (!changed) return null;
   yield* refreshAgent(agentId, {}, true);
-  return yield* getAgent(agentId);
+  return yield* agentRecord(agentId);
+}
+
+/** One agent, or null. */
+export function* getAgent(_tx: Tx, agentId: string): Program<AgentRecord | null> {
+  return yield* agentRecord(agentId);
 }
 
 /** Every agent with its load, ordered by id. */
-export function* listAgents(): Program<AgentLoad[]> {
+export function* listAgents(_tx: Tx): Program<AgentLoad[]> {
   const rows = yield* all<AgentRow & { conversations: number | string }>(
     `SELECT ${AGENT_COLUMNS}, (SELECT COUNT(*) FROM reservations r WHERE r.agent_id = agents.id) AS conversations
      FROM agents ORDER BY id`,

@@ -1,11 +1,11 @@
 import { ErrorCode } from '../domain/errors';
 import { lockAgent, refreshAgent } from './agent-programs';
-import type { Dialect, Program } from './program';
+import type { Dialect, Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { AgentRow, ReservationRow } from './rows';
 import { AGENT_COLUMNS, CONVERSATION_COLUMNS, RESERVATION_COLUMNS, toReservation } from './rows';
 import { StoreError } from './store-error';
-import type { ApplyConversationInput, Reservation, ReserveInput, ReserveOutcome } from './types';
+import type { ApplyConversationInput, ApplyOutcome, Reservation, ReserveInput, ReserveOutcome } from './types';
 import { isoTime, validateEntry, validateReserveInput, validateView } from './validation';
 
 // Lock order, the same in every write, so PostgreSQL transactions never wait
@@ -39,9 +39,10 @@ function roomRefusal(agent: AgentRow, units: number): ReserveOutcome | null {
   return refuse(ErrorCode.NoCapacity, `Agent ${agent.id} has ${Math.max(free, 0)} free unit(s); the conversation needs ${units}.`);
 }
 
-/** Open -> Active for one agent (pick or assignment); see CapacityStore.claim. */
-export function* claim(d: Dialect, input: ReserveInput, now: string): Program<ReserveOutcome> {
+/** Open -> Active for one agent (pick or assignment); see Store.claim. */
+export function* claim(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   validateReserveInput(input);
+  const { dialect: d, now } = tx;
   const { conversationId, agentId, units } = input;
   yield* lockConversation(d, conversationId);
   // The entry is locked before the reservation is read: a claim that waited
@@ -73,9 +74,10 @@ export function* claim(d: Dialect, input: ReserveInput, now: string): Program<Re
   return { ok: true, agentId };
 }
 
-/** Reserves capacity without a queue entry (reopen, direct transfer); see CapacityStore.reserve. */
-export function* reserve(d: Dialect, input: ReserveInput, now: string): Program<ReserveOutcome> {
+/** Reserves capacity without a queue entry (reopen, direct transfer); see Store.reserve. */
+export function* reserve(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   validateReserveInput(input);
+  const { dialect: d, now } = tx;
   const { conversationId, agentId, units } = input;
   yield* lockConversation(d, conversationId);
   const entry = yield* lockedEntry(d, conversationId);
@@ -124,14 +126,14 @@ export function* reserve(d: Dialect, input: ReserveInput, now: string): Program<
   return { ok: true, agentId };
 }
 
-/** Drops a conversation's reservation (only `agentId`'s when given); see CapacityStore.releaseReservation. */
-export function* releaseReservation(
-  d: Dialect,
-  conversationId: string,
-  agentId: string | undefined,
-  now: string,
-): Program<Reservation | null> {
-  yield* lockConversation(d, conversationId);
+/** Drops a conversation's reservation (only `agentId`'s when given); see Store.releaseReservation. */
+export function* releaseReservation(tx: Tx, conversationId: string, agentId?: string): Program<Reservation | null> {
+  yield* lockConversation(tx.dialect, conversationId);
+  return yield* dropReservation(conversationId, agentId, tx.now);
+}
+
+/** Deletes the reservation (only `agentId`'s when given) under a lock the caller holds; recomputes the agent. */
+function* dropReservation(conversationId: string, agentId: string | undefined, now: string): Program<Reservation | null> {
   const released = yield* one<ReservationRow>(
     `DELETE FROM reservations WHERE conversation_id = ?${agentId === undefined ? '' : ' AND agent_id = ?'} RETURNING ${RESERVATION_COLUMNS}`,
     agentId === undefined ? [conversationId] : [conversationId, agentId],
@@ -141,9 +143,11 @@ export function* releaseReservation(
   return toReservation(released);
 }
 
-/** Applies a transition's read-model row and store effects atomically; see CapacityStore.applyConversation. */
-export function* applyConversation(d: Dialect, input: ApplyConversationInput, now: string): Program<void> {
+/** Applies a transition's read-model row and store effects atomically; see Store.applyConversation. */
+export function* applyConversation(tx: Tx, input: ApplyConversationInput): Program<ApplyOutcome> {
+  const { dialect: d, now } = tx;
   const { view, enqueue } = input;
+  const unchanged: ApplyOutcome = { enqueuedIn: null, released: null };
   validateView(view);
   if (enqueue) validateEntry(enqueue);
   yield* lockConversation(d, view.conversationId);
@@ -153,7 +157,7 @@ export function* applyConversation(d: Dialect, input: ApplyConversationInput, no
   // A write older than the stored row is a late retry of a superseded
   // activity: its effects are superseded too (a late release could drop a
   // newer reservation, a late enqueue re-queue an Active conversation).
-  if (stored && view.version < Number(stored.version)) return;
+  if (stored && view.version < Number(stored.version)) return unchanged;
   yield* run(
     `INSERT INTO conversations (${CONVERSATION_COLUMNS.join(', ')}, updated_at)
      VALUES (${CONVERSATION_COLUMNS.map(() => '?').join(', ')}, ?)
@@ -184,14 +188,21 @@ export function* applyConversation(d: Dialect, input: ApplyConversationInput, no
   // entry row may be committing a reservation for it; once its lock is ours, the
   // release below (a new statement, a fresh snapshot) sees and drops that too.
   if (input.dequeue) yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [view.conversationId]);
-  if (input.release) {
-    yield* releaseReservation(d, view.conversationId, undefined, now);
-  }
-  if (enqueue) yield* enqueueEntry(enqueue);
+  const dropped = input.release ? yield* dropReservation(view.conversationId, undefined, now) : null;
+  const released = dropped ? { agentId: dropped.agentId, queues: yield* queuesOf(dropped.agentId) } : null;
+  const enqueuedIn = enqueue && (yield* enqueueEntry(enqueue)) ? enqueue.queueId : null;
+  return { enqueuedIn, released };
 }
 
-function* enqueueEntry(entry: NonNullable<ApplyConversationInput['enqueue']>): Program<void> {
-  if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [entry.conversationId])) return;
+function* queuesOf(agentId: string): Program<string[]> {
+  return (yield* all<{ queue_id: string }>('SELECT queue_id FROM queue_members WHERE agent_id = ? ORDER BY ord', [agentId])).map(
+    (m) => m.queue_id,
+  );
+}
+
+/** Queues the conversation unless it holds capacity; whether it now waits in the queue. */
+function* enqueueEntry(entry: NonNullable<ApplyConversationInput['enqueue']>): Program<boolean> {
+  if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [entry.conversationId])) return false;
   if (!(yield* one('SELECT 1 AS x FROM queues WHERE id = ?', [entry.queueId]))) {
     throw new StoreError(ErrorCode.UnknownQueue, `Unknown queue ${entry.queueId}.`);
   }
@@ -201,4 +212,14 @@ function* enqueueEntry(entry: NonNullable<ApplyConversationInput['enqueue']>): P
      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`,
     [entry.conversationId, entry.queueId, entry.priority, entry.units, isoTime(entry.enqueuedAt), entry.preferredAgentId],
   );
+  return true;
+}
+
+/** Reservations, of one agent or all, oldest first. */
+export function* listReservations(_tx: Tx, agentId?: string): Program<Reservation[]> {
+  const rows = yield* all<ReservationRow>(
+    `SELECT ${RESERVATION_COLUMNS} FROM reservations${agentId === undefined ? '' : ' WHERE agent_id = ?'} ORDER BY reserved_at, conversation_id`,
+    agentId === undefined ? [] : [agentId],
+  );
+  return rows.map(toReservation);
 }

@@ -1,14 +1,16 @@
-import { DEFAULT_QUEUE_ID } from '../domain/routing';
-import { PostgresStore } from './postgres-store';
-import type { Clock } from './program-store';
-import { SqliteStore } from './sqlite-store';
-import type { AgentInput, CapacityStore, QueueInput } from './types';
+import { DEFAULT_QUEUE_ID } from '../domain/defaults';
+import { PostgresBackend } from './postgres-backend';
+import { SqliteBackend } from './sqlite-backend';
+import type { Clock, Store } from './store';
+import { storeOver } from './store';
+import type { AgentInput, QueueInput } from './types';
 
-export type { CapacityStore } from './types';
+export type { AgentDirectory } from './agent-directory';
+export type { ApiRecords } from './api-records';
+export type { CapacityLedger } from './capacity-ledger';
+export type { ConversationReadModel } from './read-model';
+export type { Clock, Store } from './store';
 export { StoreError } from './store-error';
-export { PostgresStore } from './postgres-store';
-export { SqliteStore } from './sqlite-store';
-export { DEFAULT_QUEUE_PRIORITY } from './validation';
 
 /** Where the store lives. */
 export interface CreateStoreOptions {
@@ -22,10 +24,12 @@ export interface CreateStoreOptions {
 }
 
 /** Opens the configured store, migrates it and makes sure the default queue exists. */
-export async function createStore(options: CreateStoreOptions): Promise<CapacityStore> {
-  const store: CapacityStore = options.databaseUrl
-    ? new PostgresStore({ connectionString: options.databaseUrl, schema: options.postgresSchema, clock: options.clock })
-    : new SqliteStore({ file: options.sqliteFile, clock: options.clock });
+export async function createStore(options: CreateStoreOptions): Promise<Store> {
+  const store = storeOver(
+    options.databaseUrl
+      ? new PostgresBackend({ connectionString: options.databaseUrl, schema: options.postgresSchema, clock: options.clock })
+      : new SqliteBackend({ file: options.sqliteFile, clock: options.clock }),
+  );
   try {
     await store.migrate();
     await ensureDefaultQueue(store);
@@ -43,7 +47,7 @@ export interface SeedOptions {
 }
 
 /** Creates the default queue unless it exists (an existing one keeps its settings). */
-export async function ensureDefaultQueue(store: CapacityStore): Promise<void> {
+export async function ensureDefaultQueue(store: Store): Promise<void> {
   // upsertQueue with only an id creates with defaults or patches nothing.
   await store.upsertQueue({ id: DEFAULT_QUEUE_ID });
 }
@@ -53,7 +57,7 @@ export async function ensureDefaultQueue(store: CapacityStore): Promise<void> {
  * ones are left alone: presence, capacity and memberships changed at run time
  * (by the API) survive a restart, and several processes can seed at once.
  */
-export async function seedStore(store: CapacityStore, seed: SeedOptions): Promise<void> {
+export async function seedStore(store: Store, seed: SeedOptions): Promise<void> {
   await ensureDefaultQueue(store);
   for (const queue of seed.queues ?? []) if (!(await store.getQueue(queue.id))) await store.upsertQueue(queue);
   for (const agent of seed.agents ?? []) if (!(await store.getAgent(agent.id))) await store.upsertAgent(agent);

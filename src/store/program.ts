@@ -5,6 +5,12 @@
  * let another caller's statements interleave); the PostgreSQL store runs the
  * same program with awaits on one pooled client inside BEGIN/COMMIT. One body
  * of logic therefore gives both backends exactly the same semantics.
+ *
+ * Each face of the store (agents and queues, the capacity ledger, the read
+ * model, the API's records) is an interface plus a table of operations beside
+ * it (`read(program)`, `write(program)`, `steps(...)`); `bindOperations` turns
+ * the table into the interface over a backend's `Runner`, so adding an
+ * operation touches its interface, its program and the contract suite only.
  */
 
 /** A bound SQL parameter (booleans are stored as 0/1 so both drivers agree). */
@@ -33,6 +39,72 @@ export interface Dialect {
   forUpdateSkipLocked: string;
   /** A statement serialising all writes about one conversation, or null when all writes are serialised anyway. */
   lockConversation(conversationId: string): Statement | null;
+}
+
+/** What every program of one transaction shares: the backend's dialect and the transaction's time. */
+export interface Tx {
+  dialect: Dialect;
+  /** The store clock at the start of the transaction, as canonical ISO text. */
+  now: string;
+}
+
+/**
+ * A multi-step operation: each step is its own program, whose outcome is
+ * recorded once the step has committed; `result` is read once no step is left.
+ */
+export interface Steps<T, S = unknown> {
+  /** The next step's program, or null when the operation is done. */
+  next(): ((tx: Tx) => Program<S>) | null;
+  /** Takes the outcome of a committed step. */
+  record(outcome: S): void;
+  result(): T;
+}
+
+/** One entry of a face's operation table. */
+export type Operation<A extends unknown[], T> =
+  | { mode: 'read' | 'write'; program: (tx: Tx, ...args: A) => Program<T> }
+  /** Steps that one backend may commit one by one (PostgreSQL: one agent lock per transaction). */
+  | { mode: 'steps'; start: (...args: A) => Steps<T> };
+
+/** A read-only operation (one consistent snapshot). */
+export function read<A extends unknown[], T>(program: (tx: Tx, ...args: A) => Program<T>): Operation<A, T> {
+  return { mode: 'read', program };
+}
+
+/** An operation running in one write transaction (retried from scratch on a serialisation failure). */
+export function write<A extends unknown[], T>(program: (tx: Tx, ...args: A) => Program<T>): Operation<A, T> {
+  return { mode: 'write', program };
+}
+
+/** An operation made of write steps, each atomic on its own. */
+export function steps<A extends unknown[], T, S>(start: (...args: A) => Steps<T, S>): Operation<A, T> {
+  return { mode: 'steps', start };
+}
+
+/** The operation table that implements interface F. */
+export type Operations<F> = {
+  [K in keyof F]: F[K] extends (...args: infer A) => Promise<infer T> ? Operation<A, T> : never;
+};
+
+/** How a backend runs programs. */
+export interface Runner {
+  read<T>(program: (tx: Tx) => Program<T>): Promise<T>;
+  write<T>(program: (tx: Tx) => Program<T>): Promise<T>;
+  /** Runs every step: in one transaction, or each in its own, as the backend's locking needs. */
+  steps<T, S>(steps: Steps<T, S>): Promise<T>;
+}
+
+/** Binds an operation table to a runner: the face's methods. */
+export function bindOperations<F>(runner: Runner, operations: Operations<F>): F {
+  const face: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const [name, op] of Object.entries(operations as Record<string, Operation<unknown[], unknown>>)) {
+    // Async, so a synchronous throw (a validation refusal) arrives as a rejection like every other failure.
+    face[name] =
+      op.mode === 'steps'
+        ? async (...args) => runner.steps(op.start(...args))
+        : async (...args) => runner[op.mode]((tx) => op.program(tx, ...args));
+  }
+  return face as F;
 }
 
 /** Runs a statement and returns all its rows. */

@@ -1,10 +1,12 @@
-import { AssignmentMethod, DEFAULT_ELIGIBLE_PRESENCES } from '../domain/routing';
-import type { Dialect, Program } from './program';
+import { AssignmentMethod } from '../domain/assignment-method';
+import { DEFAULT_QUEUE_PRIORITY } from '../domain/defaults';
+import { DEFAULT_ELIGIBLE_PRESENCES } from '../domain/presence';
+import type { Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { QueueRow } from './rows';
 import { QUEUE_COLUMNS, toQueue } from './rows';
 import type { QueueInput, QueueRecord, QueueStats } from './types';
-import { DEFAULT_QUEUE_PRIORITY, validateQueueInput } from './validation';
+import { validateQueueInput } from './validation';
 
 /** Reads a queue row, optionally locking it. */
 export function* queueRow(queueId: string, lock = ''): Program<QueueRow | undefined> {
@@ -12,13 +14,13 @@ export function* queueRow(queueId: string, lock = ''): Program<QueueRow | undefi
 }
 
 /** Reads a queue. */
-export function* getQueue(queueId: string): Program<QueueRecord | null> {
+export function* queueRecord(queueId: string): Program<QueueRecord | null> {
   const row = yield* queueRow(queueId);
   return row ? toQueue(row) : null;
 }
 
 /** Creates a queue with defaults, or patches only the given fields. */
-export function* upsertQueue(d: Dialect, input: QueueInput): Program<QueueRecord> {
+export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
   validateQueueInput(input);
   const created = yield* run(
     `INSERT INTO queues (id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow)
@@ -35,7 +37,7 @@ export function* upsertQueue(d: Dialect, input: QueueInput): Program<QueueRecord
   );
   if (!created) {
     // Merge in code because null is a real value for the nullable fields.
-    const existing = toQueue((yield* queueRow(input.id, d.forUpdate)) as QueueRow);
+    const existing = toQueue((yield* queueRow(input.id, tx.dialect.forUpdate)) as QueueRow);
     const next: QueueRecord = {
       ...existing,
       ...(input.name !== undefined && { name: input.name }),
@@ -71,11 +73,16 @@ export function* upsertQueue(d: Dialect, input: QueueInput): Program<QueueRecord
       [...presences, input.id],
     );
   }
-  return (yield* getQueue(input.id)) as QueueRecord;
+  return (yield* queueRecord(input.id)) as QueueRecord;
+}
+
+/** One queue, or null. */
+export function* getQueue(_tx: Tx, queueId: string): Program<QueueRecord | null> {
+  return yield* queueRecord(queueId);
 }
 
 /** Every queue with depth, oldest wait and member count, in priority order. */
-export function* listQueues(): Program<QueueStats[]> {
+export function* listQueues(_tx: Tx): Program<QueueStats[]> {
   const rows = yield* all<QueueRow & { depth: number | string; oldest: string | null; members: number | string }>(
     `SELECT ${QUEUE_COLUMNS},
        (SELECT COUNT(*) FROM queue_entries e WHERE e.queue_id = queues.id) AS depth,

@@ -1,4 +1,5 @@
-import type { AssignmentMethod, Presence } from '../domain/routing';
+import type { AssignmentMethod } from '../domain/assignment-method';
+import type { Presence } from '../domain/presence';
 import type { Channel, ConversationState } from '../domain/states';
 import type { AgentRecord, ConversationView, QueueEntry, QueueRecord, Reservation } from './types';
 

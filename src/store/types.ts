@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../domain/errors';
-import type { AssignmentMethod, Presence } from '../domain/routing';
+import type { AssignmentMethod } from '../domain/assignment-method';
+import type { Presence } from '../domain/presence';
 import type { Channel, ConversationState } from '../domain/states';
 
 /** An agent as stored. */
@@ -160,77 +161,18 @@ export interface IdempotencyRecord {
   createdAt: string;
 }
 
-/**
- * The agent-capacity store: agents, presence, queues, queue entries, capacity
- * reservations and the conversation read model. Every write is idempotent so an
- * activity retried after a crash neither reserves twice nor loses a release.
- */
-export interface CapacityStore {
-  /** Creates or upgrades the schema (versioned migrations). */
-  migrate(): Promise<void>;
-  close(): Promise<void>;
+/** What an applyConversation write changed, for routing to act on. */
+export interface ApplyOutcome {
+  /** The queue the conversation now waits in, when the write queued it. */
+  enqueuedIn: string | null;
+  /** The agent whose reservation the write dropped, with that agent's queues. */
+  released: { agentId: string; queues: string[] } | null;
+}
 
-  upsertAgent(input: AgentInput): Promise<AgentRecord>;
-  getAgent(id: string): Promise<AgentRecord | null>;
-  listAgents(): Promise<AgentLoad[]>;
-  setPresence(agentId: string, presence: Presence): Promise<AgentRecord | null>;
-
-  upsertQueue(input: QueueInput): Promise<QueueRecord>;
-  getQueue(id: string): Promise<QueueRecord | null>;
-  listQueues(): Promise<QueueStats[]>;
-
-  /**
-   * Open -> Active in one transaction: the conversation must still be queued (or
-   * already reserved for this same agent, which makes a retry succeed), the agent
-   * must exist and have room unless forced; then the entry is dequeued and the
-   * capacity reserved. Exactly one of two racing claims wins.
-   */
-  claim(input: ReserveInput): Promise<ReserveOutcome>;
-  /** Reserves capacity without a queue entry (reopen from Waiting); idempotent for the same agent. */
-  reserve(input: ReserveInput): Promise<ReserveOutcome>;
-  /** Applies a transition's effects and read-model update atomically. */
-  applyConversation(input: ApplyConversationInput): Promise<void>;
-  /**
-   * Drops a conversation's reservation outside a lifecycle write (a dispatch
-   * match whose conversation ended meanwhile). Idempotent; with `agentId`, only
-   * that agent's reservation is dropped. Returns what was released, if anything.
-   */
-  releaseReservation(conversationId: string, agentId?: string): Promise<Reservation | null>;
-  /** Matches queue heads to eligible agents and reserves, atomically; at most `limit` matches. */
-  dispatch(queueId: string, limit: number): Promise<Assignment[]>;
-
-  getConversation(id: string): Promise<ConversationView | null>;
-  /** Active, Wrap-up and Waiting conversations of an agent. */
-  listWorkItems(agentId: string): Promise<ConversationView[]>;
-  /** Conversations of an agent closed at or after `since`. */
-  listClosedWorkItems(agentId: string, since: Date): Promise<ConversationView[]>;
-  /** Open conversations of a queue in service order (priority, then arrival). */
-  listQueueEntries(queueId: string, limit?: number): Promise<QueueEntry[]>;
-  /** Entries that waited past the queue's overflow limit at `now`, and when the next one will. */
-  overflowDue(queueId: string, now: Date, limit: number): Promise<{ toQueueId: string | null; due: QueueEntry[]; nextAt: string | null }>;
-  /** Whether some entry of the queue fits an eligible member's free room now (a lock-free read). */
-  hasDispatchableWork(queueId: string): Promise<boolean>;
-  /** Dispatch matches whose conversation is still Open: reserved at or before `reservedBefore`, not yet delivered. */
-  listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]>;
-  /** All reservations (for invariant checks and supervisors). */
-  listReservations(agentId?: string): Promise<Reservation[]>;
-
-  /** Stores a message unless one with its id exists; returns the stored one (a retry gets the first). */
-  addMessage(message: NewChatMessage): Promise<ChatMessage>;
-  /** Deletes a message (undoing a send the conversation refused); idempotent. */
-  deleteMessage(id: string): Promise<void>;
-  /** A conversation's messages in send order, at most `limit`. */
-  listMessages(conversationId: string, limit?: number): Promise<ChatMessage[]>;
-
-  /** Records the SHA-256 hash of an agent's bearer token (the token itself is never stored). */
-  addAgentToken(agentId: string, tokenHash: string): Promise<void>;
-  /** Forgets a token hash; idempotent. */
-  deleteAgentToken(tokenHash: string): Promise<void>;
-  /** The agent whose token has this hash, if any. */
-  findAgentByTokenHash(tokenHash: string): Promise<string | null>;
-
-  /** The answer recorded for an idempotency key, if any. */
-  getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | null>;
-  /** Records an answer unless one exists for the key; returns the one that stands (the first). */
-  saveIdempotencyRecord(scope: string, key: string, response: string): Promise<IdempotencyRecord>;
+/** Entries of a queue that waited past its overflow limit, and when the next one will. */
+export interface OverflowDue {
+  toQueueId: string | null;
+  due: QueueEntry[];
+  /** When the oldest entry not due yet reaches the limit (null: none, or no overflow). */
+  nextAt: string | null;
 }

@@ -1,12 +1,10 @@
 import { ErrorCode } from '../domain/errors';
-import type { Presence } from '../domain/routing';
-import { ALL_PRESENCES, AssignmentMethod } from '../domain/routing';
+import type { Presence } from '../domain/presence';
+import { ALL_PRESENCES } from '../domain/presence';
+import { AssignmentMethod } from '../domain/assignment-method';
 import { ALL_CHANNELS, ALL_STATES } from '../domain/states';
 import { StoreError } from './store-error';
 import type { AgentInput, ConversationView, QueueEntry, QueueInput, ReserveInput } from './types';
-
-/** Priority of a queue created without one (lower is served first). */
-export const DEFAULT_QUEUE_PRIORITY = 100;
 
 const METHODS: readonly string[] = Object.values(AssignmentMethod);
 

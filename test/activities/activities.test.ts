@@ -2,9 +2,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
-import type { Router } from '../../src/routing/router';
+import type { Router } from '../../src/routing';
 import { createStore, seedStore } from '../../src/store';
-import type { Assignment, CapacityStore } from '../../src/store/types';
+import type { Assignment } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 import { view } from '../store/store-fixtures';
 
 /** A router that remembers what it was asked, standing in for the Temporal client (its own behaviour is tested on a real server). */
@@ -18,7 +19,7 @@ function recordingRouter(running: (conversationId: string) => boolean) {
   return { router, calls };
 }
 
-let store: CapacityStore;
+let store: Store;
 const env = new MockActivityEnvironment();
 beforeEach(async () => {
   store = await createStore({ databaseUrl: null, sqliteFile: ':memory:' });
@@ -83,5 +84,29 @@ describe('activities', () => {
     await enqueue(acts, 'c2');
     await env.run(acts.dispatchQueue, { queueId: 'default', limit: 10, now: new Date().toISOString() });
     expect(calls.delivered).toEqual([{ conversationId: 'c2', agentId: 'alice', queueId: 'default', units: 10 }]);
+  });
+
+  it('turns a store refusal inside any activity into a permanent failure with the store code, so it is not retried forever', async () => {
+    const { router } = recordingRouter(() => true);
+    const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
+    const v = view('c9', { queueId: 'nowhere' });
+    const entry = {
+      conversationId: 'c9',
+      queueId: 'nowhere',
+      priority: 10,
+      units: 10,
+      enqueuedAt: v.stateEnteredAt,
+      preferredAgentId: null,
+    };
+    const failure = await env
+      .run(acts.applyConversation, { view: v, release: false, dequeue: false, enqueue: entry })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: 'UNKNOWN_QUEUE', nonRetryable: true });
+    const invalid = await env
+      .run(acts.dispatchQueue, { queueId: 'default', limit: -1, now: new Date().toISOString() })
+      .catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ type: 'INVALID_INPUT', nonRetryable: true });
+    expect(await store.getConversation('c9')).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { createApp } from '../../src/api/app';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 import type { ApiHarness } from './helpers';
 import { call, expectError, startApi, startChat, stopApi, worldState } from './helpers';
 
@@ -169,7 +169,7 @@ describe('idempotent retries', () => {
   it('finds the started workflow when the first attempt crashed before recording its answer', async () => {
     const first = await startChat(h.app, {}, 'start-key-2');
     // Forget the recorded answer, as if the process died right after starting the workflow.
-    const forgetful = Object.assign(Object.create(h.store) as CapacityStore, { getIdempotencyRecord: () => Promise.resolve(null) });
+    const forgetful = Object.assign(Object.create(h.store) as Store, { getIdempotencyRecord: () => Promise.resolve(null) });
     const other = createApp({ ...h.deps, store: forgetful });
     const retry = await call(other, 'post', '/api/conversations', null, { customer: { name: 'Dana' } }).set(
       'Idempotency-Key',

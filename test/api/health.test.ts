@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 
 // Liveness must not depend on the store or Temporal, so neither is usable here.
 const app = createApp({
-  store: {} as CapacityStore,
+  store: {} as Store,
   client: {} as Client,
   taskQueue: 'conversations',
   credentials: { adminToken: 'admin-token-0123456789', secret: 'secret-0123456789abcdef' },

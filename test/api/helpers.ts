@@ -8,7 +8,7 @@ import { newAgentToken } from '../../src/api/tokens';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import type { SeedOptions } from '../../src/store';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 import type { Harness } from '../workflows/conversation-fixture';
 import { PICK_ONLY_SEED, startHarness, stopHarness } from '../workflows/conversation-fixture';
 
@@ -26,7 +26,7 @@ export interface ApiHarness extends Harness {
 }
 
 /** The dependencies of an app over `store` and `client` with the test credentials. */
-export function apiDeps(store: CapacityStore, client: Client, taskQueue: string, limits: Partial<ApiLimits> = {}): ApiDeps {
+export function apiDeps(store: Store, client: Client, taskQueue: string, limits: Partial<ApiLimits> = {}): ApiDeps {
   return {
     store,
     client,
@@ -37,7 +37,7 @@ export function apiDeps(store: CapacityStore, client: Client, taskQueue: string,
 }
 
 /** Gives an existing agent a bearer token the way POST /api/agents would. */
-export async function issueAgentToken(store: CapacityStore, agentId: string): Promise<string> {
+export async function issueAgentToken(store: Store, agentId: string): Promise<string> {
   const { token, hash } = newAgentToken();
   await store.addAgentToken(agentId, hash);
   return token;
@@ -83,7 +83,7 @@ export async function startChat(app: Express, body: Record<string, unknown> = {}
 }
 
 /** Everything a refused request must leave as it was: store ledger, read models and messages of `conversationIds`. */
-export async function worldState(store: CapacityStore, conversationIds: readonly string[] = []): Promise<unknown> {
+export async function worldState(store: Store, conversationIds: readonly string[] = []): Promise<unknown> {
   const queues = await store.listQueues();
   return {
     agents: await store.listAgents(),

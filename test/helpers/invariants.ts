@@ -1,5 +1,5 @@
 import type { ConversationSnapshot } from '../../src/domain/snapshot';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 
 /**
  * Checks the architecture's invariants 1-3 against the store and the
@@ -8,7 +8,7 @@ import type { CapacityStore } from '../../src/store/types';
  * 2. reservations are exactly the conversations in capacity-filling states;
  * 3. no Open conversation waits while an eligible agent of its queue has room for it.
  */
-export async function invariantViolations(store: CapacityStore, snapshots: ConversationSnapshot[]): Promise<string[]> {
+export async function invariantViolations(store: Store, snapshots: ConversationSnapshot[]): Promise<string[]> {
   const problems: string[] = [];
   const agents = await store.listAgents();
   for (const a of agents) if (a.usedUnits > a.capacity) problems.push(`1: ${a.id} holds ${a.usedUnits} of ${a.capacity} units`);

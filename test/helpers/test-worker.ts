@@ -3,11 +3,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import type { Router } from '../../src/routing/router';
-import { createTemporalRouter } from '../../src/routing/router';
+import type { Router } from '../../src/routing';
+import { createTemporalRouter } from '../../src/routing';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 let runtimeInstalled = false;
@@ -29,7 +29,7 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 /** A worker on a unique task queue running the real workflows and activities over `store`. */
 export async function createTestWorker(options: {
   env: TestWorkflowEnvironment;
-  store: CapacityStore;
+  store: Store;
   lifecycle?: LifecycleConfig;
   redeliverAfterMs?: number;
   /** Reuse a task queue (a restarted worker); default: a new unique one. */

@@ -1,10 +1,10 @@
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 import type { TestClock } from './store-fixtures';
 
 /** What the API-table tests need from the surrounding contract suite. */
 export interface ApiTablesContext {
-  store(): CapacityStore;
-  openAnother(): Promise<CapacityStore>;
+  store(): Store;
+  openAnother(): Promise<Store>;
   clock(): TestClock;
 }
 

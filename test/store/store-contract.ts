@@ -1,22 +1,24 @@
 import { ErrorCode } from '../../src/domain/errors';
-import { AssignmentMethod, DEFAULT_AGENT_CAPACITY, DEFAULT_ELIGIBLE_PRESENCES, DEFAULT_QUEUE_ID } from '../../src/domain/routing';
+import { AssignmentMethod } from '../../src/domain/assignment-method';
+import { DEFAULT_AGENT_CAPACITY, DEFAULT_QUEUE_ID } from '../../src/domain/defaults';
+import { DEFAULT_ELIGIBLE_PRESENCES } from '../../src/domain/presence';
 import type { ConversationState } from '../../src/domain/states';
 import { StoreError } from '../../src/store';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 import { describeApiTables } from './api-tables-contract';
 import type { StoreFixture } from './store-fixtures';
 import { TestClock, agent, enqueue, expectConsistent, ledger, view } from './store-fixtures';
 
-/** The behaviour every CapacityStore backend must show; `makeFixture` gives each test a fresh database. */
+/** The behaviour every Store backend must show; `makeFixture` gives each test a fresh database. */
 export function describeStoreContract(name: string, makeFixture: () => Promise<StoreFixture>): void {
   describe(`${name} capacity store`, () => {
     let fixture: StoreFixture;
     let clock: TestClock;
-    let store: CapacityStore;
-    const opened: CapacityStore[] = [];
+    let store: Store;
+    const opened: Store[] = [];
 
     /** Another instance on the same database (own connection, real locking). */
-    async function openAnother(): Promise<CapacityStore> {
+    async function openAnother(): Promise<Store> {
       const s = await fixture.open(clock);
       opened.push(s);
       return s;
@@ -141,7 +143,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
 
       // Every row has five cells: jest treats a test function with more
       // parameters than cells as callback-style and waits for `done`.
-      const refusals: [string, () => Promise<void>, Parameters<CapacityStore['claim']>[0], ErrorCode, RegExp | null][] = [
+      const refusals: [string, () => Promise<void>, Parameters<Store['claim']>[0], ErrorCode, RegExp | null][] = [
         [
           'the conversation is reserved for another agent',
           async () => void (await store.claim({ conversationId: 'c1', agentId: 'a2', units: 10 })),

@@ -1,6 +1,7 @@
-import type { Presence } from '../../src/domain/routing';
+import type { Presence } from '../../src/domain/presence';
 import { ConversationState } from '../../src/domain/states';
-import type { CapacityStore, ConversationView, QueueEntry, Reservation } from '../../src/store/types';
+import type { ConversationView, QueueEntry, Reservation } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 
 /** A controllable clock shared by every store instance of a test. */
 export class TestClock {
@@ -16,7 +17,7 @@ export class TestClock {
 
 /** Opens store instances on one fresh database; each instance is migrated. */
 export interface StoreFixture {
-  open(clock: TestClock): Promise<CapacityStore>;
+  open(clock: TestClock): Promise<Store>;
   cleanup(): Promise<void>;
 }
 
@@ -44,7 +45,7 @@ export function view(conversationId: string, patch: Partial<ConversationView> = 
 
 /** Puts a new conversation in a queue the way the workflow's first activity does. */
 export async function enqueue(
-  store: CapacityStore,
+  store: Store,
   conversationId: string,
   opts: { queueId?: string; priority?: number; units?: number; preferredAgentId?: string | null; version?: number } = {},
 ): Promise<QueueEntry> {
@@ -67,7 +68,7 @@ export async function enqueue(
 
 /** Creates an agent in the given queues. */
 export async function agent(
-  store: CapacityStore,
+  store: Store,
   id: string,
   queues: string[],
   opts: { capacity?: number; presence?: Presence } = {},
@@ -76,7 +77,7 @@ export async function agent(
 }
 
 /** Everything a refused operation must leave untouched. */
-export async function ledger(store: CapacityStore): Promise<{ reservations: Reservation[]; entries: QueueEntry[]; used: number[] }> {
+export async function ledger(store: Store): Promise<{ reservations: Reservation[]; entries: QueueEntry[]; used: number[] }> {
   const queues = await store.listQueues();
   const entries = (await Promise.all(queues.map((q) => store.listQueueEntries(q.id)))).flat();
   const agents = await store.listAgents();
@@ -84,7 +85,7 @@ export async function ledger(store: CapacityStore): Promise<{ reservations: Rese
 }
 
 /** Checks invariant 1 and the ledger's own consistency; returns the reservation count. */
-export async function expectConsistent(store: CapacityStore): Promise<number> {
+export async function expectConsistent(store: Store): Promise<number> {
   const reservations = await store.listReservations();
   const agents = await store.listAgents();
   for (const a of agents) {

@@ -5,11 +5,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
-import type { ConversationSnapshot, StartConversationInput } from '../../src/domain/snapshot';
-import { RoutingChanges } from '../../src/routing/agent-changes';
+import type { ConversationDetails, StartConversationInput } from '../../src/domain/snapshot';
+import { RoutingChanges } from '../../src/routing';
 import type { SeedOptions } from '../../src/store';
 import { createStore, seedStore } from '../../src/store';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 import { conversationWorkflow } from '../../workflows';
 import { snapshotQuery } from '../../workflows/messages';
 import { createDevServerEnv, createTimeSkippingEnv } from '../helpers/temporal-env';
@@ -28,7 +28,7 @@ export const PICK_ONLY_SEED: SeedOptions = {
 /** One time-skipping environment, store and running worker for a test file. */
 export interface Harness {
   env: TestWorkflowEnvironment;
-  store: CapacityStore;
+  store: Store;
   worker: Worker;
   taskQueue: string;
   /** Store changes that poke dispatchers, as the API makes them. */
@@ -42,7 +42,7 @@ export async function startHarness(
     lifecycle?: LifecycleConfig;
     seed?: SeedOptions;
     redeliverAfterMs?: number;
-    openStore?: () => Promise<CapacityStore>;
+    openStore?: () => Promise<Store>;
     /** Run on the real dev server instead of the time-skipping test server. */
     devServer?: boolean;
   } = {},
@@ -86,16 +86,16 @@ export async function startConversation(
 }
 
 /** The conversation's snapshot as the query answers it. */
-export function snapshot(handle: WorkflowHandle): Promise<ConversationSnapshot> {
+export function snapshot(handle: WorkflowHandle): Promise<ConversationDetails> {
   return handle.query(snapshotQuery);
 }
 
 /** Polls the query until `predicate` holds (signals are asynchronous). */
 export async function eventually(
   handle: WorkflowHandle,
-  predicate: (s: ConversationSnapshot) => boolean,
+  predicate: (s: ConversationDetails) => boolean,
   timeoutMs = 10_000,
-): Promise<ConversationSnapshot> {
+): Promise<ConversationDetails> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await snapshot(handle);
@@ -131,7 +131,7 @@ export async function expectRefusal(promise: Promise<unknown>, code: string): Pr
 }
 
 /** Units reserved per agent, from the store. */
-export async function reservedUnits(store: CapacityStore): Promise<Record<string, number>> {
+export async function reservedUnits(store: Store): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const r of await store.listReservations()) out[r.agentId] = (out[r.agentId] ?? 0) + r.units;
   return out;

@@ -1,9 +1,9 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { ConversationSnapshot } from '../../src/domain/snapshot';
-import { ALL_PRESENCES } from '../../src/domain/routing';
+import { ALL_PRESENCES } from '../../src/domain/presence';
 import { createStore } from '../../src/store';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 import {
   closeTabUpdate,
   customerEndUpdate,
@@ -127,7 +127,7 @@ const seed = {
   })),
 };
 
-function describeInvariants(name: string, openStore: () => Promise<{ store: () => Promise<CapacityStore>; cleanup: () => Promise<void> }>) {
+function describeInvariants(name: string, openStore: () => Promise<{ store: () => Promise<Store>; cleanup: () => Promise<void> }>) {
   describe(`invariants under random concurrent operations (${name})`, () => {
     let h: Harness | undefined;
     let cleanup: (() => Promise<void>) | undefined;

@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { WithStartWorkflowOperation } from '@temporalio/client';
-import type { CapacityStore } from '../../src/store/types';
+import type { Store } from '../../src/store/store';
 import { conversationWorkflow } from '../../workflows';
 import {
   closeTabUpdate,
@@ -25,10 +25,10 @@ beforeAll(async () => {
 });
 afterAll(() => stopHarness(h));
 
-async function reservationOf(store: CapacityStore, conversationId: string) {
+async function reservationOf(store: Store, conversationId: string) {
   return (await store.listReservations()).find((r) => r.conversationId === conversationId) ?? null;
 }
-async function queued(store: CapacityStore, queueId: string, conversationId: string) {
+async function queued(store: Store, queueId: string, conversationId: string) {
   return (await store.listQueueEntries(queueId)).some((e) => e.conversationId === conversationId);
 }
 const idOf = (handle: WorkflowHandle) => handle.workflowId.replace(/^conversation-/, '');

@@ -1,4 +1,4 @@
-import type { Presence } from '../../domain/routing';
+import type { Presence } from '../../domain/presence';
 import type { AgentInput } from '../../store/types';
 import type { Principal } from '../auth';
 import type { ApiContext } from '../context';

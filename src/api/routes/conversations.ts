@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_QUEUE_ID } from '../../domain/routing';
+import { DEFAULT_QUEUE_ID } from '../../domain/defaults';
 import type { CustomerInfo, StartConversationInput } from '../../domain/snapshot';
-import { DEFAULT_UNITS } from '../../domain/snapshot';
+import { DEFAULT_UNITS } from '../../domain/defaults';
 import type { Channel } from '../../domain/states';
 import { Channel as Channels } from '../../domain/states';
 import type { ConversationSummary } from '../../domain/summary';

@@ -1,5 +1,5 @@
-import { RoutingChanges } from '../../src/routing/agent-changes';
-import type { Router } from '../../src/routing/router';
+import type { Router } from '../../src/routing';
+import { RoutingChanges } from '../../src/routing';
 import { createStore } from '../../src/store';
 
 /** A router whose Temporal is unreachable: every poke fails. */

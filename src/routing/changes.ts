@@ -1,6 +1,15 @@
+import type { Presence } from '../domain/presence';
+import type { AgentDirectory } from '../store/agent-directory';
+import type { AgentInput, AgentRecord, ApplyOutcome, QueueInput, QueueRecord } from '../store/types';
 import type { Router } from './router';
-import type { Presence } from '../domain/routing';
-import type { AgentInput, AgentRecord, CapacityStore, QueueInput, QueueRecord } from '../store/types';
+
+/**
+ * Whom a conversation's store write concerns: the dispatcher of the queue it
+ * entered, and those of every queue of an agent who got room back.
+ */
+export function queuesToPoke(outcome: ApplyOutcome): string[] {
+  return [...(outcome.enqueuedIn ? [outcome.enqueuedIn] : []), ...(outcome.released?.queues ?? [])];
+}
 
 /**
  * Changes to agents and queues that can make room for queued work. Each writes
@@ -11,7 +20,7 @@ import type { AgentInput, AgentRecord, CapacityStore, QueueInput, QueueRecord } 
  */
 export class RoutingChanges {
   constructor(
-    private readonly store: CapacityStore,
+    private readonly store: AgentDirectory,
     private readonly router: Router,
     private readonly log: (message: string) => void = (message) => console.warn(message),
   ) {}

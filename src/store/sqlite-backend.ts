@@ -1,13 +1,9 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { dispatchAll } from './dispatch-programs';
 import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
-import type { Dialect, Program, StatementResult } from './program';
-import type { Clock } from './program-store';
-import { ProgramStore } from './program-store';
-import type { Assignment } from './types';
-import { validateLimit } from './validation';
+import type { Dialect, Program, StatementResult, Steps, Tx } from './program';
+import type { Backend, Clock } from './store';
 
 /** How to open the embedded store. */
 export interface SqliteStoreOptions {
@@ -24,16 +20,17 @@ export interface SqliteStoreOptions {
 const SQLITE_DIALECT: Dialect = { forUpdate: '', forUpdateSkipLocked: '', lockConversation: () => null };
 
 /**
- * The embedded capacity store on better-sqlite3. Programs run synchronously,
+ * The embedded store's backend on better-sqlite3. Programs run synchronously,
  * so a transaction is never interleaved with another call in this process;
  * other processes sharing the file wait on the write lock (busy_timeout).
  */
-export class SqliteStore extends ProgramStore {
+export class SqliteBackend implements Backend {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly clock: Clock;
 
   constructor(options: SqliteStoreOptions) {
-    super(SQLITE_DIALECT, options.clock ?? (() => new Date()));
+    this.clock = options.clock ?? (() => new Date());
     if (options.file !== ':memory:' && options.file !== '') mkdirSync(dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
     // WAL lets readers proceed during a write; NORMAL syncs at checkpoints
@@ -66,13 +63,30 @@ export class SqliteStore extends ProgramStore {
     return step.value;
   }
 
-  protected override read<T>(program: () => Program<T>): Promise<T> {
-    // A deferred transaction gives multi-statement reads one consistent snapshot.
-    return this.settle(() => this.db.transaction(() => this.execute(program()) as T).deferred());
+  private tx(): Tx {
+    return { dialect: SQLITE_DIALECT, now: this.clock().toISOString() };
   }
 
-  protected override write<T>(program: () => Program<T>): Promise<T> {
-    return this.settle(() => this.db.transaction(() => this.execute(program()) as T).immediate());
+  read<T>(program: (tx: Tx) => Program<T>): Promise<T> {
+    // A deferred transaction gives multi-statement reads one consistent snapshot.
+    return this.settle(() => this.db.transaction(() => this.execute(program(this.tx())) as T).deferred());
+  }
+
+  write<T>(program: (tx: Tx) => Program<T>): Promise<T> {
+    return this.settle(() => this.db.transaction(() => this.execute(program(this.tx())) as T).immediate());
+  }
+
+  /** Every step in one IMMEDIATE transaction: one writer excludes all others, so no step can deadlock another. */
+  steps<T, S>(steps: Steps<T, S>): Promise<T> {
+    return this.settle(() =>
+      this.db
+        .transaction(() => {
+          const tx = this.tx();
+          for (let step = steps.next(); step; step = steps.next()) steps.record(this.execute(step(tx)) as S);
+          return steps.result();
+        })
+        .immediate(),
+    );
   }
 
   /** Turns a synchronous result or throw into a promise, as the interface is asynchronous. */
@@ -84,13 +98,7 @@ export class SqliteStore extends ProgramStore {
     }
   }
 
-  override dispatch(queueId: string, limit: number): Promise<Assignment[]> {
-    validateLimit(limit);
-    const now = this.now();
-    return this.write(() => dispatchAll(this.dialect, queueId, limit, now));
-  }
-
-  override migrate(): Promise<void> {
+  migrate(): Promise<void> {
     // IMMEDIATE: a second process migrating the same file waits, then finds
     // the versions already recorded and applies nothing.
     return this.settle(() =>
@@ -102,14 +110,14 @@ export class SqliteStore extends ProgramStore {
             this.db.exec(m.sqlite);
             this.db
               .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-              .run(m.version, m.name, this.now());
+              .run(m.version, m.name, this.clock().toISOString());
           }
         })
         .immediate(),
     );
   }
 
-  override close(): Promise<void> {
+  close(): Promise<void> {
     this.statements.clear();
     if (this.db.open) this.db.close();
     return Promise.resolve();

@@ -1,11 +1,13 @@
-import { AssignmentMethod } from '../domain/routing';
+import { AssignmentMethod } from '../domain/assignment-method';
 import { lockAgent, refreshAgent } from './agent-programs';
-import type { Dialect, Param, Program } from './program';
+import { ConversationState } from '../domain/states';
+import type { Param, Program, Steps, Tx } from './program';
 import { all, one, run } from './program';
 import type { EntryRow, QueueRow } from './rows';
 import { ENTRY_COLUMNS, toEntry } from './rows';
 import { queueRow } from './queue-programs';
-import type { Assignment, QueueEntry } from './types';
+import type { Assignment, OverflowDue } from './types';
+import { validateLimit } from './validation';
 
 /** Service-order position of a head that dispatch passed over. */
 export type Cursor = { priority: number; seq: number } | null;
@@ -90,7 +92,8 @@ function* chooseAgent(queue: QueueRow, head: EntryRow): Program<{ member: Member
  * cost is one seek for the roomiest member plus an index walk that skips only
  * entries bigger than that room, never the whole queue.
  */
-export function* matchOne(d: Dialect, queueId: string, after: Cursor, now: string): Program<MatchStep> {
+export function* matchOne(tx: Tx, queueId: string, after: Cursor): Program<MatchStep> {
+  const { dialect: d, now } = tx;
   const queue = yield* queueRow(queueId);
   if (!queue) return { kind: 'stop' };
   const room = yield* one<{ m: number | string | null }>(
@@ -139,21 +142,35 @@ export function* matchOne(d: Dialect, queueId: string, after: Cursor, now: strin
   return { kind: 'matched', assignment: { conversationId: head.conversation_id, agentId, queueId, units } };
 }
 
-/** Collects the steps of one dispatch call and says when it is done. */
-export class DispatchRun {
-  readonly assignments: Assignment[] = [];
-  after: Cursor = null;
+/**
+ * One dispatch call as steps: each step serves one head (choose, lock, re-check
+ * room, reserve, dequeue). A backend may commit each step on its own, so a
+ * transaction holds at most one agent lock and dispatchers of queues sharing
+ * agents cannot deadlock; each match is still atomic.
+ */
+export class DispatchRun implements Steps<Assignment[], MatchStep> {
+  private readonly assignments: Assignment[] = [];
+  private after: Cursor = null;
   private passes = 0;
   private stopped = false;
 
-  constructor(private readonly limit: number) {}
-
-  /** Whether the call should make no further attempt. */
-  get done(): boolean {
-    return this.stopped || this.assignments.length >= this.limit || this.passes > MAX_PASSES_PER_DISPATCH;
+  constructor(
+    private readonly queueId: string,
+    private readonly limit: number,
+  ) {
+    validateLimit(limit);
   }
 
-  /** Records one step's outcome. */
+  next(): ((tx: Tx) => Program<MatchStep>) | null {
+    if (this.stopped || this.assignments.length >= this.limit || this.passes > MAX_PASSES_PER_DISPATCH) return null;
+    const { queueId, after } = this;
+    return (tx) => matchOne(tx, queueId, after);
+  }
+
+  result(): Assignment[] {
+    return this.assignments;
+  }
+
   record(step: MatchStep): void {
     if (step.kind === 'matched') this.assignments.push(step.assignment);
     else if (step.kind === 'stop') this.stopped = true;
@@ -164,19 +181,12 @@ export class DispatchRun {
   }
 }
 
-/** Runs a whole dispatch call as one program (for a backend whose transactions exclude each other). */
-export function* dispatchAll(d: Dialect, queueId: string, limit: number, now: string): Program<Assignment[]> {
-  const state = new DispatchRun(limit);
-  while (!state.done) state.record(yield* matchOne(d, queueId, state.after, now));
-  return state.assignments;
-}
-
 /**
  * Whether some entry of the queue fits an eligible member's room right now. A
  * plain read without locks: after a round that skipped locked rows (PostgreSQL),
  * it tells the dispatcher to go again instead of leaving work waiting.
  */
-export function* hasDispatchableWork(queueId: string): Program<boolean> {
+export function* hasDispatchableWork(_tx: Tx, queueId: string): Program<boolean> {
   const room = yield* one<{ m: number | string | null }>(
     'SELECT MAX(free_units) AS m FROM queue_members WHERE queue_id = ? AND eligible = 1',
     [queueId],
@@ -186,19 +196,11 @@ export function* hasDispatchableWork(queueId: string): Program<boolean> {
   return entry !== undefined;
 }
 
-/** Entries of a queue that waited past its overflow limit, and when the next one will. */
-export interface OverflowDue {
-  toQueueId: string | null;
-  due: QueueEntry[];
-  /** When the oldest entry not due yet reaches the limit (null: none, or no overflow). */
-  nextAt: string | null;
-}
-
 /**
  * Finds the entries of `queueId` that have waited at least its overflow limit
  * at `now` (at most `limit`, oldest first). Indexed by (queue_id, enqueued_at).
  */
-export function* overflowDue(queueId: string, now: Date, limit: number): Program<OverflowDue> {
+export function* overflowDue(_tx: Tx, queueId: string, now: Date, limit: number): Program<OverflowDue> {
   const queue = yield* queueRow(queueId);
   const overflow = queue?.overflow ? (JSON.parse(queue.overflow) as { afterMs: number; toQueueId: string }) : null;
   if (!overflow) return { toQueueId: null, due: [], nextAt: null };
@@ -216,4 +218,20 @@ export function* overflowDue(queueId: string, now: Date, limit: number): Program
     due: due.map(toEntry),
     nextAt: next ? new Date(Date.parse(next.enqueued_at) + overflow.afterMs).toISOString() : null,
   };
+}
+
+/**
+ * Matches made by dispatch that their conversation has not taken up yet: the
+ * reservation exists while the read model still says Open. After a crash
+ * between matching and signalling, the dispatcher re-delivers these.
+ */
+export function* listUndeliveredAssignments(_tx: Tx, queueId: string, reservedBefore: Date): Program<Assignment[]> {
+  const rows = yield* all<{ conversation_id: string; agent_id: string; units: number; queue_id: string }>(
+    `SELECT r.conversation_id, r.agent_id, r.units, c.queue_id FROM reservations r
+       JOIN conversations c ON c.conversation_id = r.conversation_id
+      WHERE c.queue_id = ? AND c.state = ? AND r.reserved_at <= ?
+      ORDER BY r.reserved_at, r.conversation_id`,
+    [queueId, ConversationState.Open, reservedBefore.toISOString()],
+  );
+  return rows.map((r) => ({ conversationId: r.conversation_id, agentId: r.agent_id, queueId: r.queue_id, units: Number(r.units) }));
 }

@@ -1,12 +1,8 @@
 import type { PoolClient, PoolConfig } from 'pg';
 import { Pool } from 'pg';
-import { DispatchRun, matchOne } from './dispatch-programs';
 import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
-import type { Dialect, Program, Statement } from './program';
-import type { Clock } from './program-store';
-import { ProgramStore } from './program-store';
-import type { Assignment } from './types';
-import { validateLimit } from './validation';
+import type { Dialect, Program, Statement, Steps, Tx } from './program';
+import type { Backend, Clock } from './store';
 
 /** How to connect the shared store. */
 export interface PostgresStoreOptions {
@@ -65,11 +61,12 @@ async function execute<T>(client: PoolClient, program: Program<T>): Promise<T> {
  * processes. Transactions run at READ COMMITTED with explicit row locks
  * (agent rows before any room check) and always take locks in the same order.
  */
-export class PostgresStore extends ProgramStore {
+export class PostgresBackend implements Backend {
   private readonly pool: Pool;
+  private readonly clock: Clock;
 
   constructor(options: PostgresStoreOptions) {
-    super(POSTGRES_DIALECT, options.clock ?? (() => new Date()));
+    this.clock = options.clock ?? (() => new Date());
     const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 10 };
     if (options.schema) {
       // It goes into a startup option unquoted, so only a plain identifier is allowed.
@@ -83,13 +80,13 @@ export class PostgresStore extends ProgramStore {
     this.pool.on('error', () => undefined);
   }
 
-  private async transaction<T>(begin: string, program: () => Program<T>): Promise<T> {
+  private async transaction<T>(begin: string, program: (tx: Tx) => Program<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
         await client.query(begin);
-        const result = await execute(client, program());
+        const result = await execute(client, program({ dialect: POSTGRES_DIALECT, now: this.clock().toISOString() }));
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -106,31 +103,26 @@ export class PostgresStore extends ProgramStore {
     }
   }
 
-  protected override read<T>(program: () => Program<T>): Promise<T> {
+  read<T>(program: (tx: Tx) => Program<T>): Promise<T> {
     // One snapshot for every statement of a read (an agent and its queues agree).
     return this.transaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', program);
   }
 
-  protected override write<T>(program: () => Program<T>): Promise<T> {
+  write<T>(program: (tx: Tx) => Program<T>): Promise<T> {
     return this.transaction('BEGIN', program);
   }
 
   /**
-   * Each match commits on its own: a transaction then holds at most one agent
+   * Each step commits on its own: a transaction then holds at most one agent
    * lock, so dispatchers of queues sharing agents cannot deadlock, and each
-   * match is still atomic (choose, lock, re-check room, reserve, dequeue).
+   * step is still atomic.
    */
-  override async dispatch(queueId: string, limit: number): Promise<Assignment[]> {
-    validateLimit(limit);
-    const run = new DispatchRun(limit);
-    while (!run.done) {
-      const now = this.now();
-      run.record(await this.write(() => matchOne(this.dialect, queueId, run.after, now)));
-    }
-    return run.assignments;
+  async steps<T, S>(steps: Steps<T, S>): Promise<T> {
+    for (let step = steps.next(); step; step = steps.next()) steps.record(await this.write(step));
+    return steps.result();
   }
 
-  override async migrate(): Promise<void> {
+  async migrate(): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -143,7 +135,7 @@ export class PostgresStore extends ProgramStore {
         await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
           m.version,
           m.name,
-          this.now(),
+          this.clock().toISOString(),
         ]);
       }
       await client.query('COMMIT');
@@ -155,7 +147,7 @@ export class PostgresStore extends ProgramStore {
     }
   }
 
-  override close(): Promise<void> {
+  close(): Promise<void> {
     return this.pool.end();
   }
 }

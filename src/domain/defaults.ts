@@ -1,0 +1,19 @@
+import type { Channel } from './states';
+
+// The defaults every entry point applies (API, configuration file, store,
+// workflow), kept in one place so they cannot disagree.
+
+/** The queue every conversation enters unless routing says otherwise. */
+export const DEFAULT_QUEUE_ID = 'default';
+/** Priority of a queue created without one (lower is served first). */
+export const DEFAULT_QUEUE_PRIORITY = 100;
+/** Capacity of an agent unless configured otherwise. */
+export const DEFAULT_AGENT_CAPACITY = 100;
+/** Routing priority of a new conversation (lower is served first). */
+export const DEFAULT_PRIORITY = 10;
+/** Capacity units a conversation fills unless its queue says otherwise. */
+export const DEFAULT_UNITS = 10;
+/** The channel of a conversation started without one. */
+export const DEFAULT_CHANNEL: Channel = 'chat';
+/** The largest priority, capacity or unit count anywhere (an integer column, and far beyond any real figure). */
+export const MAX_COUNT = 1_000_000;

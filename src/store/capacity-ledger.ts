@@ -1,0 +1,54 @@
+import * as capacity from './capacity-programs';
+import * as matching from './matching-programs';
+import type { Operations } from './program';
+import { read, steps, write } from './program';
+import type { ApplyConversationInput, ApplyOutcome, Assignment, OverflowDue, Reservation, ReserveInput, ReserveOutcome } from './types';
+
+/**
+ * The capacity ledger: queue entries and the reservations that fill agents'
+ * capacity. Every write is idempotent, so an activity retried after a crash
+ * neither reserves twice nor loses a release.
+ */
+export interface CapacityLedger {
+  /**
+   * Open -> Active in one transaction: the conversation must still be queued (or
+   * already reserved for this same agent, which makes a retry succeed), the agent
+   * must exist and have room unless forced; then the entry is dequeued and the
+   * capacity reserved. Exactly one of two racing claims wins.
+   */
+  claim(input: ReserveInput): Promise<ReserveOutcome>;
+  /** Reserves capacity without a queue entry (reopen, direct transfer); idempotent for the same agent. */
+  reserve(input: ReserveInput): Promise<ReserveOutcome>;
+  /** Applies a transition's effects and read-model row atomically; says what changed (for routing). */
+  applyConversation(input: ApplyConversationInput): Promise<ApplyOutcome>;
+  /**
+   * Drops a conversation's reservation outside a lifecycle write (a dispatch
+   * match whose conversation ended meanwhile). Idempotent; with `agentId`, only
+   * that agent's reservation is dropped. Returns what was released, if anything.
+   */
+  releaseReservation(conversationId: string, agentId?: string): Promise<Reservation | null>;
+  /** All reservations (for invariant checks and supervisors), of one agent or all. */
+  listReservations(agentId?: string): Promise<Reservation[]>;
+
+  /** Matches queue heads to eligible agents and reserves, each match atomic; at most `limit` matches. */
+  dispatch(queueId: string, limit: number): Promise<Assignment[]>;
+  /** Whether some entry of the queue fits an eligible member's free room now (a lock-free read). */
+  hasDispatchableWork(queueId: string): Promise<boolean>;
+  /** Dispatch matches whose conversation is still Open: reserved at or before `reservedBefore`, not yet delivered. */
+  listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]>;
+  /** Entries that waited past the queue's overflow limit at `now`, and when the next one will. */
+  overflowDue(queueId: string, now: Date, limit: number): Promise<OverflowDue>;
+}
+
+/** The CapacityLedger operations. */
+export const capacityLedgerOperations: Operations<CapacityLedger> = {
+  claim: write(capacity.claim),
+  reserve: write(capacity.reserve),
+  applyConversation: write(capacity.applyConversation),
+  releaseReservation: write(capacity.releaseReservation),
+  listReservations: read(capacity.listReservations),
+  dispatch: steps((queueId: string, limit: number) => new matching.DispatchRun(queueId, limit)),
+  hasDispatchableWork: read(matching.hasDispatchableWork),
+  listUndeliveredAssignments: read(matching.listUndeliveredAssignments),
+  overflowDue: read(matching.overflowDue),
+};

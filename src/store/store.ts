@@ -1,0 +1,43 @@
+import type { AgentDirectory } from './agent-directory';
+import { agentDirectoryOperations } from './agent-directory';
+import type { ApiRecords } from './api-records';
+import { apiRecordOperations } from './api-records';
+import type { CapacityLedger } from './capacity-ledger';
+import { capacityLedgerOperations } from './capacity-ledger';
+import type { Runner } from './program';
+import { bindOperations } from './program';
+import type { ConversationReadModel } from './read-model';
+import { readModelOperations } from './read-model';
+
+/** Where the store gets the time it stamps on reservations, messages and events. */
+export type Clock = () => Date;
+
+/** A database the store runs on: how to run programs, migrate and close. */
+export interface Backend extends Runner {
+  /** Creates or upgrades the schema (versioned migrations). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The store: every face implemented over one backend. Code that needs only
+ * one concept takes that face's interface (the routing activities take the
+ * CapacityLedger, authentication the ApiRecords and AgentDirectory).
+ */
+export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords {
+  /** Creates or upgrades the schema (versioned migrations). */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Binds every face's operations to `backend`. */
+export function storeOver(backend: Backend): Store {
+  return {
+    ...bindOperations(backend, agentDirectoryOperations),
+    ...bindOperations(backend, capacityLedgerOperations),
+    ...bindOperations(backend, readModelOperations),
+    ...bindOperations(backend, apiRecordOperations),
+    migrate: () => backend.migrate(),
+    close: () => backend.close(),
+  };
+}

@@ -1,0 +1,223 @@
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { Refusal } from '../src/domain/errors';
+import type { LifecycleConfig } from '../src/domain/lifecycle-config';
+import type { Command, RefusedSignalRecord } from '../src/domain/operations';
+import { ActorKind, Operation } from '../src/domain/operations';
+import type { ConversationDetails, ConversationSnapshot, StartConversationInput } from '../src/domain/snapshot';
+import { appendBounded, newConversation } from '../src/domain/snapshot';
+import { ConversationState as S } from '../src/domain/states';
+import type { ConversationSummary } from '../src/domain/summary';
+import { describe, summarize } from '../src/domain/summary';
+import type { Deadline } from '../src/domain/timers';
+import { deadlines } from '../src/domain/timers';
+import type { Acquisition } from '../src/domain/transition';
+import { decide } from '../src/domain/transition';
+import {
+  AgentIdAttribute,
+  ChannelAttribute,
+  ConversationStateAttribute,
+  QueueIdAttribute,
+  StaleFlaggedAttribute,
+} from './search-attributes';
+import { Serializer } from './serializer';
+import { toApplyInput } from './store-sync';
+
+/** Arguments of conversationWorkflow. */
+export interface ConversationWorkflowInput {
+  start: StartConversationInput;
+  /** Lifecycle rules; omitted, the worker's configured rules apply (fetched once, then carried). */
+  config?: LifecycleConfig;
+  /** Present only after continue-as-new: the state carried over (runs of older versions kept refusals inside it). */
+  snapshot?: ConversationSnapshot & { refusedSignals?: RefusedSignalRecord[] };
+  /** Present only after continue-as-new: signals refused so far. */
+  refusedSignals?: RefusedSignalRecord[];
+}
+
+// Local activities: each is one short store transaction on the worker that runs
+// the workflow task, so it costs no activity task round trip through the server
+// (the benchmark's main cost) and its result is still recorded in history.
+const acts = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  // Transient store trouble retries without limit; refusals are non-retryable failures.
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/** Continue-as-new after this many updates in one run (the server's hard limit is 2,000). */
+export const UPDATES_PER_RUN = 1_500;
+
+/** A refusal as the failure a workflow update or signal handler raises. */
+export function failure(refusal: Refusal): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({
+    type: refusal.code,
+    message: refusal.message,
+    nonRetryable: true,
+    details: [refusal.details ?? {}],
+  });
+}
+
+/** A store refusal reaches the caller with the store's code and message. */
+function rethrowRefusal(err: unknown): never {
+  if (err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure && err.cause.type) {
+    throw wf.ApplicationFailure.create({ type: err.cause.type, message: err.cause.message, nonRetryable: true });
+  }
+  throw err;
+}
+
+/**
+ * One conversation's state and its operations, as the workflow's handlers and
+ * timer loop drive it. Every operation goes through one serializer, so each
+ * sees the state the previous one left (a pick must not race an end):
+ * decide (the pure transition function), acquire what the store must grant,
+ * commit, publish to the Temporal UI, then write the store.
+ */
+export class Conversation {
+  private s: ConversationSnapshot;
+  /** Signals cannot answer, so their refusals are kept beside the state, for the query. */
+  private refused: RefusedSignalRecord[];
+  private config: LifecycleConfig | null;
+  private readonly lock = new Serializer();
+  private updatesThisRun = 0;
+
+  constructor(private readonly input: ConversationWorkflowInput) {
+    this.config = input.config ?? null;
+    const carried: ConversationWorkflowInput['snapshot'] = input.snapshot ?? newConversation(input.start, new Date());
+    const { refusedSignals, ...snapshot } = carried;
+    this.s = snapshot;
+    this.refused = input.refusedSignals ?? refusedSignals ?? [];
+  }
+
+  /** The query's answer: the snapshot and the refused signals. */
+  get details(): ConversationDetails {
+    return { ...this.s, refusedSignals: this.refused };
+  }
+
+  get closed(): boolean {
+    return this.s.state === S.Closed;
+  }
+
+  /** Increments on every committed change. */
+  get version(): number {
+    return this.s.version;
+  }
+
+  /** True when no operation is queued or running. */
+  get idle(): boolean {
+    return this.lock.idle;
+  }
+
+  private get rules(): LifecycleConfig {
+    if (!this.config) throw wf.ApplicationFailure.create({ message: 'lifecycle rules not loaded yet', nonRetryable: true });
+    return this.config;
+  }
+
+  /**
+   * The first serialized step: load the rules if they did not come with the
+   * start, and (in a new conversation) enter the queue. It is queued before any
+   * handler is registered, because registering a handler at once dispatches
+   * the updates and signals that arrived with the start.
+   */
+  enter(): Promise<void> {
+    return this.lock.run(async () => {
+      this.config ??= await acts.getLifecycleConfig();
+      this.publish();
+      if (this.input.snapshot) return;
+      await acts.checkTransferTarget({ queueId: this.s.queueId }).catch(rethrowRefusal);
+      await acts.applyConversation(toApplyInput(this.s, { release: false, dequeue: false, enqueue: true }, null));
+    });
+  }
+
+  /** The update validator: synchronous, so a refusal is not written to history and changes nothing. */
+  validate(command: Command): void {
+    // Until the rules are loaded (the first serialized step) the handler decides.
+    if (!this.config) return;
+    const decision = decide(this.s, command, new Date(), this.config);
+    if (!decision.ok) throw failure(decision.refusal);
+  }
+
+  /** Runs a command after everything queued before it; an update counts towards the per-run limit. */
+  run(command: Command, counted = false): Promise<ConversationSummary> {
+    const result = this.lock.run(() => this.execute(command));
+    return counted ? result.finally(() => (this.updatesThisRun += 1)) : result;
+  }
+
+  /** Answers once every operation accepted before it has been applied. */
+  sync(): Promise<ConversationSummary> {
+    return this.lock.run(async () => summarize(this.s));
+  }
+
+  /** Keeps a refused signal's reason for the query (a signal cannot answer). */
+  recordRefusal(op: Command['op'], err: unknown): void {
+    const refusal =
+      err instanceof wf.ApplicationFailure ? { code: err.type ?? 'ERROR', message: err.message } : { code: 'ERROR', message: String(err) };
+    wf.log.warn('Refused signal', { op, ...refusal });
+    this.refused = appendBounded(this.refused, { op, ...refusal, at: new Date().toISOString() }).log;
+  }
+
+  /** The earliest timer the conversation runs now, if any. */
+  nextDeadline(): Deadline | undefined {
+    return deadlines(this.s, this.rules)[0];
+  }
+
+  /** Fires a due timer; losing a race with an operation that changed the state first is fine. */
+  async fire(deadline: Deadline): Promise<void> {
+    await this.run({ op: deadline.op, actor: { kind: ActorKind.Timer } }).catch((err: unknown) => {
+      wf.log.info('Timer no longer applies', { op: deadline.op, error: String(err) });
+    });
+  }
+
+  /** Whether this run should hand over to a new one (history or update limits). */
+  shouldContinueAsNew(): boolean {
+    const info = wf.workflowInfo();
+    return (
+      info.continueAsNewSuggested || info.historyLength >= this.rules.continueAsNewAfterEvents || this.updatesThisRun >= UPDATES_PER_RUN
+    );
+  }
+
+  /** The input of the next run: everything carried over. */
+  continuation(): ConversationWorkflowInput {
+    return { start: this.input.start, config: this.rules, snapshot: this.s, refusedSignals: this.refused };
+  }
+
+  /** The final answer of the workflow. */
+  summary(): ConversationSummary {
+    return summarize(this.s);
+  }
+
+  private publish(): void {
+    const s = this.s;
+    wf.upsertSearchAttributes([
+      { key: ConversationStateAttribute, value: s.state },
+      { key: AgentIdAttribute, value: s.agentId },
+      { key: QueueIdAttribute, value: s.queueId },
+      { key: ChannelAttribute, value: s.channel },
+      { key: StaleFlaggedAttribute, value: s.staleFlaggedAt !== null },
+    ]);
+    wf.setCurrentDetails(describe(s));
+  }
+
+  private async acquire(a: Acquisition, command: Command): Promise<void> {
+    const reserve = { conversationId: this.s.conversationId, units: this.s.units };
+    try {
+      if (a.kind === 'claim') {
+        await acts.claimConversation({ ...reserve, agentId: a.agentId, force: a.force, requireMembership: command.op === Operation.Pick });
+      } else if (a.kind === 'reserve') await acts.reserveCapacity({ ...reserve, agentId: a.agentId, force: a.force });
+      else await acts.checkTransferTarget({ queueId: a.queueId });
+    } catch (err) {
+      rethrowRefusal(err);
+    }
+  }
+
+  /** Decides, acquires what the store must grant, commits, then writes the store. Runs under the lock. */
+  private async execute(command: Command): Promise<ConversationSummary> {
+    const decision = decide(this.s, command, new Date(), this.rules);
+    if (!decision.ok) throw failure(decision.refusal);
+    if (decision.acquire) await this.acquire(decision.acquire, command);
+    const previous = this.s;
+    this.s = decision.snapshot;
+    this.publish();
+    const preferred = command.op === Operation.Revive ? previous.agentId : null;
+    await acts.applyConversation(toApplyInput(this.s, decision.effects, preferred));
+    return summarize(this.s);
+  }
+}
