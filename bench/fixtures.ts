@@ -53,6 +53,9 @@ export function enqueueWrite(conversationId: string, queueId: string, at: string
     stateEnteredAt: at,
     closedAt: null,
     staleFlagged: false,
+    staleFlaggedAt: null,
+    waitingTimeoutAt: null,
+    reviveUntil: null,
     version: 1,
   };
   return {

@@ -123,7 +123,9 @@ export class Conversation {
       this.publish();
       if (this.input.snapshot) return;
       await acts.checkTransferTarget({ queueId: this.s.queueId }).catch(rethrowRefusal);
-      await acts.applyConversation(toApplyInput(this.s, { release: false, dequeue: false, enqueue: true }, null));
+      const start = this.s.transitions[0] ?? null;
+      const context = { config: this.rules, preferredAgentId: null, record: start, messageId: null };
+      await acts.applyConversation(toApplyInput(this.s, { release: false, dequeue: false, enqueue: true }, context));
     });
   }
 
@@ -216,8 +218,13 @@ export class Conversation {
     const previous = this.s;
     this.s = decision.snapshot;
     this.publish();
-    const preferred = command.op === Operation.Revive ? previous.agentId : null;
-    await acts.applyConversation(toApplyInput(this.s, decision.effects, preferred));
+    const context = {
+      config: this.rules,
+      preferredAgentId: command.op === Operation.Revive ? previous.agentId : null,
+      record: decision.record,
+      messageId: command.op === Operation.Message ? command.messageId : null,
+    };
+    await acts.applyConversation(toApplyInput(this.s, decision.effects, context));
     return summarize(this.s);
   }
 }

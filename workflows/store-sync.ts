@@ -1,9 +1,18 @@
-import type { Effects } from '../src/domain/transition';
+import type { LifecycleConfig } from '../src/domain/lifecycle-config';
+import { Operation } from '../src/domain/operations';
+import type { TransitionRecord } from '../src/domain/operations';
 import type { ConversationSnapshot } from '../src/domain/snapshot';
+import { ConversationState as S } from '../src/domain/states';
+import { deadlines } from '../src/domain/timers';
+import type { Effects } from '../src/domain/transition';
 import type { ApplyConversationInput, ConversationView } from '../src/store/types';
 
-/** The read-model row for a snapshot. */
-export function toView(s: ConversationSnapshot): ConversationView {
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The read-model row for a snapshot, with the deadlines people are shown. */
+export function toView(s: ConversationSnapshot, config: LifecycleConfig): ConversationView {
+  const waiting = s.state === S.Waiting ? deadlines(s, config).find((d) => d.op === Operation.WaitingTimeout) : undefined;
+  const waitingSince = s.enteredAt.Waiting;
   return {
     conversationId: s.conversationId,
     state: s.state,
@@ -17,16 +26,31 @@ export function toView(s: ConversationSnapshot): ConversationView {
     unreadCount: s.unreadCount,
     createdAt: s.createdAt,
     stateEnteredAt: s.stateEnteredAt,
-    closedAt: s.state === 'Closed' ? s.stateEnteredAt : null,
+    closedAt: s.state === S.Closed ? s.stateEnteredAt : null,
     staleFlagged: s.staleFlaggedAt !== null,
+    staleFlaggedAt: s.staleFlaggedAt,
+    waitingTimeoutAt: waiting ? iso(waiting.at) : null,
+    reviveUntil:
+      s.state === S.Waiting && s.customerConnected && waitingSince ? iso(Date.parse(waitingSince) + config.reviveWindowMs) : null,
     version: s.version,
   };
 }
 
+/** What the store write after a committed transition needs beyond the snapshot. */
+export interface ApplyContext {
+  config: LifecycleConfig;
+  /** The agent a revived conversation prefers. */
+  preferredAgentId: string | null;
+  /** The transition log line the change added, if any (its event says what caused it). */
+  record: TransitionRecord | null;
+  /** The chat message the change counts. */
+  messageId: string | null;
+}
+
 /** The store write that follows a committed transition. */
-export function toApplyInput(s: ConversationSnapshot, effects: Effects, preferredAgentId: string | null): ApplyConversationInput {
+export function toApplyInput(s: ConversationSnapshot, effects: Effects, context: ApplyContext): ApplyConversationInput {
   return {
-    view: toView(s),
+    view: toView(s, context.config),
     release: effects.release,
     dequeue: effects.dequeue,
     enqueue: effects.enqueue
@@ -36,8 +60,10 @@ export function toApplyInput(s: ConversationSnapshot, effects: Effects, preferre
           priority: s.priority,
           units: s.units,
           enqueuedAt: s.stateEnteredAt,
-          preferredAgentId,
+          preferredAgentId: context.preferredAgentId,
         }
       : null,
+    transition: context.record,
+    messageId: context.messageId,
   };
 }

@@ -30,7 +30,15 @@ export interface Effects {
 
 /** The outcome of applying a command: the next snapshot or a refusal. */
 export type Decision =
-  | { ok: true; snapshot: ConversationSnapshot; acquire: Acquisition | null; effects: Effects; stateChanged: boolean }
+  | {
+      ok: true;
+      snapshot: ConversationSnapshot;
+      acquire: Acquisition | null;
+      effects: Effects;
+      stateChanged: boolean;
+      /** The line added to the transition log, if the change is one it records. */
+      record: TransitionRecord | null;
+    }
   | { ok: false; refusal: Refusal };
 
 function refuse(code: ErrorCode, message: string, s: ConversationSnapshot, op: string): Decision {
@@ -78,8 +86,9 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
     next.capacityHeld = to === S.Active || (to === S.WrapUp && s.capacityHeld && next.capacityHeld);
     if (to === S.Closed) next.closedReason = change.reason ?? cmd.op;
   }
+  let record: TransitionRecord | null = null;
   if (stateChanged || change.log) {
-    const record: TransitionRecord = {
+    record = {
       from: s.state,
       to: next.state,
       op: cmd.op,
@@ -100,7 +109,7 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
     enqueue: (stateChanged && to === S.Open) || change.requeue === true,
     dequeue: (stateChanged && s.state === S.Open) || change.requeue === true,
   };
-  return { ok: true, snapshot: next, acquire: change.acquire ?? null, effects, stateChanged };
+  return { ok: true, snapshot: next, acquire: change.acquire ?? null, effects, stateChanged, record };
 }
 
 /**

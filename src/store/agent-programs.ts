@@ -1,4 +1,5 @@
 import { ErrorCode } from '../domain/errors';
+import { EventType } from '../domain/events';
 import type { Presence } from '../domain/presence';
 import { DEFAULT_AGENT_CAPACITY } from '../domain/defaults';
 import { Presence as P } from '../domain/presence';
@@ -34,6 +35,7 @@ export function* agentRecord(agentId: string): Program<AgentRecord | null> {
  * Recomputing rather than adding deltas means a retried write cannot drift.
  */
 export function* refreshAgent(
+  tx: Tx,
   agentId: string,
   stamp: { assignedAt?: string; releasedAt?: string },
   recomputeEligibility = false,
@@ -43,7 +45,10 @@ export function* refreshAgent(
   // snapshot its sub-query started with, so the sum below could miss a
   // reservation committed while it waited and under-count the agent's load.
   // The statement after the lock gets a fresh snapshot. (A no-op on SQLite.)
-  yield* run('UPDATE agents SET id = id WHERE id = ?', [agentId]);
+  const before = yield* one<{ used_units: number | string; capacity: number | string }>(
+    'UPDATE agents SET id = id WHERE id = ? RETURNING used_units, capacity',
+    [agentId],
+  );
   const agent = yield* one<AgentRow>(
     `UPDATE agents SET used_units = (SELECT COALESCE(SUM(units), 0) FROM reservations WHERE agent_id = ?),
        last_assigned_at = COALESCE(?, last_assigned_at), last_released_at = COALESCE(?, last_released_at)
@@ -51,6 +56,9 @@ export function* refreshAgent(
     [agentId, stamp.assignedAt ?? null, stamp.releasedAt ?? null, agentId],
   );
   if (!agent) return undefined;
+  if (Number(before?.used_units) !== Number(agent.used_units) || Number(before?.capacity) !== Number(agent.capacity)) {
+    yield* emitCapacity(tx, agent);
+  }
   let eligibleSet = '';
   const eligibleIds: Param[] = [];
   if (recomputeEligibility) {
@@ -71,6 +79,24 @@ export function* refreshAgent(
     [...eligibleIds, capacity, capacity - Number(agent.used_units), agent.last_assigned_at, agent.last_released_at, agentId],
   );
   return agent;
+}
+
+/** Records the agent's load as this transaction's capacity event for the agent. */
+function* emitCapacity(tx: Tx, agent: AgentRow): Program<void> {
+  const held = yield* one<{ n: number | string }>('SELECT COUNT(*) AS n FROM reservations WHERE agent_id = ?', [agent.id]);
+  tx.emit(
+    {
+      type: EventType.AgentCapacity,
+      agentId: agent.id,
+      data: { usedUnits: Number(agent.used_units), capacity: Number(agent.capacity), conversations: Number(held?.n ?? 0) },
+    },
+    `agent:${agent.id}:capacity`,
+  );
+}
+
+/** Records a presence change (previous null: a new agent) as an event. */
+function emitPresence(tx: Tx, agentId: string, presence: Presence, previous: Presence | null): void {
+  if (presence !== previous) tx.emit({ type: EventType.AgentPresence, agentId, data: { presence, previous } }, `agent:${agentId}:presence`);
 }
 
 /** Replaces an agent's memberships; kept ones keep their round-robin position, new ones go last. */
@@ -112,24 +138,29 @@ export function* upsertAgent(tx: Tx, input: AgentInput): Program<AgentRecord> {
     input.capacity ?? DEFAULT_AGENT_CAPACITY,
     input.presence ?? P.Offline,
   ]);
+  let previous: AgentRow | undefined;
   if (!created) {
-    yield* lockAgent(tx.dialect, input.id);
+    previous = yield* lockAgent(tx.dialect, input.id);
     yield* run(
       'UPDATE agents SET name = COALESCE(?, name), capacity = COALESCE(?, capacity), presence = COALESCE(?, presence) WHERE id = ?',
       [input.name ?? null, input.capacity ?? null, input.presence ?? null, input.id],
     );
   }
   if (queues) yield* setMemberships(input.id, queues);
-  yield* refreshAgent(input.id, {}, true);
+  const agent = yield* refreshAgent(tx, input.id, {}, true);
+  if (agent) emitPresence(tx, input.id, agent.presence, previous?.presence ?? null);
+  if (agent && created) yield* emitCapacity(tx, agent);
   return (yield* agentRecord(input.id)) as AgentRecord;
 }
 
 /** Changes an agent's presence; null when the agent is unknown. */
-export function* setPresence(_tx: Tx, agentId: string, presence: Presence): Program<AgentRecord | null> {
+export function* setPresence(tx: Tx, agentId: string, presence: Presence): Program<AgentRecord | null> {
   validatePresence(presence);
-  const changed = yield* run('UPDATE agents SET presence = ? WHERE id = ?', [presence, agentId]);
-  if (!changed) return null;
-  yield* refreshAgent(agentId, {}, true);
+  const previous = yield* lockAgent(tx.dialect, agentId);
+  if (!previous) return null;
+  yield* run('UPDATE agents SET presence = ? WHERE id = ?', [presence, agentId]);
+  yield* refreshAgent(tx, agentId, {}, true);
+  emitPresence(tx, agentId, presence, previous.presence);
   return yield* agentRecord(agentId);
 }
 

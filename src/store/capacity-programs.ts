@@ -1,10 +1,13 @@
 import { ErrorCode } from '../domain/errors';
+import { EventType } from '../domain/events';
+import { Operation } from '../domain/operations';
+import { ConversationState } from '../domain/states';
 import { lockAgent, refreshAgent } from './agent-programs';
+import { dequeue, enqueue as enqueueEntry } from './entry-programs';
 import type { Dialect, Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
-import type { AgentRow, ReservationRow } from './rows';
+import type { AgentRow, ConversationRow, ReservationRow } from './rows';
 import { AGENT_COLUMNS, CONVERSATION_COLUMNS, RESERVATION_COLUMNS, toReservation } from './rows';
-import { StoreError } from './store-error';
 import type { ApplyConversationInput, ApplyOutcome, Reservation, ReserveInput, ReserveOutcome } from './types';
 import { isoTime, validateEntry, validateReserveInput, validateView } from './validation';
 
@@ -52,7 +55,7 @@ export function* claim(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   if (held) {
     if (held.agent_id !== agentId) return refuse(ErrorCode.AlreadyTaken, `Conversation ${conversationId} is already with another agent.`);
     // A retried activity, or the claim that follows a dispatcher's reservation.
-    if (entry) yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [conversationId]);
+    if (entry) yield* dequeue(tx, conversationId);
     return { ok: true, agentId };
   }
   if (!entry) return refuse(ErrorCode.AlreadyTaken, `Conversation ${conversationId} is no longer waiting in a queue.`);
@@ -63,14 +66,14 @@ export function* claim(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   }
   const full = input.force ? null : roomRefusal(agent, units);
   if (full) return full;
-  yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [conversationId]);
+  yield* dequeue(tx, conversationId);
   yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
     conversationId,
     agentId,
     units,
     now,
   ]);
-  yield* refreshAgent(agentId, { assignedAt: now });
+  yield* refreshAgent(tx, agentId, { assignedAt: now });
   return { ok: true, agentId };
 }
 
@@ -85,7 +88,7 @@ export function* reserve(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   // A conversation that holds capacity must never also wait in a queue, or a
   // dispatcher could hand it to a second agent; so success also dequeues.
   if (held?.agent_id === agentId) {
-    if (entry) yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [conversationId]);
+    if (entry) yield* dequeue(tx, conversationId);
     return { ok: true, agentId };
   }
   // Moving a reservation locks both agents, always in id order.
@@ -112,7 +115,7 @@ export function* reserve(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
       now,
       conversationId,
     ]);
-    yield* refreshAgent(held.agent_id, { releasedAt: now });
+    yield* refreshAgent(tx, held.agent_id, { releasedAt: now });
   } else {
     yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
       conversationId,
@@ -121,98 +124,136 @@ export function* reserve(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
       now,
     ]);
   }
-  if (entry) yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [conversationId]);
-  yield* refreshAgent(agentId, { assignedAt: now });
+  if (entry) yield* dequeue(tx, conversationId);
+  yield* refreshAgent(tx, agentId, { assignedAt: now });
   return { ok: true, agentId };
 }
 
 /** Drops a conversation's reservation (only `agentId`'s when given); see Store.releaseReservation. */
 export function* releaseReservation(tx: Tx, conversationId: string, agentId?: string): Program<Reservation | null> {
   yield* lockConversation(tx.dialect, conversationId);
-  return yield* dropReservation(conversationId, agentId, tx.now);
+  return yield* dropReservation(tx, conversationId, agentId);
 }
 
 /** Deletes the reservation (only `agentId`'s when given) under a lock the caller holds; recomputes the agent. */
-function* dropReservation(conversationId: string, agentId: string | undefined, now: string): Program<Reservation | null> {
+function* dropReservation(tx: Tx, conversationId: string, agentId: string | undefined): Program<Reservation | null> {
   const released = yield* one<ReservationRow>(
     `DELETE FROM reservations WHERE conversation_id = ?${agentId === undefined ? '' : ' AND agent_id = ?'} RETURNING ${RESERVATION_COLUMNS}`,
     agentId === undefined ? [conversationId] : [conversationId, agentId],
   );
   if (!released) return null;
-  yield* refreshAgent(released.agent_id, { releasedAt: now });
+  yield* refreshAgent(tx, released.agent_id, { releasedAt: tx.now });
   return toReservation(released);
 }
 
-/** Applies a transition's read-model row and store effects atomically; see Store.applyConversation. */
+/** Applies a transition's read-model row and store effects atomically; see CapacityLedger.applyConversation. */
 export function* applyConversation(tx: Tx, input: ApplyConversationInput): Program<ApplyOutcome> {
   const { dialect: d, now } = tx;
   const { view, enqueue } = input;
-  const unchanged: ApplyOutcome = { enqueuedIn: null, released: null };
   validateView(view);
   if (enqueue) validateEntry(enqueue);
   yield* lockConversation(d, view.conversationId);
-  const stored = yield* one<{ version: number | string }>(`SELECT version FROM conversations WHERE conversation_id = ?${d.forUpdate}`, [
-    view.conversationId,
-  ]);
+  const stored = yield* one<ConversationRow>(
+    `SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations WHERE conversation_id = ?${d.forUpdate}`,
+    [view.conversationId],
+  );
   // A write older than the stored row is a late retry of a superseded
   // activity: its effects are superseded too (a late release could drop a
   // newer reservation, a late enqueue re-queue an Active conversation).
-  if (stored && view.version < Number(stored.version)) return unchanged;
-  yield* run(
-    `INSERT INTO conversations (${CONVERSATION_COLUMNS.join(', ')}, updated_at)
-     VALUES (${CONVERSATION_COLUMNS.map(() => '?').join(', ')}, ?)
-     ON CONFLICT (conversation_id) DO UPDATE SET ${CONVERSATION_COLUMNS.slice(1)
-       .map((c) => `${c} = excluded.${c}`)
-       .join(', ')}, updated_at = excluded.updated_at
-     WHERE conversations.version < excluded.version`,
-    [
-      view.conversationId,
-      view.state,
-      view.agentId,
-      view.lastAgentId,
-      view.queueId,
-      view.channel,
-      view.priority,
-      view.units,
-      view.customerId,
-      view.unreadCount,
-      isoTime(view.createdAt),
-      isoTime(view.stateEnteredAt),
-      view.closedAt === null ? null : isoTime(view.closedAt),
-      view.staleFlagged ? 1 : 0,
-      view.version,
-      now,
-    ],
-  );
+  if (stored && view.version < Number(stored.version)) return { enqueuedIn: null, released: null };
+  // The same version again is a retry of this very write: its events were recorded the first time.
+  if (!stored || view.version > Number(stored.version)) {
+    yield* run(
+      `INSERT INTO conversations (${CONVERSATION_COLUMNS.join(', ')}, updated_at)
+       VALUES (${CONVERSATION_COLUMNS.map(() => '?').join(', ')}, ?)
+       ON CONFLICT (conversation_id) DO UPDATE SET ${CONVERSATION_COLUMNS.slice(1)
+         .map((c) => `${c} = excluded.${c}`)
+         .join(', ')}, updated_at = excluded.updated_at`,
+      [
+        view.conversationId,
+        view.state,
+        view.agentId,
+        view.lastAgentId,
+        view.queueId,
+        view.channel,
+        view.priority,
+        view.units,
+        view.customerId,
+        view.unreadCount,
+        isoTime(view.createdAt),
+        isoTime(view.stateEnteredAt),
+        view.closedAt === null ? null : isoTime(view.closedAt),
+        view.staleFlagged ? 1 : 0,
+        optionalTime(view.staleFlaggedAt),
+        optionalTime(view.waitingTimeoutAt),
+        optionalTime(view.reviveUntil),
+        view.version,
+        now,
+      ],
+    );
+    yield* emitConversationEvents(tx, stored, input);
+  }
   // Entry before reservation, as the lock order says: a dispatch that holds the
   // entry row may be committing a reservation for it; once its lock is ours, the
   // release below (a new statement, a fresh snapshot) sees and drops that too.
-  if (input.dequeue) yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [view.conversationId]);
-  const dropped = input.release ? yield* dropReservation(view.conversationId, undefined, now) : null;
+  if (input.dequeue) yield* dequeue(tx, view.conversationId);
+  const dropped = input.release ? yield* dropReservation(tx, view.conversationId, undefined) : null;
   const released = dropped ? { agentId: dropped.agentId, queues: yield* queuesOf(dropped.agentId) } : null;
-  const enqueuedIn = enqueue && (yield* enqueueEntry(enqueue)) ? enqueue.queueId : null;
+  const enqueuedIn = enqueue && (yield* enqueueEntry(tx, enqueue)) ? enqueue.queueId : null;
   return { enqueuedIn, released };
+}
+
+function optionalTime(value: string | null | undefined): string | null {
+  return value === null || value === undefined ? null : isoTime(value);
+}
+
+/** What people see change between the stored row and the new one, as this transaction's events. */
+function* emitConversationEvents(tx: Tx, before: ConversationRow | undefined, input: ApplyConversationInput): Program<void> {
+  const { view } = input;
+  const cause = input.transition ?? null;
+  const previousAgentId = before?.agent_id && before.agent_id !== view.agentId ? before.agent_id : null;
+  const about = { conversationId: view.conversationId, queueId: view.queueId, agentId: view.agentId, previousAgentId };
+  const op = cause?.op ?? (before ? null : 'start');
+  const actor = cause?.actor ?? null;
+  if (!before || before.state !== view.state) {
+    const data = { from: before?.state ?? null, to: view.state, op, actor, reason: cause?.reason ?? null, channel: view.channel };
+    tx.emit({ type: EventType.ConversationState, ...about, data: { ...data, stateEnteredAt: isoTime(view.stateEnteredAt) } });
+  }
+  const operation = op === 'start' ? null : op;
+  if (view.state === ConversationState.Active && view.agentId && (before?.state !== ConversationState.Active || previousAgentId)) {
+    tx.emit({ type: EventType.ConversationAssigned, ...about, data: { op: operation, actor } });
+  }
+  if (operation === Operation.Transfer) {
+    const toAgentId = view.state === ConversationState.Active ? view.agentId : null;
+    tx.emit({ type: EventType.ConversationTransferred, ...about, data: { toQueueId: toAgentId ? null : view.queueId, toAgentId, actor } });
+  }
+  if (input.messageId) {
+    const message = yield* one<{ sender: 'customer' | 'agent'; text: string; created_at: string }>(
+      'SELECT sender, text, created_at FROM messages WHERE id = ? AND conversation_id = ?',
+      [input.messageId, view.conversationId],
+    );
+    if (message) {
+      const data = { messageId: input.messageId, sender: message.sender, text: message.text, createdAt: message.created_at };
+      tx.emit({ type: EventType.ConversationMessage, ...about, data });
+    }
+  }
+  if (Number(before?.unread_count ?? 0) !== view.unreadCount) {
+    tx.emit({ type: EventType.ConversationUnread, ...about, data: { unreadCount: view.unreadCount } });
+  }
+  if (view.staleFlaggedAt && before?.stale_flagged_at !== isoTime(view.staleFlaggedAt)) {
+    tx.emit({ type: EventType.ConversationStale, ...about, data: { staleFlaggedAt: isoTime(view.staleFlaggedAt) } });
+  }
+  const waitingTimeoutAt = optionalTime(view.waitingTimeoutAt);
+  const reviveUntil = optionalTime(view.reviveUntil);
+  if ((before?.waiting_timeout_at ?? null) !== waitingTimeoutAt || (before?.revive_until ?? null) !== reviveUntil) {
+    tx.emit({ type: EventType.ConversationDeadline, ...about, data: { waitingTimeoutAt, reviveUntil } });
+  }
 }
 
 function* queuesOf(agentId: string): Program<string[]> {
   return (yield* all<{ queue_id: string }>('SELECT queue_id FROM queue_members WHERE agent_id = ? ORDER BY ord', [agentId])).map(
     (m) => m.queue_id,
   );
-}
-
-/** Queues the conversation unless it holds capacity; whether it now waits in the queue. */
-function* enqueueEntry(entry: NonNullable<ApplyConversationInput['enqueue']>): Program<boolean> {
-  if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [entry.conversationId])) return false;
-  if (!(yield* one('SELECT 1 AS x FROM queues WHERE id = ?', [entry.queueId]))) {
-    throw new StoreError(ErrorCode.UnknownQueue, `Unknown queue ${entry.queueId}.`);
-  }
-  // DO NOTHING keeps the first insert's seq, so a retried enqueue keeps its place in line.
-  yield* run(
-    `INSERT INTO queue_entries (conversation_id, queue_id, priority, units, enqueued_at, preferred_agent_id)
-     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`,
-    [entry.conversationId, entry.queueId, entry.priority, entry.units, isoTime(entry.enqueuedAt), entry.preferredAgentId],
-  );
-  return true;
 }
 
 /** Reservations, of one agent or all, oldest first. */

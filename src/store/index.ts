@@ -9,6 +9,7 @@ export type { AgentDirectory } from './agent-directory';
 export type { ApiRecords } from './api-records';
 export type { CapacityLedger } from './capacity-ledger';
 export type { ConversationReadModel } from './read-model';
+export type { EventLog } from './event-log';
 export type { Clock, Store } from './store';
 export { StoreError } from './store-error';
 

@@ -1,5 +1,6 @@
 import { AssignmentMethod } from '../domain/assignment-method';
 import { lockAgent, refreshAgent } from './agent-programs';
+import { dequeue } from './entry-programs';
 import { ConversationState } from '../domain/states';
 import type { Param, Program, Steps, Tx } from './program';
 import { all, one, run } from './program';
@@ -111,7 +112,7 @@ export function* matchOne(tx: Tx, queueId: string, after: Cursor): Program<Match
   if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [head.conversation_id])) {
     // Capacity already held elsewhere (claim and reserve dequeue, so only a
     // late write leaves this): the entry is obsolete, never a second match.
-    yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [head.conversation_id]);
+    yield* dequeue(tx, head.conversation_id);
     return { kind: 'skipped', head: cursor };
   }
   const units = Number(head.units);
@@ -134,8 +135,8 @@ export function* matchOne(tx: Tx, queueId: string, after: Cursor): Program<Match
     units,
     now,
   ]);
-  yield* run('DELETE FROM queue_entries WHERE conversation_id = ?', [head.conversation_id]);
-  yield* refreshAgent(agentId, { assignedAt: now });
+  yield* dequeue(tx, head.conversation_id);
+  yield* refreshAgent(tx, agentId, { assignedAt: now });
   if (choice.rotated) {
     yield* run('UPDATE queues SET rr_position = ?, rr_agent_id = ? WHERE id = ?', [Number(choice.member.position), agentId, queueId]);
   }

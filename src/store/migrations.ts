@@ -130,6 +130,27 @@ CREATE TABLE idempotency_keys (
 );
 `;
 
+const EVENT_TABLES = (id: string) => `
+CREATE TABLE events (
+  ${id},
+  type TEXT NOT NULL,
+  at TEXT NOT NULL,
+  conversation_id TEXT,
+  queue_id TEXT,
+  agent_id TEXT,
+  previous_agent_id TEXT,
+  data TEXT NOT NULL
+);
+CREATE INDEX events_at ON events (at);
+CREATE TABLE store_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+ALTER TABLE conversations ADD COLUMN stale_flagged_at TEXT;
+ALTER TABLE conversations ADD COLUMN waiting_timeout_at TEXT;
+ALTER TABLE conversations ADD COLUMN revive_until TEXT;
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -155,6 +176,16 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'index conversations by queue and state',
     sqlite: 'CREATE INDEX conversations_queue_state ON conversations (queue_id, state);',
     postgres: 'CREATE INDEX conversations_queue_state ON conversations (queue_id, state);',
+  },
+  {
+    version: 5,
+    // The outbox: every change a person can see, written in the transaction
+    // that makes it. SQLite's single writer makes AUTOINCREMENT ids commit-
+    // ordered; PostgreSQL takes an advisory lock before inserting (see
+    // Dialect.lockEvents). The read model gains the times people are shown.
+    name: 'events outbox; deadlines and stale time in the read model',
+    sqlite: EVENT_TABLES('id INTEGER PRIMARY KEY AUTOINCREMENT'),
+    postgres: EVENT_TABLES('id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'),
   },
 ];
 

@@ -1,7 +1,9 @@
 import type { PoolClient, PoolConfig } from 'pg';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
+import { writeEvents } from './event-programs';
 import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import type { Dialect, Program, Statement, Steps, Tx } from './program';
+import { TxContext } from './program';
 import type { Backend, Clock } from './store';
 
 /** How to connect the shared store. */
@@ -17,16 +19,33 @@ export interface PostgresStoreOptions {
 // with other users of the database.
 const CONVERSATION_LOCK = 0x636f6e76; // 'conv'
 const MIGRATION_LOCK = 0x6d696772; // 'migr'
+const EVENTS_LOCK = 0x65766e74; // 'evnt'
+/** How long the event listener waits before reconnecting after its connection dropped. */
+const RELISTEN_DELAY_MS = 1_000;
 
-const POSTGRES_DIALECT: Dialect = {
-  forUpdate: ' FOR UPDATE',
-  forUpdateSkipLocked: ' FOR UPDATE SKIP LOCKED',
-  // Serialises every write about one conversation (claim, reserve, apply) across processes.
-  lockConversation: (conversationId) => ({
-    sql: 'SELECT pg_advisory_xact_lock(?, hashtext(?))',
-    params: [CONVERSATION_LOCK, conversationId],
-  }),
-};
+/**
+ * The dialect for one schema. Events: identity values are handed out before
+ * commit, so two transactions could commit their events out of id order and a
+ * stream resuming after the higher id would miss the lower one. Every
+ * transaction therefore takes one advisory lock just before inserting its
+ * events (its last statements) and holds it to commit: ids then increase in
+ * commit order, and the lock is held only for the tail of a transaction,
+ * after all its row locks (so it cannot take part in a deadlock).
+ */
+function dialectFor(channel: string): Dialect {
+  return {
+    forUpdate: ' FOR UPDATE',
+    forUpdateSkipLocked: ' FOR UPDATE SKIP LOCKED',
+    // Serialises every write about one conversation (claim, reserve, apply) across processes.
+    lockConversation: (conversationId) => ({
+      sql: 'SELECT pg_advisory_xact_lock(?, hashtext(?))',
+      params: [CONVERSATION_LOCK, conversationId],
+    }),
+    lockEvents: { sql: 'SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))', params: [EVENTS_LOCK] },
+    // Delivered to every listening process when (and only if) the transaction commits.
+    notifyEvents: { sql: 'SELECT pg_notify(?, ?)', params: [channel, ''] },
+  };
+}
 
 // Deadlocks (40P01) and serialisation failures (40001) are resolved by
 // running the whole transaction again from a fresh read.
@@ -64,6 +83,12 @@ async function execute<T>(client: PoolClient, program: Program<T>): Promise<T> {
 export class PostgresBackend implements Backend {
   private readonly pool: Pool;
   private readonly clock: Clock;
+  private readonly config: PoolConfig;
+  private readonly dialect: Dialect;
+  private readonly channel: string;
+  private readonly eventListeners = new Set<() => void>();
+  private listener: Client | null = null;
+  private closed = false;
 
   constructor(options: PostgresStoreOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -73,6 +98,10 @@ export class PostgresBackend implements Backend {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(options.schema)) throw new Error(`Invalid PostgreSQL schema name ${options.schema}.`);
       config.options = `-c search_path=${options.schema}`;
     }
+    this.config = config;
+    // One channel per schema, so stores sharing a database (tests) wake only their own streams.
+    this.channel = `convoflow_events_${(options.schema ?? 'public').toLowerCase()}`;
+    this.dialect = dialectFor(this.channel);
     this.pool = new Pool(config);
     // An idle connection that drops (server restart) emits here; without a
     // listener it would crash the process. The pool discards it and the next
@@ -86,7 +115,10 @@ export class PostgresBackend implements Backend {
       let broken: Error | undefined;
       try {
         await client.query(begin);
-        const result = await execute(client, program({ dialect: POSTGRES_DIALECT, now: this.clock().toISOString() }));
+        const writable = !begin.includes('READ ONLY');
+        const tx = new TxContext(this.dialect, this.clock().toISOString(), writable);
+        const result = await execute(client, program(tx));
+        if (writable) await execute(client, writeEvents(this.dialect, tx.events, tx.now));
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -147,7 +179,56 @@ export class PostgresBackend implements Backend {
     }
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  /**
+   * Calls `listener` after every commit that wrote events, in any process on
+   * this database (LISTEN/NOTIFY on one dedicated connection, opened with the
+   * first listener); also once after (re)connecting, to catch up on a gap.
+   */
+  onEvents(listener: () => void): () => void {
+    this.eventListeners.add(listener);
+    if (!this.listener) void this.listen();
+    return () => {
+      this.eventListeners.delete(listener);
+      if (this.eventListeners.size === 0) void this.unlisten();
+    };
+  }
+
+  private wake(): void {
+    for (const listener of this.eventListeners) listener();
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed || this.listener || this.eventListeners.size === 0) return;
+    const client = new Client(this.config);
+    this.listener = client;
+    const reconnect = (): void => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      void client.end().catch(() => undefined);
+      setTimeout(() => void this.listen(), RELISTEN_DELAY_MS).unref();
+    };
+    client.on('error', reconnect);
+    client.on('end', reconnect);
+    client.on('notification', () => this.wake());
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.channel}"`);
+      this.wake();
+    } catch {
+      reconnect();
+    }
+  }
+
+  private async unlisten(): Promise<void> {
+    const client = this.listener;
+    this.listener = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.eventListeners.clear();
+    await this.unlisten();
+    await this.pool.end();
   }
 }

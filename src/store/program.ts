@@ -13,6 +13,8 @@
  * operation touches its interface, its program and the contract suite only.
  */
 
+import type { EventDraft } from '../domain/events';
+
 /** A bound SQL parameter (booleans are stored as 0/1 so both drivers agree). */
 export type Param = string | number | null;
 
@@ -33,6 +35,13 @@ export type Program<T> = Generator<Statement, T, StatementResult>;
 
 /** The few places where the backends must speak differently. */
 export interface Dialect {
+  /**
+   * Taken just before a transaction writes its events and held to its commit,
+   * so event ids increase in commit order (null where one writer excludes all others).
+   */
+  lockEvents: Statement | null;
+  /** Wakes the event streams of every process once the transaction commits (null: in-process only). */
+  notifyEvents: Statement | null;
   /** Appended to a SELECT whose rows this transaction will change ('' where one writer excludes all others). */
   forUpdate: string;
   /** Appended to the queue-head SELECT so concurrent dispatchers and pickers pass over each other's heads. */
@@ -41,11 +50,41 @@ export interface Dialect {
   lockConversation(conversationId: string): Statement | null;
 }
 
-/** What every program of one transaction shares: the backend's dialect and the transaction's time. */
+/** What every program of one transaction shares: the backend's dialect, the transaction's time, its events. */
 export interface Tx {
   dialect: Dialect;
   /** The store clock at the start of the transaction, as canonical ISO text. */
   now: string;
+  /**
+   * Records an event of this transaction; the backend writes them, in order,
+   * as the transaction's last statements. With `key`, a later event of the
+   * same key replaces the earlier one (a queue's depth changed ten times in one
+   * dispatch round is one event with the final figure).
+   */
+  emit(event: EventDraft, key?: string): void;
+}
+
+/** A transaction's context as a backend creates it: the Tx plus the events gathered. */
+export class TxContext implements Tx {
+  private readonly gathered: { event: EventDraft; key: string | undefined }[] = [];
+
+  constructor(
+    readonly dialect: Dialect,
+    readonly now: string,
+    private readonly writable: boolean,
+  ) {}
+
+  emit(event: EventDraft, key?: string): void {
+    if (!this.writable) throw new Error('A read-only store operation cannot record events.');
+    const earlier = key === undefined ? -1 : this.gathered.findIndex((g) => g.key === key);
+    if (earlier >= 0) this.gathered.splice(earlier, 1);
+    this.gathered.push({ event, key });
+  }
+
+  /** The events to write, in the order recorded. */
+  get events(): EventDraft[] {
+    return this.gathered.map((g) => g.event);
+  }
 }
 
 /**

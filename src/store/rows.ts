@@ -75,6 +75,9 @@ export const CONVERSATION_COLUMNS = [
   'state_entered_at',
   'closed_at',
   'stale_flagged',
+  'stale_flagged_at',
+  'waiting_timeout_at',
+  'revive_until',
   'version',
 ] as const;
 /** A `conversations` row. */
@@ -93,6 +96,9 @@ export interface ConversationRow {
   state_entered_at: string;
   closed_at: string | null;
   stale_flagged: Num;
+  stale_flagged_at: string | null;
+  waiting_timeout_at: string | null;
+  revive_until: string | null;
   version: Num;
 }
 
@@ -156,6 +162,9 @@ export function toView(row: ConversationRow): ConversationView {
     stateEnteredAt: row.state_entered_at,
     closedAt: row.closed_at,
     staleFlagged: Number(row.stale_flagged) === 1,
+    staleFlaggedAt: row.stale_flagged_at,
+    waitingTimeoutAt: row.waiting_timeout_at,
+    reviveUntil: row.revive_until,
     version: Number(row.version),
   };
 }

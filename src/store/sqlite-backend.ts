@@ -2,7 +2,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
+import { EventEmitter } from 'node:events';
+import { writeEvents } from './event-programs';
 import type { Dialect, Program, StatementResult, Steps, Tx } from './program';
+import { TxContext } from './program';
 import type { Backend, Clock } from './store';
 
 /** How to open the embedded store. */
@@ -17,7 +20,13 @@ export interface SqliteStoreOptions {
 // SQLite admits one writer at a time and every write runs in an IMMEDIATE
 // transaction (the write lock is taken at BEGIN), so a transaction's reads
 // cannot be invalidated before it commits: no row locks are needed.
-const SQLITE_DIALECT: Dialect = { forUpdate: '', forUpdateSkipLocked: '', lockConversation: () => null };
+const SQLITE_DIALECT: Dialect = {
+  forUpdate: '',
+  forUpdateSkipLocked: '',
+  lockConversation: () => null,
+  lockEvents: null,
+  notifyEvents: null,
+};
 
 /**
  * The embedded store's backend on better-sqlite3. Programs run synchronously,
@@ -28,6 +37,8 @@ export class SqliteBackend implements Backend {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly clock: Clock;
+  /** Fires after a commit that wrote events (in-process streams: SQLite has no cross-process notification). */
+  private readonly committed = new EventEmitter().setMaxListeners(0);
 
   constructor(options: SqliteStoreOptions) {
     this.clock = options.clock ?? (() => new Date());
@@ -63,30 +74,49 @@ export class SqliteBackend implements Backend {
     return step.value;
   }
 
-  private tx(): Tx {
-    return { dialect: SQLITE_DIALECT, now: this.clock().toISOString() };
+  private tx(writable: boolean): TxContext {
+    return new TxContext(SQLITE_DIALECT, this.clock().toISOString(), writable);
   }
 
   read<T>(program: (tx: Tx) => Program<T>): Promise<T> {
     // A deferred transaction gives multi-statement reads one consistent snapshot.
-    return this.settle(() => this.db.transaction(() => this.execute(program(this.tx())) as T).deferred());
+    return this.settle(() => this.db.transaction(() => this.execute(program(this.tx(false))) as T).deferred());
   }
 
   write<T>(program: (tx: Tx) => Program<T>): Promise<T> {
-    return this.settle(() => this.db.transaction(() => this.execute(program(this.tx())) as T).immediate());
+    return this.writeTransaction((tx) => this.execute(program(tx)) as T);
   }
 
   /** Every step in one IMMEDIATE transaction: one writer excludes all others, so no step can deadlock another. */
   steps<T, S>(steps: Steps<T, S>): Promise<T> {
-    return this.settle(() =>
+    return this.writeTransaction((tx) => {
+      for (let step = steps.next(); step; step = steps.next()) steps.record(this.execute(step(tx)) as S);
+      return steps.result();
+    });
+  }
+
+  /** One IMMEDIATE transaction ending with the events it recorded; streams are woken once it has committed. */
+  private writeTransaction<T>(body: (tx: TxContext) => T): Promise<T> {
+    let wroteEvents = false;
+    const result = this.settle(() =>
       this.db
         .transaction(() => {
-          const tx = this.tx();
-          for (let step = steps.next(); step; step = steps.next()) steps.record(this.execute(step(tx)) as S);
-          return steps.result();
+          const tx = this.tx(true);
+          const value = body(tx);
+          this.execute(writeEvents(SQLITE_DIALECT, tx.events, tx.now));
+          wroteEvents = tx.events.length > 0;
+          return value;
         })
         .immediate(),
     );
+    if (wroteEvents) process.nextTick(() => this.committed.emit('events'));
+    return result;
+  }
+
+  /** Calls `listener` after every commit that wrote events in this process. */
+  onEvents(listener: () => void): () => void {
+    this.committed.on('events', listener);
+    return () => this.committed.off('events', listener);
   }
 
   /** Turns a synchronous result or throw into a promise, as the interface is asynchronous. */

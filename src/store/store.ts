@@ -4,6 +4,8 @@ import type { ApiRecords } from './api-records';
 import { apiRecordOperations } from './api-records';
 import type { CapacityLedger } from './capacity-ledger';
 import { capacityLedgerOperations } from './capacity-ledger';
+import type { EventLog } from './event-log';
+import { eventLogOperations } from './event-log';
 import type { Runner } from './program';
 import { bindOperations } from './program';
 import type { ConversationReadModel } from './read-model';
@@ -17,6 +19,8 @@ export interface Backend extends Runner {
   /** Creates or upgrades the schema (versioned migrations). */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** Calls `listener` after commits that wrote events (see Store.onEvents); returns the unsubscribe. */
+  onEvents(listener: () => void): () => void;
 }
 
 /**
@@ -24,10 +28,16 @@ export interface Backend extends Runner {
  * one concept takes that face's interface (the routing activities take the
  * CapacityLedger, authentication the ApiRecords and AgentDirectory).
  */
-export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords {
+export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords, EventLog {
   /** Creates or upgrades the schema (versioned migrations). */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Calls `listener` (no arguments: read `listEvents` after your last id) soon
+   * after any commit that wrote events: in this process with SQLite, in every
+   * process on the database with PostgreSQL. Returns the unsubscribe.
+   */
+  onEvents(listener: () => void): () => void;
 }
 
 /** Binds every face's operations to `backend`. */
@@ -37,7 +47,9 @@ export function storeOver(backend: Backend): Store {
     ...bindOperations(backend, capacityLedgerOperations),
     ...bindOperations(backend, readModelOperations),
     ...bindOperations(backend, apiRecordOperations),
+    ...bindOperations(backend, eventLogOperations),
     migrate: () => backend.migrate(),
     close: () => backend.close(),
+    onEvents: (listener) => backend.onEvents(listener),
   };
 }

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../domain/errors';
 import type { AssignmentMethod } from '../domain/assignment-method';
+import type { TransitionRecord } from '../domain/operations';
 import type { Presence } from '../domain/presence';
 import type { Channel, ConversationState } from '../domain/states';
 
@@ -92,6 +93,12 @@ export interface ConversationView {
   stateEnteredAt: string;
   closedAt: string | null;
   staleFlagged: boolean;
+  /** When the conversation was flagged for automatic closure (kept once Closed). */
+  staleFlaggedAt: string | null;
+  /** While Waiting: when the waiting timeout closes it unless agent and customer exchange a message. */
+  waitingTimeoutAt: string | null;
+  /** While Waiting with the customer connected: until when the customer may revive it. */
+  reviveUntil: string | null;
   /** Monotonic per conversation: an older write never overwrites a newer one. */
   version: number;
 }
@@ -127,6 +134,10 @@ export interface ApplyConversationInput {
   enqueue: QueueEntry | null;
   /** Take the conversation out of any queue (idempotent). */
   dequeue: boolean;
+  /** The transition this write follows (its event says what caused it); none for a write that changes no state. */
+  transition?: TransitionRecord | null;
+  /** The chat message this write counts (its event carries the stored text). */
+  messageId?: string | null;
 }
 
 /** A match made by dispatch: capacity is already reserved and the entry dequeued. */

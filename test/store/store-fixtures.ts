@@ -38,6 +38,9 @@ export function view(conversationId: string, patch: Partial<ConversationView> = 
     stateEnteredAt: '2025-01-01T00:00:00.000Z',
     closedAt: null,
     staleFlagged: false,
+    staleFlaggedAt: null,
+    waitingTimeoutAt: null,
+    reviveUntil: null,
     version: 1,
     ...patch,
   };

@@ -1,0 +1,184 @@
+import type { StoredEvent } from '../../src/domain/events';
+import type { Store } from '../../src/store/store';
+import type { ApiTablesContext } from './api-tables-contract';
+import { agent, enqueue, view } from './store-fixtures';
+
+/** Events after `after`, as `type[:subject]` strings for readable expectations. */
+async function eventsAfter(store: Store, after: number): Promise<StoredEvent[]> {
+  return store.listEvents(after, 1000);
+}
+
+function describeEvent(e: StoredEvent): string {
+  const subject = e.conversationId ?? e.agentId ?? e.queueId;
+  return `${e.type}:${subject}`;
+}
+
+async function latest(store: Store): Promise<number> {
+  return (await store.eventLogBounds()).latestId;
+}
+
+/** The contract of the events outbox: every visible change is one event, written in its own transaction, in commit order. */
+export function describeEventLog(ctx: ApiTablesContext): void {
+  describe('events outbox', () => {
+    it('records each change of a conversation, its queue and its agent with increasing ids, in the order they happened', async () => {
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { capacity: 20, presence: 'Offline' });
+      const start = await latest(store);
+      await enqueue(store, 'c1');
+      await store.claim({ conversationId: 'c1', agentId: 'a1', units: 10 });
+      await store.applyConversation({
+        view: view('c1', { state: 'Active', agentId: 'a1', version: 2 }),
+        release: false,
+        dequeue: false,
+        enqueue: null,
+        transition: { from: 'Open', to: 'Active', op: 'pick', actor: { kind: 'agent', id: 'a1' }, at: '2025-01-01T00:00:00.000Z' },
+      });
+      const events = await eventsAfter(store, start);
+      expect(events.map(describeEvent)).toEqual([
+        'conversation.state:c1',
+        'queue.stats:default',
+        'queue.stats:default',
+        'agent.capacity:a1',
+        'conversation.state:c1',
+        'conversation.assigned:c1',
+      ]);
+      const ids = events.map((e) => e.id);
+      expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(events[0]).toMatchObject({ queueId: 'default', data: { from: null, to: 'Open', op: 'start' } });
+      expect(events[1]).toMatchObject({ data: { depth: 1 } });
+      expect(events[2]).toMatchObject({ data: { depth: 0, oldestEnqueuedAt: null } });
+      expect(events[3]).toMatchObject({ agentId: 'a1', data: { usedUnits: 10, capacity: 20, conversations: 1 } });
+      expect(events[4]).toMatchObject({
+        agentId: 'a1',
+        data: { from: 'Open', to: 'Active', op: 'pick', actor: { kind: 'agent', id: 'a1' } },
+      });
+    });
+
+    it('records nothing for a refused change or a retried write', async () => {
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { capacity: 5, presence: 'Offline' });
+      await enqueue(store, 'c1');
+      const before = await latest(store);
+      expect(await store.claim({ conversationId: 'c1', agentId: 'a1', units: 10 })).toMatchObject({ ok: false, code: 'NO_CAPACITY' });
+      await enqueue(store, 'c1');
+      await expect(store.setPresence('ghost', 'Available')).resolves.toBeNull();
+      await store.setPresence('a1', 'Offline');
+      expect(await eventsAfter(store, before)).toEqual([]);
+    });
+
+    it('records presence changes with the previous presence', async () => {
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { presence: 'Offline' });
+      const before = await latest(store);
+      await store.setPresence('a1', 'Available');
+      await store.upsertAgent({ id: 'a1', presence: 'Away' });
+      const events = await eventsAfter(store, before);
+      expect(events.map((e) => [e.type, e.data])).toEqual([
+        ['agent.presence', { presence: 'Available', previous: 'Offline' }],
+        ['agent.presence', { presence: 'Away', previous: 'Available' }],
+      ]);
+    });
+
+    it('reports a queue once per transaction with its final figures, however many entries a dispatch round took', async () => {
+      const store = ctx.store();
+      for (const id of ['c1', 'c2', 'c3']) await enqueue(store, id);
+      await agent(store, 'a1', ['default'], { capacity: 100, presence: 'Available' });
+      const before = await latest(store);
+      expect(await store.dispatch('default', 10)).toHaveLength(3);
+      const stats = (await eventsAfter(store, before)).filter((e) => e.type === 'queue.stats');
+      expect(stats.length).toBeGreaterThanOrEqual(1);
+      expect(stats[stats.length - 1]?.data).toEqual({ depth: 0, oldestEnqueuedAt: null });
+    });
+
+    it('carries a counted message with its text, and the unread count beside it', async () => {
+      const store = ctx.store();
+      await enqueue(store, 'c1');
+      await store.addMessage({ id: 'm1', conversationId: 'c1', sender: 'customer', text: 'Where is my parcel?' });
+      const before = await latest(store);
+      await store.applyConversation({
+        view: view('c1', { unreadCount: 1, version: 2 }),
+        release: false,
+        dequeue: false,
+        enqueue: null,
+        messageId: 'm1',
+      });
+      const events = await eventsAfter(store, before);
+      expect(events.map((e) => [e.type, e.data])).toEqual([
+        ['conversation.message', { messageId: 'm1', sender: 'customer', text: 'Where is my parcel?', createdAt: expect.any(String) }],
+        ['conversation.unread', { unreadCount: 1 }],
+      ]);
+    });
+
+    it('prunes old events and remembers how far, so a stream resuming from before knows it missed some', async () => {
+      const store = ctx.store();
+      await enqueue(store, 'c1');
+      const first = await latest(store);
+      ctx.clock().tick(60_000);
+      await enqueue(store, 'c2');
+      const cutoff = new Date(Date.parse('2025-01-01T00:00:30.000Z'));
+      expect(await store.pruneEvents(cutoff)).toBeGreaterThan(0);
+      const bounds = await store.eventLogBounds();
+      expect(bounds.prunedThrough).toBe(first);
+      expect((await eventsAfter(store, 0)).every((e) => e.id > first)).toBe(true);
+      expect((await eventsAfter(store, 0)).map(describeEvent)).toContain('conversation.state:c2');
+    });
+
+    it('wakes listeners of another store instance on the same database after a commit that wrote events', async () => {
+      const writer = ctx.store();
+      const reader = await ctx.openAnother();
+      let woken = 0;
+      const stop = reader.onEvents(() => (woken += 1));
+      try {
+        // PostgreSQL: the listener connects asynchronously; wait for its first (catch-up) wake-up or a moment.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const before = woken;
+        await enqueue(writer, 'c1');
+        const deadline = Date.now() + 5_000;
+        while (woken === before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        // SQLite notifies only in the process that wrote (streams run in the same process as the store there).
+        if (woken === before) {
+          const local = writer.onEvents(() => (woken += 1));
+          await enqueue(writer, 'c2');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          local();
+        }
+        expect(woken).toBeGreaterThan(before);
+      } finally {
+        stop();
+      }
+    });
+
+    it('never lets a reader following the log miss an event while two instances write concurrently', async () => {
+      const a = ctx.store();
+      const writers = [a, await ctx.openAnother(), await ctx.openAnother(), await ctx.openAnother()];
+      await agent(a, 'a1', ['default'], { capacity: 1_000_000, presence: 'Offline' });
+      let cursor = await latest(a);
+      const start = cursor;
+      const seen: number[] = [];
+      let writing = true;
+      const follow = (async () => {
+        while (writing || seen.length === 0) {
+          for (const e of await a.listEvents(cursor, 1000)) {
+            seen.push(e.id);
+            cursor = e.id;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      })();
+      // Several writers per instance, so transactions overlap and commit in another order than they started.
+      await Promise.all(
+        writers.flatMap((store, w) =>
+          [0, 1, 2].map(async (lane) => {
+            for (let i = 0; i < 25; i++) await enqueue(store, `w${w}-${lane}-${i}`);
+          }),
+        ),
+      );
+      writing = false;
+      await follow;
+      for (const e of await a.listEvents(cursor, 1000)) seen.push(e.id);
+      const all = (await a.listEvents(start, 10_000)).map((e) => e.id);
+      expect(seen).toEqual(all);
+    });
+  });
+}
