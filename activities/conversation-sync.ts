@@ -1,18 +1,22 @@
+import { actOnWrite } from '../src/routing/changes';
 import type { Router } from '../src/routing/router';
-import { queuesToPoke } from '../src/routing/changes';
 import type { CapacityLedger } from '../src/store/capacity-ledger';
-import type { ApplyConversationInput } from '../src/store/types';
+import type { ApplyConversationInput, Assignment } from '../src/store/types';
 
 /** Read-model activities: keep the store's view of each conversation current. */
 export function createConversationSyncActivities(ledger: CapacityLedger, router: Router) {
   return {
     /**
-     * Applies a transition's effects (release, dequeue, enqueue) and the new view
-     * in one transaction, then pokes the dispatchers that may now have work.
+     * One transition's store write, in one transaction: what the store must
+     * grant (refused: nothing changes), the read-model row and its events, the
+     * effects (release, dequeue, enqueue) and the routing they cause. Then tells
+     * the conversations the freed room went to. Answers the agent the
+     * conversation itself was matched to on entering its queue, if any.
      */
-    async applyConversation(input: ApplyConversationInput): Promise<void> {
-      const queues = queuesToPoke(await ledger.applyConversation(input));
-      if (queues.length) await router.poke(queues);
+    async applyConversation(input: ApplyConversationInput): Promise<{ matched: Assignment | null }> {
+      const outcome = await ledger.applyConversation(input);
+      await actOnWrite(router, outcome);
+      return { matched: outcome.matched };
     },
   };
 }

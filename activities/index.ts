@@ -1,6 +1,5 @@
 import type { LifecycleConfig } from '../src/domain/lifecycle-config';
 import type { Store } from '../src/store/store';
-import { createCapacityActivities } from './capacity';
 import { createConversationSyncActivities } from './conversation-sync';
 import type { Router } from '../src/routing/router';
 import { withStoreRefusals } from './refusal';
@@ -20,7 +19,6 @@ export interface ActivityDeps {
 /** Every activity the worker registers. */
 export function createActivities({ store, lifecycle, router, redeliverAfterMs }: ActivityDeps) {
   return withStoreRefusals({
-    ...createCapacityActivities(store),
     ...createConversationSyncActivities(store, router),
     ...createRoutingActivities(store, router, redeliverAfterMs),
     /** The lifecycle rules in force on this worker (recorded in history, so replay is stable). */

@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Refusal } from '../src/domain/errors';
 import type { LifecycleConfig } from '../src/domain/lifecycle-config';
-import type { Command, RefusedSignalRecord } from '../src/domain/operations';
+import type { Command, RefusedSignalRecord, TransitionRecord } from '../src/domain/operations';
 import { ActorKind, Operation } from '../src/domain/operations';
 import type { ConversationDetails, ConversationSnapshot, StartConversationInput } from '../src/domain/snapshot';
 import { appendBounded, newConversation } from '../src/domain/snapshot';
@@ -11,7 +11,7 @@ import type { ConversationSummary } from '../src/domain/summary';
 import { describe, summarize } from '../src/domain/summary';
 import type { Deadline } from '../src/domain/timers';
 import { deadlines } from '../src/domain/timers';
-import type { Acquisition } from '../src/domain/transition';
+import type { Effects } from '../src/domain/transition';
 import { decide } from '../src/domain/transition';
 import {
   AgentIdAttribute,
@@ -20,6 +20,7 @@ import {
   QueueIdAttribute,
   StaleFlaggedAttribute,
 } from './search-attributes';
+import type { ApplyConversationInput } from '../src/store/types';
 import { Serializer } from './serializer';
 import { toApplyInput } from './store-sync';
 
@@ -54,6 +55,11 @@ export function failure(refusal: Refusal): wf.ApplicationFailure {
     nonRetryable: true,
     details: [refusal.details ?? {}],
   });
+}
+
+/** The engine's assignment of a conversation the store has just matched (capacity already reserved). */
+function assignedBy(agentId: string): Command {
+  return { op: Operation.Assign, agentId, actor: { kind: ActorKind.Engine } };
 }
 
 /** A store refusal reaches the caller with the store's code and message. */
@@ -122,10 +128,12 @@ export class Conversation {
       this.config ??= await acts.getLifecycleConfig();
       this.publish();
       if (this.input.snapshot) return;
-      await acts.checkTransferTarget({ queueId: this.s.queueId }).catch(rethrowRefusal);
-      const start = this.s.transitions[0] ?? null;
-      const context = { config: this.rules, preferredAgentId: null, record: start, messageId: null };
-      await acts.applyConversation(toApplyInput(this.s, { release: false, dequeue: false, enqueue: true }, context));
+      // Entering the queue is one store transaction that also checks the queue
+      // exists and matches the conversation to an agent with room, so it is
+      // usually Active before this first workflow task ends.
+      const entered = { release: false, dequeue: false, enqueue: true };
+      const { matched } = await this.write(this.s, entered, { record: this.s.transitions[0] ?? null });
+      if (matched) await this.execute(assignedBy(matched.agentId));
     });
   }
 
@@ -186,45 +194,61 @@ export class Conversation {
     return summarize(this.s);
   }
 
+  /**
+   * Shows the state in the Temporal UI: the current-details line, and the
+   * search attributes whose value changed (each upsert is a command in history;
+   * the start already set state, queue and channel).
+   */
   private publish(): void {
     const s = this.s;
-    wf.upsertSearchAttributes([
+    const current = wf.workflowInfo().typedSearchAttributes;
+    const changed = [
       { key: ConversationStateAttribute, value: s.state },
       { key: AgentIdAttribute, value: s.agentId },
       { key: QueueIdAttribute, value: s.queueId },
       { key: ChannelAttribute, value: s.channel },
       { key: StaleFlaggedAttribute, value: s.staleFlaggedAt !== null },
-    ]);
+    ].filter(({ key, value }) => (current.get(key) ?? null) !== value);
+    if (changed.length) wf.upsertSearchAttributes(changed);
     wf.setCurrentDetails(describe(s));
   }
 
-  private async acquire(a: Acquisition, command: Command): Promise<void> {
-    const reserve = { conversationId: this.s.conversationId, units: this.s.units };
-    try {
-      if (a.kind === 'claim') {
-        await acts.claimConversation({ ...reserve, agentId: a.agentId, force: a.force, requireMembership: command.op === Operation.Pick });
-      } else if (a.kind === 'reserve') await acts.reserveCapacity({ ...reserve, agentId: a.agentId, force: a.force });
-      else await acts.checkTransferTarget({ queueId: a.queueId });
-    } catch (err) {
-      rethrowRefusal(err);
-    }
+  /**
+   * The store write of a transition: one transaction that grants what it needs
+   * (refused: nothing changes, the refusal is thrown), writes the read model and
+   * its events, applies the effects and routes on them. Answers the agent the
+   * conversation was matched to if it entered a queue.
+   */
+  private async write(
+    next: ConversationSnapshot,
+    effects: Effects,
+    extra: { record: TransitionRecord | null; acquire?: ApplyConversationInput['acquire']; command?: Command },
+  ): Promise<{ matched: { agentId: string } | null }> {
+    const command = extra.command;
+    const input = toApplyInput(next, effects, {
+      config: this.rules,
+      preferredAgentId: command?.op === Operation.Revive ? this.s.agentId : null,
+      record: extra.record,
+      messageId: command?.op === Operation.Message ? command.messageId : null,
+    });
+    // An agent who hands a conversation back to a queue is not pushed it again.
+    const exclude = command?.op === Operation.Transfer && 'queueId' in command.to ? this.s.agentId : null;
+    return acts.applyConversation({ ...input, acquire: extra.acquire ?? null, route: true, exclude }).catch(rethrowRefusal);
   }
 
-  /** Decides, acquires what the store must grant, commits, then writes the store. Runs under the lock. */
+  /** Decides, writes the store (granting what it must), then commits and publishes. Runs under the lock. */
   private async execute(command: Command): Promise<ConversationSummary> {
     const decision = decide(this.s, command, new Date(), this.rules);
     if (!decision.ok) throw failure(decision.refusal);
-    if (decision.acquire) await this.acquire(decision.acquire, command);
-    const previous = this.s;
+    const acquire = decision.acquire && {
+      ...decision.acquire,
+      requireMembership: decision.acquire.kind === 'claim' && command.op === Operation.Pick,
+    };
+    const { matched } = await this.write(decision.snapshot, decision.effects, { record: decision.record, acquire, command });
     this.s = decision.snapshot;
     this.publish();
-    const context = {
-      config: this.rules,
-      preferredAgentId: command.op === Operation.Revive ? previous.agentId : null,
-      record: decision.record,
-      messageId: command.op === Operation.Message ? command.messageId : null,
-    };
-    await acts.applyConversation(toApplyInput(this.s, decision.effects, context));
+    // Back in a queue (transfer, revive, overflow) and matched at once: take the assignment in this same step.
+    if (matched) return this.execute(assignedBy(matched.agentId));
     return summarize(this.s);
   }
 }

@@ -10,13 +10,11 @@ import { ConversationState as S, WrapUpCapacityPolicy as P } from './states';
 import { isDue } from './timers';
 
 /**
- * What the workflow must obtain from the capacity store before a transition may
- * commit; the store can still refuse (no room, already taken, unknown queue).
+ * What the capacity store must grant for a transition to commit (in the same
+ * transaction as its write); the store can still refuse (no room, already
+ * taken). A queue that does not exist is refused by the write that enters it.
  */
-export type Acquisition =
-  | { kind: 'claim'; agentId: string; force: boolean }
-  | { kind: 'reserve'; agentId: string; force: boolean }
-  | { kind: 'queue'; queueId: string };
+export type Acquisition = { kind: 'claim'; agentId: string; force: boolean } | { kind: 'reserve'; agentId: string; force: boolean };
 
 /** Store side effects that follow a committed decision (all idempotent). */
 export interface Effects {
@@ -198,7 +196,6 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       return commit(s, cmd, now, {
         to: S.Open,
         patch: { agentId: null, lastAgentId: s.agentId, queueId: cmd.to.queueId },
-        acquire: { kind: 'queue', queueId: cmd.to.queueId },
         reason: `transferred to queue ${cmd.to.queueId}`,
       });
     }
@@ -227,7 +224,6 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       if (cmd.toQueueId === s.queueId) return refuse(ErrorCode.InvalidInput, `Cannot reroute: already in queue ${s.queueId}.`, s, cmd.op);
       return commit(s, cmd, now, {
         patch: { queueId: cmd.toQueueId },
-        acquire: { kind: 'queue', queueId: cmd.toQueueId },
         reason: `overflow from queue ${s.queueId} to ${cmd.toQueueId}`,
         log: true,
         requeue: true,

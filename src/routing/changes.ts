@@ -1,58 +1,71 @@
 import type { Presence } from '../domain/presence';
 import type { AgentDirectory } from '../store/agent-directory';
+import type { CapacityLedger } from '../store/capacity-ledger';
 import type { AgentInput, AgentRecord, ApplyOutcome, QueueInput, QueueRecord } from '../store/types';
 import type { Router } from './router';
 
 /**
- * Whom a conversation's store write concerns: the dispatcher of the queue it
- * entered, and those of every queue of an agent who got room back.
+ * Whom a conversation's store write concerns besides the conversation itself:
+ * the conversations the room it freed was given to (told once, by signal), and
+ * the dispatchers that must look now (a queue whose overflow timer a waiting
+ * conversation arms).
  */
-export function queuesToPoke(outcome: ApplyOutcome): string[] {
-  return [...(outcome.enqueuedIn ? [outcome.enqueuedIn] : []), ...(outcome.released?.queues ?? [])];
+export async function actOnWrite(router: Router, outcome: ApplyOutcome): Promise<void> {
+  await Promise.all(outcome.deliver.map((assignment) => router.deliver(assignment)));
+  if (outcome.watch.length) await router.poke(outcome.watch);
 }
 
 /**
- * Changes to agents and queues that can make room for queued work. Each writes
- * the store and then pokes the dispatchers concerned, so a conversation never
- * waits while an eligible agent has room (work conservation). The store write
- * is the change; a poke that cannot reach Temporal is logged, not thrown, and
- * the dispatchers' periodic sweep routes the work instead.
+ * Changes to agents and queues that can make room for queued work. Agent
+ * changes route on the event: right after the write, the agent's free room
+ * goes to the most deserving conversations waiting in its queues, and each is
+ * told by signal (work conservation without waiting for a dispatcher). A
+ * queue change pokes its dispatcher. The store write is the change: a signal
+ * or poke that cannot reach Temporal is logged, not thrown; the dispatchers'
+ * sweep re-delivers and routes the work instead.
  */
 export class RoutingChanges {
   constructor(
-    private readonly store: AgentDirectory,
+    private readonly store: AgentDirectory & CapacityLedger,
     private readonly router: Router,
     private readonly log: (message: string) => void = (message) => console.warn(message),
   ) {}
 
-  private async poke(queueIds: string[]): Promise<void> {
+  private async reach(what: string, send: () => Promise<unknown>): Promise<void> {
     try {
-      await this.router.poke(queueIds);
+      await send();
     } catch (error) {
-      this.log(
-        `Could not poke the dispatchers of ${queueIds.join(', ')} (${(error as Error).message}); their next sweep will route the work.`,
-      );
+      this.log(`Could not ${what} (${(error as Error).message}); the dispatchers' next sweep will route the work.`);
     }
   }
 
-  /** Sets an agent's presence; pokes the agent's queues (a presence may have become eligible). */
+  /** Gives the agent's free room to waiting work and tells each conversation. */
+  private async fill(agentId: string): Promise<void> {
+    const matches = await this.store.fillAgent(agentId);
+    if (matches.length === 0) return;
+    await this.reach(`tell ${matches.map((m) => m.conversationId).join(', ')} of their assignment`, () =>
+      actOnWrite(this.router, { matched: null, deliver: matches, watch: [] }),
+    );
+  }
+
+  /** Sets an agent's presence; a presence that receives work gets it at once. */
   async setPresence(agentId: string, presence: Presence): Promise<AgentRecord | null> {
     const agent = await this.store.setPresence(agentId, presence);
-    if (agent) await this.poke(agent.queues);
+    if (agent) await this.fill(agentId);
     return agent;
   }
 
-  /** Creates or updates an agent; pokes its queues (capacity raised, queues joined). */
+  /** Creates or updates an agent; raised capacity or joined queues get work at once. */
   async upsertAgent(input: AgentInput): Promise<AgentRecord> {
     const agent = await this.store.upsertAgent(input);
-    await this.poke(agent.queues);
+    await this.fill(agent.id);
     return agent;
   }
 
   /** Creates or updates a queue; pokes it (eligible presences or method may have changed). */
   async upsertQueue(input: QueueInput): Promise<QueueRecord> {
     const queue = await this.store.upsertQueue(input);
-    await this.poke([queue.id]);
+    await this.reach(`poke the dispatcher of ${queue.id}`, () => this.router.poke([queue.id]));
     return queue;
   }
 

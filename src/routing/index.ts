@@ -5,23 +5,24 @@
  * - the port and its Temporal adapter: `Router` (poke a queue's dispatcher,
  *   hand a match to its conversation, reroute on overflow) and
  *   `createTemporalRouter` (src/temporal/router.ts);
- * - the rules for "something changed, whom to poke": `queuesToPoke` after a
- *   conversation's store write, `RoutingChanges` for agent, presence and
- *   queue writes (src/routing/changes.ts);
- * - the matching itself, one atomic store operation per match: choose the
- *   agent by presence, membership, free units and the queue's method, reserve,
- *   dequeue (`DispatchRun`, `matchOne`: src/store/matching-programs.ts);
- * - the per-queue dispatcher workflow that serialises matching for its queue
- *   and sweeps it, with its activity: `queueDispatcherWorkflow`
+ * - matching on the event, in the store transaction that causes it: a
+ *   conversation entering its queue is matched there and then, and room a
+ *   write frees goes to the most deserving waiting conversations
+ *   (`matchEntry`, `fillAgent`: src/store/matching-programs.ts); whom a write
+ *   concerns afterwards, `actOnWrite`, and agent, presence and queue writes,
+ *   `RoutingChanges` (src/routing/changes.ts);
+ * - the per-queue dispatcher workflow, the safety net off the hot path: it
+ *   sweeps its queue, fires overflow timers and re-delivers matches a crash
+ *   left undelivered, with its activity (`DispatchRun`, `matchOne`), `queueDispatcherWorkflow`
  *   (workflows/queue-dispatcher.ts), `createRoutingActivities`
  *   (activities/routing.ts);
  * - the vocabulary: `Presence` (src/domain/presence.ts) and
  *   `AssignmentMethod` (src/domain/assignment-method.ts).
  */
 export type { Router } from './router';
-export { queuesToPoke, RoutingChanges } from './changes';
+export { actOnWrite, RoutingChanges } from './changes';
 export { createTemporalRouter } from '../temporal/router';
-export { DispatchRun, matchOne, MAX_PASSES_PER_DISPATCH } from '../store/matching-programs';
+export { DispatchRun, fillAgent, matchEntry, matchOne, MAX_FILL_PER_WRITE, MAX_PASSES_PER_DISPATCH } from '../store/matching-programs';
 export type { queueDispatcherWorkflow } from '../../workflows/queue-dispatcher';
 export type { createRoutingActivities } from '../../activities/routing';
 export { Presence, ALL_PRESENCES, DEFAULT_ELIGIBLE_PRESENCES } from '../domain/presence';

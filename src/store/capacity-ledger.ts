@@ -19,7 +19,7 @@ export interface CapacityLedger {
   claim(input: ReserveInput): Promise<ReserveOutcome>;
   /** Reserves capacity without a queue entry (reopen, direct transfer); idempotent for the same agent. */
   reserve(input: ReserveInput): Promise<ReserveOutcome>;
-  /** Applies a transition's effects and read-model row atomically; says what changed (for routing). */
+  /** Applies a transition atomically: what the store grants, the read-model row, effects and routing (see the input). */
   applyConversation(input: ApplyConversationInput): Promise<ApplyOutcome>;
   /**
    * Drops a conversation's reservation outside a lifecycle write (a dispatch
@@ -30,6 +30,12 @@ export interface CapacityLedger {
   /** All reservations (for invariant checks and supervisors), of one agent or all. */
   listReservations(agentId?: string): Promise<Reservation[]>;
 
+  /**
+   * Gives an agent's free room to the most deserving conversations waiting in
+   * its eligible queues (after a presence or membership change made room
+   * usable); answers the matches made, each with capacity reserved, to deliver.
+   */
+  fillAgent(agentId: string): Promise<Assignment[]>;
   /** Matches queue heads to eligible agents and reserves, each match atomic; at most `limit` matches. */
   dispatch(queueId: string, limit: number): Promise<Assignment[]>;
   /** Whether some entry of the queue fits an eligible member's free room now (a lock-free read). */
@@ -47,6 +53,7 @@ export const capacityLedgerOperations: Operations<CapacityLedger> = {
   applyConversation: write(capacity.applyConversation),
   releaseReservation: write(capacity.releaseReservation),
   listReservations: read(capacity.listReservations),
+  fillAgent: write(matching.fillAgent),
   dispatch: steps((queueId: string, limit: number) => new matching.DispatchRun(queueId, limit)),
   hasDispatchableWork: read(matching.hasDispatchableWork),
   listUndeliveredAssignments: read(matching.listUndeliveredAssignments),

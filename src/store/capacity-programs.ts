@@ -8,7 +8,9 @@ import type { Dialect, Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { AgentRow, ConversationRow, ReservationRow } from './rows';
 import { AGENT_COLUMNS, CONVERSATION_COLUMNS, RESERVATION_COLUMNS, toReservation } from './rows';
-import type { ApplyConversationInput, ApplyOutcome, Reservation, ReserveInput, ReserveOutcome } from './types';
+import { fillAgent, matchEntry } from './matching-programs';
+import { StoreError } from './store-error';
+import type { ApplyConversationInput, ApplyOutcome, Assignment, Reservation, ReserveInput, ReserveOutcome } from './types';
 import { isoTime, validateEntry, validateReserveInput, validateView } from './validation';
 
 // Lock order, the same in every write, so PostgreSQL transactions never wait
@@ -42,12 +44,17 @@ function roomRefusal(agent: AgentRow, units: number): ReserveOutcome | null {
   return refuse(ErrorCode.NoCapacity, `Agent ${agent.id} has ${Math.max(free, 0)} free unit(s); the conversation needs ${units}.`);
 }
 
-/** Open -> Active for one agent (pick or assignment); see Store.claim. */
+/** Open -> Active for one agent (pick or assignment); see CapacityLedger.claim. */
 export function* claim(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   validateReserveInput(input);
+  yield* lockConversation(tx.dialect, input.conversationId);
+  return yield* claimLocked(tx, input);
+}
+
+/** The claim, under the conversation lock its caller holds. */
+function* claimLocked(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   const { dialect: d, now } = tx;
   const { conversationId, agentId, units } = input;
-  yield* lockConversation(d, conversationId);
   // The entry is locked before the reservation is read: a claim that waited
   // for a racing dispatcher or picker then sees the reservation it committed.
   const entry = yield* lockedEntry(d, conversationId);
@@ -77,19 +84,25 @@ export function* claim(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   return { ok: true, agentId };
 }
 
-/** Reserves capacity without a queue entry (reopen, direct transfer); see Store.reserve. */
+/** Reserves capacity without a queue entry (reopen, direct transfer); see CapacityLedger.reserve. */
 export function* reserve(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   validateReserveInput(input);
+  yield* lockConversation(tx.dialect, input.conversationId);
+  return (yield* reserveLocked(tx, input)).outcome;
+}
+
+/** The reserve, under the conversation lock its caller holds; `freed` names an agent the reservation moved away from. */
+function* reserveLocked(tx: Tx, input: ReserveInput): Program<{ outcome: ReserveOutcome; freed: string | null }> {
   const { dialect: d, now } = tx;
   const { conversationId, agentId, units } = input;
-  yield* lockConversation(d, conversationId);
+  const refused = (outcome: ReserveOutcome) => ({ outcome, freed: null });
   const entry = yield* lockedEntry(d, conversationId);
   const held = yield* lockedReservation(d, conversationId);
   // A conversation that holds capacity must never also wait in a queue, or a
   // dispatcher could hand it to a second agent; so success also dequeues.
   if (held?.agent_id === agentId) {
     if (entry) yield* dequeue(tx, conversationId);
-    return { ok: true, agentId };
+    return { outcome: { ok: true, agentId }, freed: null };
   }
   // Moving a reservation locks both agents, always in id order.
   const ids = held ? [agentId, held.agent_id].sort() : [agentId];
@@ -98,16 +111,16 @@ export function* reserve(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
     ids,
   );
   const agent = locked.find((a) => a.id === agentId);
-  if (!agent) return refuse(ErrorCode.UnknownAgent, `Unknown agent ${agentId}.`);
+  if (!agent) return refused(refuse(ErrorCode.UnknownAgent, `Unknown agent ${agentId}.`));
   if (input.requireMembership) {
     const view =
       entry ?? (yield* one<{ queue_id: string }>('SELECT queue_id FROM conversations WHERE conversation_id = ?', [conversationId]));
     if (view && !(yield* isMember(view.queue_id, agentId))) {
-      return refuse(ErrorCode.NotQueueMember, `Agent ${agentId} is not a member of queue ${view.queue_id}.`);
+      return refused(refuse(ErrorCode.NotQueueMember, `Agent ${agentId} is not a member of queue ${view.queue_id}.`));
     }
   }
   const full = input.force ? null : roomRefusal(agent, units);
-  if (full) return full;
+  if (full) return refused(full);
   if (held) {
     yield* run('UPDATE reservations SET agent_id = ?, units = ?, reserved_at = ? WHERE conversation_id = ?', [
       agentId,
@@ -126,7 +139,7 @@ export function* reserve(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   }
   if (entry) yield* dequeue(tx, conversationId);
   yield* refreshAgent(tx, agentId, { assignedAt: now });
-  return { ok: true, agentId };
+  return { outcome: { ok: true, agentId }, freed: held ? held.agent_id : null };
 }
 
 /** Drops a conversation's reservation (only `agentId`'s when given); see Store.releaseReservation. */
@@ -160,7 +173,17 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   // A write older than the stored row is a late retry of a superseded
   // activity: its effects are superseded too (a late release could drop a
   // newer reservation, a late enqueue re-queue an Active conversation).
-  if (stored && view.version < Number(stored.version)) return { enqueuedIn: null, released: null };
+  if (stored && view.version < Number(stored.version)) return { matched: null, deliver: [], watch: [] };
+  // First what the store must grant (idempotent: a retry of this write is granted again); a refusal changes nothing.
+  const freed: string[] = [];
+  if (input.acquire) {
+    const request = { ...input.acquire, conversationId: view.conversationId, units: view.units };
+    validateReserveInput(request);
+    const granted =
+      input.acquire.kind === 'claim' ? { outcome: yield* claimLocked(tx, request), freed: null } : yield* reserveLocked(tx, request);
+    if (!granted.outcome.ok) throw new StoreError(granted.outcome.code, granted.outcome.message);
+    if (granted.freed) freed.push(granted.freed);
+  }
   // The same version again is a retry of this very write: its events were recorded the first time.
   if (!stored || view.version > Number(stored.version)) {
     yield* run(
@@ -198,9 +221,45 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   // release below (a new statement, a fresh snapshot) sees and drops that too.
   if (input.dequeue) yield* dequeue(tx, view.conversationId);
   const dropped = input.release ? yield* dropReservation(tx, view.conversationId, undefined) : null;
-  const released = dropped ? { agentId: dropped.agentId, queues: yield* queuesOf(dropped.agentId) } : null;
-  const enqueuedIn = enqueue && (yield* enqueueEntry(tx, enqueue)) ? enqueue.queueId : null;
-  return { enqueuedIn, released };
+  if (dropped) freed.push(dropped.agentId);
+  if (input.exclude) {
+    yield* run('INSERT INTO routing_exclusions (conversation_id, agent_id, excluded_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
+      view.conversationId,
+      input.exclude,
+      now,
+    ]);
+  }
+  if (view.state === ConversationState.Closed)
+    yield* run('DELETE FROM routing_exclusions WHERE conversation_id = ?', [view.conversationId]);
+  const waiting = enqueue ? yield* enqueueEntry(tx, enqueue) : false;
+  if (!input.route) {
+    // A plain write: the dispatchers of the queue entered and of the freed agents' queues look again.
+    const queues = [...(waiting && enqueue ? [enqueue.queueId] : [])];
+    for (const agentId of freed) queues.push(...(yield* queuesOf(agentId)));
+    return { matched: null, deliver: [], watch: queues };
+  }
+  // Routing on the write: the conversation that entered its queue is matched now (or was, by the first
+  // attempt of a retried write), and room the write freed goes to the most deserving waiting conversations.
+  const matched = !enqueue
+    ? null
+    : waiting
+      ? yield* matchEntry(tx, view.conversationId)
+      : yield* heldAssignment(view.conversationId, enqueue.queueId);
+  const deliver: Assignment[] = [];
+  for (const agentId of freed) deliver.push(...(yield* fillAgent(tx, agentId)));
+  // A conversation left waiting in a queue with an overflow limit needs its dispatcher's timer.
+  const watch = enqueue && waiting && !matched && (yield* hasOverflow(enqueue.queueId)) ? [enqueue.queueId] : [];
+  return { matched, deliver, watch };
+}
+
+/** The match an earlier attempt of this write made, if the conversation holds a reservation. */
+function* heldAssignment(conversationId: string, queueId: string): Program<Assignment | null> {
+  const held = yield* one<ReservationRow>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE conversation_id = ?`, [conversationId]);
+  return held ? { conversationId, agentId: held.agent_id, queueId, units: Number(held.units) } : null;
+}
+
+function* hasOverflow(queueId: string): Program<boolean> {
+  return !!(yield* one('SELECT 1 AS x FROM queues WHERE id = ? AND overflow IS NOT NULL', [queueId]));
 }
 
 function optionalTime(value: string | null | undefined): string | null {

@@ -5,13 +5,26 @@ import { ConversationState } from '../domain/states';
 import type { Param, Program, Steps, Tx } from './program';
 import { all, one, run } from './program';
 import type { EntryRow, QueueRow } from './rows';
-import { ENTRY_COLUMNS, toEntry } from './rows';
+import { ENTRY_COLUMNS, QUEUE_COLUMNS, toEntry } from './rows';
 import { queueRow } from './queue-programs';
 import type { Assignment, OverflowDue } from './types';
 import { validateLimit } from './validation';
 
-/** Service-order position of a head that dispatch passed over. */
-export type Cursor = { priority: number; seq: number } | null;
+/**
+ * The service order, one rule everywhere (dispatch, matching on enqueue,
+ * filling an agent's freed room): queue priority, then the conversation's
+ * priority, then arrival (`enqueued_at`, which a re-queued conversation keeps),
+ * then the entry's sequence number as the tie-break. Lower is served first.
+ */
+interface OrderKey {
+  queuePriority: number;
+  priority: number;
+  enqueuedAt: string;
+  seq: number;
+}
+
+/** Service-order position within one queue of a head that dispatch passed over. */
+export type Cursor = { priority: number; enqueuedAt: string; seq: number } | null;
 
 /** What one attempt to serve a queue's head did. */
 export type MatchStep =
@@ -28,36 +41,66 @@ export type MatchStep =
  * its matches, so a call's cost stays bounded however the queue looks.
  */
 export const MAX_PASSES_PER_DISPATCH = 50;
+/** How many conversations one write may hand to an agent whose room it freed (bounded per transaction). */
+export const MAX_FILL_PER_WRITE = 50;
 
 interface Member {
   agent_id: string;
   position: number | string;
 }
 
-// An agent in several queues serves the higher-priority one (lower number) first:
-// a member is passed over while one of its other, higher-priority queues holds an
-// entry that fits its room. That queue's dispatcher takes it; this one retries.
+// A member is passed over for an entry while some entry more deserving by the
+// service order, in any of the member's eligible queues, fits its room: that
+// one is served first (by its own queue's dispatcher, or by the write that
+// frees the room). Parameters: queue priority, then the entry's priority,
+// arrival and seq, then its conversation id (itself never counts).
 const DEFERS = `NOT EXISTS (
     SELECT 1 FROM queue_members o JOIN queues oq ON oq.id = o.queue_id
-     WHERE o.agent_id = qm.agent_id AND o.eligible = 1 AND oq.priority < ?
-       AND EXISTS (SELECT 1 FROM queue_entries e WHERE e.queue_id = o.queue_id AND e.units <= qm.free_units))`;
-const MEMBER = `SELECT agent_id, position FROM queue_members qm WHERE queue_id = ? AND eligible = 1 AND free_units >= ? AND ${DEFERS}`;
+     WHERE o.agent_id = qm.agent_id AND o.eligible = 1 AND oq.priority <= ?
+       AND EXISTS (SELECT 1 FROM queue_entries e WHERE e.queue_id = o.queue_id AND e.units <= qm.free_units
+                     AND (oq.priority < ? OR (e.priority, e.enqueued_at, e.seq) < (?, ?, ?)) AND e.conversation_id <> ?))`;
+// An agent who declined or missed this conversation, or transferred it away, is never pushed it again.
+const NOT_EXCLUDED = 'NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = ? AND x.agent_id = qm.agent_id)';
+const CANDIDATE = `queue_id = ? AND eligible = 1 AND ${DEFERS} AND ${NOT_EXCLUDED}`;
+const MEMBER = `SELECT agent_id, position FROM queue_members qm WHERE free_units >= ? AND ${CANDIDATE}`;
 // For the ordered walks the unary plus hides free_units from SQLite's planner,
 // which otherwise range-scans the free-units index and sorts every member
 // with room instead of walking the method's index in order.
-const WALK = `SELECT agent_id, position FROM queue_members qm WHERE queue_id = ? AND eligible = 1 AND +free_units >= ? AND ${DEFERS}`;
+const WALK = `SELECT agent_id, position FROM queue_members qm WHERE +free_units >= ? AND ${CANDIDATE}`;
+
+function keyOf(queue: QueueRow, entry: EntryRow): OrderKey {
+  return { queuePriority: Number(queue.priority), priority: Number(entry.priority), enqueuedAt: entry.enqueued_at, seq: Number(entry.seq) };
+}
+
+/** Whether `a` is served before `b`. */
+function before(a: OrderKey, b: OrderKey): boolean {
+  if (a.queuePriority !== b.queuePriority) return a.queuePriority < b.queuePriority;
+  if (a.priority !== b.priority) return a.priority < b.priority;
+  if (a.enqueuedAt !== b.enqueuedAt) return a.enqueuedAt < b.enqueuedAt;
+  return a.seq < b.seq;
+}
 
 /**
- * Chooses the agent for a head. Every query walks one of queue_members'
+ * Chooses the agent for an entry. Every query walks one of queue_members'
  * (queue_id, eligible, ...) indexes, so the cost is a seek, plus (for
  * roundRobin and leastActive) passing over full members, and never depends
  * on queue depth or the total number of agents.
  */
-function* chooseAgent(queue: QueueRow, head: EntryRow): Program<{ member: Member; rotated: boolean } | null> {
-  const units = Number(head.units);
-  const base: Param[] = [queue.id, units, Number(queue.priority)];
-  if (head.preferred_agent_id) {
-    const preferred = yield* one<Member>(`${MEMBER} AND agent_id = ?`, [...base, head.preferred_agent_id]);
+function* chooseAgent(queue: QueueRow, entry: EntryRow): Program<{ member: Member; rotated: boolean } | null> {
+  const key = keyOf(queue, entry);
+  const candidate: Param[] = [
+    queue.id,
+    key.queuePriority,
+    key.queuePriority,
+    key.priority,
+    key.enqueuedAt,
+    key.seq,
+    entry.conversation_id,
+    entry.conversation_id,
+  ];
+  const base: Param[] = [Number(entry.units), ...candidate];
+  if (entry.preferred_agent_id) {
+    const preferred = yield* one<Member>(`${MEMBER} AND agent_id = ?`, [...base, entry.preferred_agent_id]);
     if (preferred) return { member: preferred, rotated: false };
   }
   // Also answers "does anyone have room?" in one seek before the slower walks.
@@ -84,17 +127,107 @@ function* chooseAgent(queue: QueueRow, head: EntryRow): Program<{ member: Member
   return { member: roomiest, rotated: false };
 }
 
+/** Reserves the entry's units on the agent and takes it out of its queue; the agent row must be locked and have room. */
+function* reserveFor(tx: Tx, entry: EntryRow, agentId: string): Program<Assignment> {
+  const units = Number(entry.units);
+  yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
+    entry.conversation_id,
+    agentId,
+    units,
+    tx.now,
+  ]);
+  yield* dequeue(tx, entry.conversation_id);
+  yield* refreshAgent(tx, agentId, { assignedAt: tx.now });
+  return { conversationId: entry.conversation_id, agentId, queueId: entry.queue_id, units };
+}
+
 /**
- * Tries to serve, in service order (priority, then arrival) after `after`,
- * the first entry that some eligible agent has room for right now. Entries no
- * one can take yet are passed over rather than left blocking the queue: after
- * every round no conversation waits while an eligible agent has room for it
+ * Gives `entry` to the agent its queue's method chooses, if one has room and
+ * nothing more deserving waits for that agent. The choice comes from unlocked
+ * member rows, so it is re-checked on the locked agent row: a racing claim can
+ * never make the reservation over-fill the agent.
+ */
+function* assignEntry(tx: Tx, queue: QueueRow, entry: EntryRow): Program<Assignment | 'stale' | null> {
+  const choice = yield* chooseAgent(queue, entry);
+  if (!choice) return null;
+  const agentId = choice.member.agent_id;
+  const agent = yield* lockAgent(tx.dialect, agentId);
+  const member = yield* one<{ eligible: number | string }>('SELECT eligible FROM queue_members WHERE queue_id = ? AND agent_id = ?', [
+    queue.id,
+    agentId,
+  ]);
+  if (!agent || Number(member?.eligible) !== 1 || Number(agent.capacity) - Number(agent.used_units) < Number(entry.units)) return 'stale';
+  const assignment = yield* reserveFor(tx, entry, agentId);
+  if (choice.rotated) {
+    yield* run('UPDATE queues SET rr_position = ?, rr_agent_id = ? WHERE id = ?', [Number(choice.member.position), agentId, queue.id]);
+  }
+  return assignment;
+}
+
+/**
+ * Matches a conversation that has just entered its queue, in the transaction
+ * that queued it: it takes an agent only if no more deserving conversation
+ * waits for that agent (invariant 4). Null: it waits.
+ */
+export function* matchEntry(tx: Tx, conversationId: string): Program<Assignment | null> {
+  const entry = yield* one<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE conversation_id = ?`, [conversationId]);
+  const queue = entry && (yield* queueRow(entry.queue_id));
+  if (!entry || !queue) return null;
+  const matched = yield* assignEntry(tx, queue, entry);
+  return matched === 'stale' ? null : matched;
+}
+
+/**
+ * Gives an agent's free room to the most deserving conversations waiting in
+ * its eligible queues (the service order across all of them), in the
+ * transaction that freed the room or made the agent eligible. One indexed
+ * probe per membership finds each queue's first entry that fits; the best of
+ * those is reserved; repeat while room is left (at most MAX_FILL_PER_WRITE).
+ */
+export function* fillAgent(tx: Tx, agentId: string): Program<Assignment[]> {
+  const filled: Assignment[] = [];
+  while (filled.length < MAX_FILL_PER_WRITE) {
+    const agent = yield* lockAgent(tx.dialect, agentId);
+    if (!agent) break;
+    const free = Number(agent.capacity) - Number(agent.used_units);
+    if (free <= 0) break;
+    const queues = yield* all<QueueRow>(
+      `SELECT ${QUEUE_COLUMNS.split(', ')
+        .map((c) => `q.${c}`)
+        .join(', ')} FROM queue_members m JOIN queues q ON q.id = m.queue_id WHERE m.agent_id = ? AND m.eligible = 1`,
+      [agentId],
+    );
+    let best: { queue: QueueRow; entry: EntryRow } | null = null;
+    for (const queue of queues) {
+      const entry = yield* one<EntryRow>(
+        `SELECT ${ENTRY_COLUMNS} FROM queue_entries e WHERE queue_id = ? AND units <= ?
+            AND NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = e.conversation_id AND x.agent_id = ?)
+          ORDER BY priority, enqueued_at, seq LIMIT 1${tx.dialect.forUpdateSkipLocked}`,
+        [queue.id, free, agentId],
+      );
+      if (entry && (!best || before(keyOf(queue, entry), keyOf(best.queue, best.entry)))) best = { queue, entry };
+    }
+    if (!best) break;
+    if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [best.entry.conversation_id])) {
+      // Obsolete: its capacity is held already (only a late write leaves this).
+      yield* dequeue(tx, best.entry.conversation_id);
+      continue;
+    }
+    filled.push(yield* reserveFor(tx, best.entry, agentId));
+  }
+  return filled;
+}
+
+/**
+ * Tries to serve, in service order after `after`, the first entry of the
+ * queue that some eligible agent has room for right now. Entries no one can
+ * take yet are passed over rather than left blocking the queue: after every
+ * round no conversation waits while an eligible agent has room for it
  * (invariant 3), and among those that fit, order is strict (invariant 4). The
  * cost is one seek for the roomiest member plus an index walk that skips only
  * entries bigger than that room, never the whole queue.
  */
 export function* matchOne(tx: Tx, queueId: string, after: Cursor): Program<MatchStep> {
-  const { dialect: d, now } = tx;
   const queue = yield* queueRow(queueId);
   if (!queue) return { kind: 'stop' };
   const room = yield* one<{ m: number | string | null }>(
@@ -103,44 +236,24 @@ export function* matchOne(tx: Tx, queueId: string, after: Cursor): Program<Match
   );
   if (room?.m == null) return { kind: 'stop' };
   const head = yield* one<EntryRow>(
-    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? AND units <= ?${after ? ' AND (priority, seq) > (?, ?)' : ''}
-     ORDER BY priority, seq LIMIT 1${d.forUpdateSkipLocked}`,
-    after ? [queueId, Number(room.m), after.priority, after.seq] : [queueId, Number(room.m)],
+    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? AND units <= ?${after ? ' AND (priority, enqueued_at, seq) > (?, ?, ?)' : ''}
+     ORDER BY priority, enqueued_at, seq LIMIT 1${tx.dialect.forUpdateSkipLocked}`,
+    after ? [queueId, Number(room.m), after.priority, after.enqueuedAt, after.seq] : [queueId, Number(room.m)],
   );
   if (!head) return { kind: 'stop' };
-  const cursor = { priority: Number(head.priority), seq: Number(head.seq) };
+  const cursor = { priority: Number(head.priority), enqueuedAt: head.enqueued_at, seq: Number(head.seq) };
   if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [head.conversation_id])) {
     // Capacity already held elsewhere (claim and reserve dequeue, so only a
     // late write leaves this): the entry is obsolete, never a second match.
     yield* dequeue(tx, head.conversation_id);
     return { kind: 'skipped', head: cursor };
   }
-  const units = Number(head.units);
-  const choice = yield* chooseAgent(queue, head);
-  // Someone had room, but every such member is deferred to a higher-priority queue
-  // (or a concurrent commit took the room): end the round; the dispatcher retries.
-  if (!choice) return { kind: 'stop' };
-  const agentId = choice.member.agent_id;
-  // The choice came from unlocked member rows; re-check on the locked agent
-  // row so a racing claim can never make this reservation over-fill it.
-  const agent = yield* lockAgent(d, agentId);
-  const member = yield* one<{ eligible: number | string }>('SELECT eligible FROM queue_members WHERE queue_id = ? AND agent_id = ?', [
-    queueId,
-    agentId,
-  ]);
-  if (!agent || Number(member?.eligible) !== 1 || Number(agent.capacity) - Number(agent.used_units) < units) return { kind: 'stale' };
-  yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
-    head.conversation_id,
-    agentId,
-    units,
-    now,
-  ]);
-  yield* dequeue(tx, head.conversation_id);
-  yield* refreshAgent(tx, agentId, { assignedAt: now });
-  if (choice.rotated) {
-    yield* run('UPDATE queues SET rr_position = ?, rr_agent_id = ? WHERE id = ?', [Number(choice.member.position), agentId, queueId]);
-  }
-  return { kind: 'matched', assignment: { conversationId: head.conversation_id, agentId, queueId, units } };
+  const matched = yield* assignEntry(tx, queue, head);
+  // Someone had room, but every such member defers to more deserving work (or
+  // is excluded, or a concurrent commit took the room): end the round; it retries.
+  if (matched === null) return { kind: 'stop' };
+  if (matched === 'stale') return { kind: 'stale' };
+  return { kind: 'matched', assignment: matched };
 }
 
 /**

@@ -151,6 +151,17 @@ ALTER TABLE conversations ADD COLUMN waiting_timeout_at TEXT;
 ALTER TABLE conversations ADD COLUMN revive_until TEXT;
 `;
 
+const ROUTING_ORDER = `
+DROP INDEX queue_entries_service;
+CREATE INDEX queue_entries_order ON queue_entries (queue_id, priority, enqueued_at, seq);
+CREATE TABLE routing_exclusions (
+  conversation_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  excluded_at TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, agent_id)
+);
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -186,6 +197,15 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'events outbox; deadlines and stale time in the read model',
     sqlite: EVENT_TABLES('id INTEGER PRIMARY KEY AUTOINCREMENT'),
     postgres: EVENT_TABLES('id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'),
+  },
+  {
+    version: 6,
+    // The service order is (priority, arrival, seq): a conversation re-queued
+    // after a declined offer keeps its arrival time, so its place. Exclusions:
+    // agents never pushed a conversation again (declined, missed, transferred it away).
+    name: 'service order by arrival; routing exclusions',
+    sqlite: ROUTING_ORDER,
+    postgres: ROUTING_ORDER,
   },
 ];
 

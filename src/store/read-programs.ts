@@ -31,11 +31,11 @@ export function* listClosedWorkItems(_tx: Tx, agentId: string, since: Date): Pro
   return rows.map(toView);
 }
 
-/** A queue's entries in service order: priority, then arrival. */
+/** A queue's entries in service order: priority, then arrival, then seq. */
 export function* listQueueEntries(_tx: Tx, queueId: string, limit?: number): Program<QueueEntry[]> {
   const bounded = limit !== undefined;
   const rows = yield* all<EntryRow>(
-    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? ORDER BY priority, seq${bounded ? ' LIMIT ?' : ''}`,
+    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? ORDER BY priority, enqueued_at, seq${bounded ? ' LIMIT ?' : ''}`,
     bounded ? [queueId, Math.max(0, Math.floor(limit))] : [queueId],
   );
   return rows.map(toEntry);

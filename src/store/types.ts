@@ -138,6 +138,22 @@ export interface ApplyConversationInput {
   transition?: TransitionRecord | null;
   /** The chat message this write counts (its event carries the stored text). */
   messageId?: string | null;
+  /**
+   * What the store must grant before anything is written: the conversation's
+   * own queue entry for this agent (claim: Open -> Active), or capacity on the
+   * agent (reserve: reopen, direct transfer). A refusal is a StoreError with its
+   * code, and nothing changes. Units are the view's.
+   */
+  acquire?: { kind: 'claim' | 'reserve'; agentId: string; force?: boolean; requireMembership?: boolean } | null;
+  /**
+   * Route on this write (the workflow always does): match the conversation it
+   * queues to an agent right away (invariant 4 permitting), and give room it
+   * frees to the most deserving waiting conversations of that agent's queues.
+   * Without it (store-level callers), the outcome names queues to poke instead.
+   */
+  route?: boolean;
+  /** An agent never to be pushed this conversation again (who transferred it away). */
+  exclude?: string | null;
 }
 
 /** A match made by dispatch: capacity is already reserved and the entry dequeued. */
@@ -172,12 +188,14 @@ export interface IdempotencyRecord {
   createdAt: string;
 }
 
-/** What an applyConversation write changed, for routing to act on. */
+/** What an applyConversation write did for routing. */
 export interface ApplyOutcome {
-  /** The queue the conversation now waits in, when the write queued it. */
-  enqueuedIn: string | null;
-  /** The agent whose reservation the write dropped, with that agent's queues. */
-  released: { agentId: string; queues: string[] } | null;
+  /** Routing on the write: the agent the conversation that entered its queue was matched to (capacity reserved). */
+  matched: Assignment | null;
+  /** Routing on the write: conversations the room this write freed was given to (capacity reserved), to tell each. */
+  deliver: Assignment[];
+  /** Queues whose dispatchers should look now (a plain write: the queue entered and the freed agents' queues). */
+  watch: string[];
 }
 
 /** Entries of a queue that waited past its overflow limit, and when the next one will. */

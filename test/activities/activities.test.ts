@@ -37,32 +37,83 @@ async function enqueue(acts: ReturnType<typeof createActivities>, id: string) {
   });
 }
 
+/** The transition write that takes c1 from Open to Active with an agent. */
+function claimWrite(id: string, agentId: string) {
+  return {
+    view: view(id, { state: 'Active' as const, agentId, version: 2 }),
+    release: false,
+    dequeue: true,
+    enqueue: null,
+    acquire: { kind: 'claim' as const, agentId },
+    route: true,
+  };
+}
+
 describe('activities', () => {
   it('claims a queued conversation once, and a retry of the same claim succeeds without reserving twice', async () => {
     const { router } = recordingRouter(() => true);
     const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
     await enqueue(acts, 'c1');
-    const claim = { conversationId: 'c1', agentId: 'alice', units: 10 };
-    await env.run(acts.claimConversation, claim);
-    await env.run(acts.claimConversation, claim);
+    await env.run(acts.applyConversation, claimWrite('c1', 'alice'));
+    await env.run(acts.applyConversation, claimWrite('c1', 'alice'));
     expect(await store.listReservations()).toEqual([expect.objectContaining({ conversationId: 'c1', agentId: 'alice', units: 10 })]);
+    expect(await store.getConversation('c1')).toMatchObject({ state: 'Active', agentId: 'alice' });
   });
 
-  it('refuses a claim with a permanent failure carrying the store code', async () => {
+  it('refuses a claim with a permanent failure carrying the store code, writing nothing', async () => {
     const { router } = recordingRouter(() => true);
     const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
     await enqueue(acts, 'c1');
-    const failure = await env.run(acts.claimConversation, { conversationId: 'c1', agentId: 'nobody', units: 10 }).catch((e: unknown) => e);
+    const failure = await env.run(acts.applyConversation, claimWrite('c1', 'nobody')).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'UNKNOWN_AGENT', nonRetryable: true });
     expect(await store.listReservations()).toEqual([]);
+    expect(await store.getConversation('c1')).toMatchObject({ state: 'Open', version: 1 });
   });
 
-  it('pokes the queue a conversation enters and the queues of the agent whose capacity it releases', async () => {
+  it('matches a conversation entering its queue to an agent with room in the same write, and answers the match', async () => {
+    await store.setPresence('alice', 'Available');
+    const { router, calls } = recordingRouter(() => true);
+    const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
+    const v = view('c1');
+    const entered = await env.run(acts.applyConversation, {
+      view: v,
+      release: false,
+      dequeue: false,
+      enqueue: { conversationId: 'c1', queueId: 'default', priority: 10, units: 10, enqueuedAt: v.stateEnteredAt, preferredAgentId: null },
+      route: true,
+    });
+    expect(entered).toEqual({ matched: { conversationId: 'c1', agentId: 'alice', queueId: 'default', units: 10 } });
+    expect(await store.listReservations('alice')).toHaveLength(1);
+    expect(calls).toEqual({ pokes: [], delivered: [], rerouted: [] });
+  });
+
+  it('gives the room a release frees to the most deserving waiting conversation and tells it, with no poke', async () => {
+    await store.setPresence('alice', 'Available');
     const { router, calls } = recordingRouter(() => true);
     const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
     await enqueue(acts, 'c1');
-    await env.run(acts.claimConversation, { conversationId: 'c1', agentId: 'alice', units: 10 });
+    await env.run(acts.applyConversation, claimWrite('c1', 'alice'));
+    await enqueue(acts, 'c2');
+    await enqueue(acts, 'c3');
+    const plainPokes = calls.pokes.length;
+    await env.run(acts.applyConversation, {
+      view: view('c1', { state: 'Waiting', agentId: 'alice', version: 3 }),
+      release: true,
+      dequeue: false,
+      enqueue: null,
+      route: true,
+    });
+    expect(calls.delivered).toEqual([{ conversationId: 'c2', agentId: 'alice', queueId: 'default', units: 10 }]);
+    expect(calls.pokes).toHaveLength(plainPokes);
+    expect((await store.listReservations()).map((r) => r.conversationId)).toEqual(['c2']);
+  });
+
+  it('pokes the queue a plain write enters and the queues of the agent whose capacity it releases', async () => {
+    const { router, calls } = recordingRouter(() => true);
+    const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });
+    await enqueue(acts, 'c1');
+    await env.run(acts.applyConversation, { ...claimWrite('c1', 'alice'), route: false });
     await env.run(acts.applyConversation, {
       view: view('c1', { state: 'Waiting', agentId: 'alice', version: 3 }),
       release: true,
@@ -72,7 +123,6 @@ describe('activities', () => {
     expect(calls.pokes).toEqual([['default'], ['default']]);
     expect(await store.listReservations()).toEqual([]);
   });
-
   it('dispatches, delivers the match, and releases a match whose conversation has ended', async () => {
     const { router, calls } = recordingRouter((id) => id !== 'gone');
     const acts = createActivities({ store, lifecycle: DEFAULT_LIFECYCLE_CONFIG, router });

@@ -218,13 +218,13 @@ describe('409 state refusals', () => {
 
   it('answers ALREADY_TAKEN to a pick that lost the race to the dispatcher', async () => {
     const chat = await startChat(h.app, { queueId: 'billing' });
-    // The dispatcher has matched it to alice (store reservation) but not yet told the workflow.
-    await h.store.setPresence('alice', 'Available');
+    // The dispatcher has matched it to carol (store reservation) but not yet told the workflow.
+    await h.store.setPresence('carol', 'Available');
     const [match] = await h.store.dispatch('billing', 1);
-    await h.store.setPresence('alice', 'Offline');
-    expect(match?.conversationId).toBe(chat.id);
-    const carol = h.agentTokens.carol as string;
-    await refusedWithoutChange(() => call(h.app, 'post', `/api/conversations/${chat.id}/pick`, carol), 409, 'ALREADY_TAKEN', [chat.id]);
+    await h.store.setPresence('carol', 'Offline');
+    expect(match).toMatchObject({ conversationId: chat.id, agentId: 'carol' });
+    const alice = h.agentTokens.alice as string;
+    await refusedWithoutChange(() => call(h.app, 'post', `/api/conversations/${chat.id}/pick`, alice), 409, 'ALREADY_TAKEN', [chat.id]);
     await h.store.releaseReservation(chat.id);
   });
 

@@ -142,7 +142,7 @@ describe('decide: capacity and queue effects', () => {
 
   it('releases capacity and re-queues on transfer, remembering the last agent', () => {
     const d = decide(inState('Active'), command('transfer'), after(1), config);
-    expect(d.ok && d.acquire).toEqual({ kind: 'queue', queueId: 'billing' });
+    expect(d.ok && d.acquire).toBeNull();
     expect(d.ok && d.effects).toEqual({ release: true, enqueue: true, dequeue: false });
     expect(d.ok && d.snapshot).toMatchObject({ agentId: null, lastAgentId: 'alice', queueId: 'billing', state: 'Open' });
   });
@@ -186,7 +186,7 @@ describe('decide: overflow', () => {
   it('moves an Open conversation to another queue without a state change, keeping its stale clock', () => {
     const d = decide(inState('Open'), reroute, after(1), config);
     expect(d.ok && d.snapshot).toMatchObject({ state: 'Open', queueId: 'billing', stateEnteredAt: T0.toISOString() });
-    expect(d.ok && d.acquire).toEqual({ kind: 'queue', queueId: 'billing' });
+    expect(d.ok && d.acquire).toBeNull();
     expect(d.ok && d.effects).toEqual({ release: false, enqueue: true, dequeue: true });
     expect(d.ok && d.snapshot.transitions.at(-1)).toMatchObject({
       from: 'Open',

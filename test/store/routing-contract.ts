@@ -1,0 +1,182 @@
+import type { Store } from '../../src/store/store';
+import type { QueueEntry } from '../../src/store/types';
+import type { ApiTablesContext } from './api-tables-contract';
+import { agent, enqueue, expectConsistent, view } from './store-fixtures';
+
+/** The write a conversation's workflow makes when it enters a queue, routing on it. */
+async function enter(store: Store, id: string, opts: { queueId?: string; priority?: number; units?: number; at?: string } = {}) {
+  const entry: QueueEntry = {
+    conversationId: id,
+    queueId: opts.queueId ?? 'default',
+    priority: opts.priority ?? 10,
+    units: opts.units ?? 10,
+    enqueuedAt: opts.at ?? '2025-01-01T00:00:00.000Z',
+    preferredAgentId: null,
+  };
+  return store.applyConversation({
+    view: view(id, { queueId: entry.queueId, priority: entry.priority, units: entry.units, stateEnteredAt: entry.enqueuedAt }),
+    release: false,
+    dequeue: false,
+    enqueue: entry,
+    route: true,
+  });
+}
+
+/** The write that takes a conversation back from its agent (close tab: Active -> Waiting), routing on it. */
+function closeTab(store: Store, id: string, agentId: string, version: number) {
+  return store.applyConversation({
+    view: view(id, { state: 'Waiting', agentId, version }),
+    release: true,
+    dequeue: false,
+    enqueue: null,
+    route: true,
+  });
+}
+
+/** Matching on the write that causes it: a conversation entering its queue, and room a write frees. */
+export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
+  describe('routing on the write', () => {
+    it('matches a conversation entering its queue to an agent with room, in the same transaction', async () => {
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { capacity: 20 });
+      const outcome = await enter(store, 'c1');
+      expect(outcome).toEqual({ matched: { conversationId: 'c1', agentId: 'a1', queueId: 'default', units: 10 }, deliver: [], watch: [] });
+      expect(await store.listQueueEntries('default')).toEqual([]);
+      expect(await store.listReservations('a1')).toEqual([expect.objectContaining({ conversationId: 'c1', units: 10 })]);
+      // A retry of the same write finds the match it made the first time, and makes no second one.
+      expect((await enter(store, 'c1')).matched).toMatchObject({ agentId: 'a1' });
+      expect(await expectConsistent(store)).toBe(1);
+    });
+
+    it('leaves it waiting when no eligible agent has room, and arms the overflow timer only where a queue has one', async () => {
+      const store = ctx.store();
+      await store.upsertQueue({ id: 'spill', overflow: { afterMs: 60_000, toQueueId: 'default' } });
+      await agent(store, 'a1', ['default', 'spill'], { capacity: 10, presence: 'Away' });
+      expect(await enter(store, 'c1')).toEqual({ matched: null, deliver: [], watch: [] });
+      expect(await enter(store, 'c2', { queueId: 'spill' })).toEqual({ matched: null, deliver: [], watch: ['spill'] });
+    });
+
+    it('does not take an agent for whom a more deserving conversation waits (invariant 4)', async () => {
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { capacity: 10, presence: 'Offline' });
+      await enqueue(store, 'older');
+      await store.setPresence('a1', 'Available');
+      expect((await enter(store, 'newer', { at: '2025-01-01T00:01:00.000Z' })).matched).toBeNull();
+      expect((await store.listQueueEntries('default')).map((e) => e.conversationId)).toEqual(['older', 'newer']);
+    });
+
+    it('gives room a release frees to the most deserving waiting conversation of the agent’s queues, and says whom to tell', async () => {
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { capacity: 10 });
+      await enter(store, 'first');
+      await enter(store, 'second', { at: '2025-01-01T00:01:00.000Z' });
+      await enter(store, 'urgent', { priority: 1, at: '2025-01-01T00:02:00.000Z' });
+      const outcome = await closeTab(store, 'first', 'a1', 2);
+      expect(outcome.deliver).toEqual([{ conversationId: 'urgent', agentId: 'a1', queueId: 'default', units: 10 }]);
+      expect((await store.listQueueEntries('default')).map((e) => e.conversationId)).toEqual(['second']);
+      await expectConsistent(store);
+    });
+
+    it('serves an agent’s queues in one order: queue priority, then conversation priority, then arrival', async () => {
+      const store = ctx.store();
+      await store.upsertQueue({ id: 'left', priority: 10 });
+      await store.upsertQueue({ id: 'right', priority: 10 });
+      await store.upsertQueue({ id: 'vip', priority: 5 });
+      await agent(store, 'a1', ['left', 'right', 'vip'], { capacity: 100, presence: 'Offline' });
+      await enqueue(store, 'right-old', { queueId: 'right' });
+      await store.applyConversation({
+        view: view('left-new', { queueId: 'left', stateEnteredAt: '2025-01-01T00:05:00.000Z' }),
+        release: false,
+        dequeue: false,
+        enqueue: {
+          conversationId: 'left-new',
+          queueId: 'left',
+          priority: 10,
+          units: 10,
+          enqueuedAt: '2025-01-01T00:05:00.000Z',
+          preferredAgentId: null,
+        },
+      });
+      await store.applyConversation({
+        view: view('left-urgent', { queueId: 'left', priority: 1, stateEnteredAt: '2025-01-01T00:09:00.000Z' }),
+        release: false,
+        dequeue: false,
+        enqueue: {
+          conversationId: 'left-urgent',
+          queueId: 'left',
+          priority: 1,
+          units: 10,
+          enqueuedAt: '2025-01-01T00:09:00.000Z',
+          preferredAgentId: null,
+        },
+      });
+      await store.applyConversation({
+        view: view('vip-late', { queueId: 'vip', priority: 20, stateEnteredAt: '2025-01-01T00:10:00.000Z' }),
+        release: false,
+        dequeue: false,
+        enqueue: {
+          conversationId: 'vip-late',
+          queueId: 'vip',
+          priority: 20,
+          units: 10,
+          enqueuedAt: '2025-01-01T00:10:00.000Z',
+          preferredAgentId: null,
+        },
+      });
+      await store.setPresence('a1', 'Available');
+      // The same order on every run, from a freed agent's point of view and from each queue's dispatcher.
+      expect((await store.fillAgent('a1')).map((m) => m.conversationId)).toEqual(['vip-late', 'left-urgent', 'right-old', 'left-new']);
+    });
+
+    it('lets no queue’s dispatcher jump that order: with equal queue priorities the older conversation gets the room', async () => {
+      const store = ctx.store();
+      await store.upsertQueue({ id: 'left', priority: 10 });
+      await store.upsertQueue({ id: 'right', priority: 10 });
+      await agent(store, 'a1', ['left', 'right'], { capacity: 10, presence: 'Offline' });
+      await enqueue(store, 'right-old', { queueId: 'right' });
+      await store.applyConversation({
+        view: view('left-new', { queueId: 'left', stateEnteredAt: '2025-01-01T00:05:00.000Z' }),
+        release: false,
+        dequeue: false,
+        enqueue: {
+          conversationId: 'left-new',
+          queueId: 'left',
+          priority: 10,
+          units: 10,
+          enqueuedAt: '2025-01-01T00:05:00.000Z',
+          preferredAgentId: null,
+        },
+      });
+      await store.setPresence('a1', 'Available');
+      expect(await store.dispatch('left', 5)).toEqual([]);
+      expect((await store.dispatch('right', 5)).map((m) => m.conversationId)).toEqual(['right-old']);
+    });
+
+    it('passes over a conversation the agent declined or transferred away', async () => {
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { capacity: 10 });
+      await agent(store, 'a2', ['default'], { capacity: 10, presence: 'Offline' });
+      await enter(store, 'c1');
+      // a1 transfers it back to the queue: it is not pushed to a1 again, but to a2 once a2 is there.
+      const back = await store.applyConversation({
+        view: view('c1', { agentId: null, lastAgentId: 'a1', version: 3 }),
+        release: true,
+        dequeue: false,
+        enqueue: {
+          conversationId: 'c1',
+          queueId: 'default',
+          priority: 10,
+          units: 10,
+          enqueuedAt: '2025-01-01T00:01:00.000Z',
+          preferredAgentId: null,
+        },
+        route: true,
+        exclude: 'a1',
+      });
+      expect(back.matched).toBeNull();
+      await store.setPresence('a2', 'Available');
+      expect(await store.fillAgent('a1')).toEqual([]);
+      expect((await store.fillAgent('a2')).map((m) => m.conversationId)).toEqual(['c1']);
+    });
+  });
+}
