@@ -33,7 +33,7 @@ const START_ATTEMPTS = 3;
  */
 const FAST_DISPATCH = ['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'];
 
-/** Arguments after `temporal server start-dev` that `startDevServer` passes (exported for tests and `start:temporal`). */
+/** Arguments after `temporal server start-dev` that `startDevServer` passes (exported for tests). */
 export function devServerArgs(temporal: TemporalConfig): string[] {
   const { port, uiPort, httpPort, metricsPort, dbFile } = temporal.devServer;
   return [
@@ -67,6 +67,7 @@ async function startWatched(cli: string, temporal: TemporalConfig, log: (line: s
     stop: () => server.stop(),
   };
 }
+
 /** Clears what an earlier crash left, checks the ports, then starts (again if the CLI lost a port race). */
 async function spawnCli(cli: string, temporal: TemporalConfig, log: (line: string) => void): Promise<DevServer> {
   await stopLeftoverDevServer(temporal.devServer, STOP_GRACE_MS, log);
