@@ -11,7 +11,9 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 COPY scripts ./scripts
-# The image talks to a real cluster: no local dev/test server to provision.
+# The image talks to a real cluster: no local dev/test server to provision. The sources are not
+# here yet (so this layer survives source changes): npm ci's prepare step (scripts/ensure-built.mjs)
+# skips the build, which `npm run build` does below.
 RUN CONVOFLOW_SKIP_PROVISION=1 npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src

@@ -18,6 +18,28 @@ export const SDK_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as con
 /** One of the SDK log levels. */
 export type SdkLogLevel = (typeof SDK_LOG_LEVELS)[number];
 
+/**
+ * The embedded dev server. Every port it binds is fixed here, none left to the
+ * CLI's random choice, and `httpPort`/`metricsPort` follow from `port`.
+ */
+export interface DevServerConfig {
+  /** gRPC (TEMPORAL_DEV_SERVER_PORT). */
+  port: number;
+  /** Web UI (TEMPORAL_UI_PORT). */
+  uiPort: number;
+  /** The frontend's HTTP API: `port` + 10, Temporal's own convention (7233, 7243). */
+  httpPort: number;
+  /** Prometheus metrics: `port` + 11. */
+  metricsPort: number;
+  /** Temporal's SQLite file. */
+  dbFile: string;
+  /** Pids of a running dev server and its watchdog, so a start after a crash finds a leftover. */
+  pidFile: string;
+}
+
+/** How far above TEMPORAL_DEV_SERVER_PORT the dev server's HTTP API and metrics ports are. */
+export const DEV_SERVER_PORT_OFFSETS = { http: 10, metrics: 11 } as const;
+
 /** Where and how to reach Temporal. */
 export interface TemporalConfig {
   /** host:port of an existing cluster; null starts the embedded dev server. */
@@ -30,7 +52,7 @@ export interface TemporalConfig {
   /** Level of the SDK's own log (worker and bundler); WARN keeps `npm start` readable. */
   sdkLogLevel: SdkLogLevel;
   /** The embedded dev server, used only when `address` is null. */
-  devServer: { port: number; uiPort: number; dbFile: string };
+  devServer: DevServerConfig;
 }
 
 /** Settings of the HTTP API. */
@@ -150,13 +172,23 @@ function readTemporal(read: EnvReader, dataDir: string): TemporalConfig {
   if (address === null && (tls !== null || apiKey !== null)) {
     read.problems.push('TEMPORAL_TLS_* and TEMPORAL_API_KEY apply to a remote cluster: set TEMPORAL_ADDRESS too');
   }
-  const devServer = {
-    port: read.port('TEMPORAL_DEV_SERVER_PORT', 7233),
+  const port = read.port('TEMPORAL_DEV_SERVER_PORT', 7233);
+  const devServer: DevServerConfig = {
+    port,
     uiPort: read.port('TEMPORAL_UI_PORT', 8233),
+    httpPort: port + DEV_SERVER_PORT_OFFSETS.http,
+    metricsPort: port + DEV_SERVER_PORT_OFFSETS.metrics,
     dbFile: join(dataDir, 'temporal.sqlite'),
+    pidFile: join(dataDir, 'temporal-dev-server.pid'),
   };
-  if (address === null && devServer.port === devServer.uiPort) {
-    read.problems.push('TEMPORAL_DEV_SERVER_PORT and TEMPORAL_UI_PORT must differ');
+  if (address === null && devServer.metricsPort > 65_535) {
+    read.problems.push(
+      `TEMPORAL_DEV_SERVER_PORT=${port}: at most ${65_535 - DEV_SERVER_PORT_OFFSETS.metrics} (the dev server also binds it + 10 and + 11)`,
+    );
+  }
+  const { uiPort, httpPort, metricsPort } = devServer;
+  if (address === null && [port, httpPort, metricsPort].includes(uiPort)) {
+    read.problems.push(`TEMPORAL_UI_PORT=${uiPort}: must differ from TEMPORAL_DEV_SERVER_PORT and from it + 10 and + 11`);
   }
   const level = (read.string('TEMPORAL_SDK_LOG_LEVEL') ?? 'WARN').toUpperCase();
   if (!SDK_LOG_LEVELS.includes(level as SdkLogLevel)) {

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Connection } from '@temporalio/client';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
@@ -71,6 +72,12 @@ async function main(): Promise<void> {
   parts.worker?.done.catch(async (error: unknown) => {
     console.error('The worker stopped:', error);
     await stopAll(parts).catch(() => undefined);
+    process.exit(1);
+  });
+  // Nor must the dev server's: exit, so that a supervisor (or the next `npm start`) brings everything back.
+  void parts.devServer?.unexpectedExit.then(async (how) => {
+    console.error(`The Temporal dev server stopped by itself (${how}).`);
+    await Promise.race([stopAll(parts).catch(() => undefined), delay(10_000, undefined, { ref: false })]);
     process.exit(1);
   });
 }

@@ -34,7 +34,14 @@ describe('loadConfig', () => {
       tls: null,
       apiKey: null,
       sdkLogLevel: 'WARN',
-      devServer: { port: 7233, uiPort: 8233, dbFile: join(resolve('data'), 'temporal.sqlite') },
+      devServer: {
+        port: 7233,
+        uiPort: 8233,
+        httpPort: 7243,
+        metricsPort: 7244,
+        dbFile: join(resolve('data'), 'temporal.sqlite'),
+        pidFile: join(resolve('data'), 'temporal-dev-server.pid'),
+      },
     });
     expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
     expect(config.databaseUrl).toBeNull();
@@ -96,6 +103,14 @@ describe('loadConfig', () => {
     expect(message).toContain('TEMPORAL_TLS_CERT_PATH=/no/such/cert.pem: no such file');
     expect(message).toContain('must be set together');
     expect(message).toContain('TEMPORAL_SDK_LOG_LEVEL=LOUD: expected one of');
+  });
+
+  it('derives the dev server HTTP and metrics ports and refuses a UI port among them', () => {
+    expect(loadConfig({ TEMPORAL_DEV_SERVER_PORT: '7400' }).temporal.devServer).toMatchObject({ httpPort: 7410, metricsPort: 7411 });
+    expect(loadError({ TEMPORAL_DEV_SERVER_PORT: '7400', TEMPORAL_UI_PORT: '7410' })).toContain(
+      'TEMPORAL_UI_PORT=7410: must differ from TEMPORAL_DEV_SERVER_PORT and from it + 10 and + 11',
+    );
+    expect(loadError({ TEMPORAL_DEV_SERVER_PORT: '65530' })).toContain('TEMPORAL_DEV_SERVER_PORT=65530: at most 65524');
   });
 
   it('refuses TLS settings without a remote address', () => {

@@ -1,30 +1,29 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Connection } from '@temporalio/client';
 import type * as Testing from '@temporalio/testing';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TemporalConfig } from '../config';
 import { StartupError } from '../startup-error';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { stopLeftoverDevServer } from './dev-server-leftover';
+import { assertPortsFree, DEV_SERVER_IP as IP, LostPortRace } from './dev-server-ports';
 import { provisioningHint, resolveDevServerExecutable } from './executables';
 import { devServerSearchAttributeArgs } from './search-attributes';
+import { STOP_GRACE_MS, WatchedServer } from './watched-dev-server';
 
 /** A running embedded dev server. */
 export interface DevServer {
   /** gRPC address for clients and workers. */
   address: string;
   uiUrl: string;
+  /** Resolves with how the server exited if it exits without being asked to stop; pending otherwise. */
+  unexpectedExit: Promise<string>;
   /** Stops the server (SIGTERM, then SIGKILL after a grace period); safe to call twice. */
   stop(): Promise<void>;
 }
 
-/** How long a cold dev server may take to open its SQLite file and accept calls. */
-const READY_TIMEOUT_MS = 60_000;
-const STOP_GRACE_MS = 10_000;
-const IP = '127.0.0.1';
+/** Start attempts, for when the CLI loses one of the ports it picks at random to another program. */
+const START_ATTEMPTS = 3;
 
 /**
  * The history service reads its transfer queue at most 20 times a second by
@@ -36,9 +35,13 @@ const FAST_DISPATCH = ['--dynamic-config-value', 'history.transferProcessorMaxPo
 
 /** Arguments after `temporal server start-dev` that `startDevServer` passes (exported for tests). */
 export function devServerArgs(temporal: TemporalConfig): string[] {
-  const { port, uiPort, dbFile } = temporal.devServer;
+  const { port, uiPort, httpPort, metricsPort, dbFile } = temporal.devServer;
   return [
-    ...['--ip', IP, '--port', String(port), '--ui-port', String(uiPort), '--db-filename', dbFile],
+    ...['--ip', IP, '--port', String(port), '--ui-port', String(uiPort)],
+    // Unset, these are random free ports from the range every outgoing connection takes its port from,
+    // so another program can take one between the CLI's choice and its bind.
+    ...['--http-port', String(httpPort), '--metrics-port', String(metricsPort)],
+    ...['--db-filename', dbFile],
     // WAL is far faster than the default journal; synchronous=NORMAL keeps commits durable across a process kill.
     ...['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL'],
     ...FAST_DISPATCH,
@@ -48,81 +51,35 @@ export function devServerArgs(temporal: TemporalConfig): string[] {
   ];
 }
 
-/** Resolves once the namespace answers, so callers never race the server's start-up. */
-async function waitUntilReady(address: string, namespace: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      const inUse = /address already in use/.test(output())
-        ? '\nIs another convoflow or Temporal dev server running? Stop it, or set TEMPORAL_DEV_SERVER_PORT and TEMPORAL_UI_PORT.'
-        : '';
-      throw new StartupError(
-        `The Temporal dev server exited during start-up (${child.exitCode ?? child.signalCode}):\n${output()}${inUse}`,
-      );
-    }
-    try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        return;
-      } finally {
-        await connection.close();
-      }
-    } catch {
-      if (Date.now() > deadline) throw new StartupError(`The Temporal dev server did not accept connections on ${address} within 60 s.`);
-      await delay(250);
-    }
-  }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-async function spawnCli(path: string, temporal: TemporalConfig, log: (line: string) => void): Promise<DevServer> {
-  const address = `${IP}:${temporal.devServer.port}`;
-  // Own process group: a terminal's Ctrl-C reaches only us, so the worker drains before the server stops.
-  const child = spawn(path, ['server', 'start-dev', ...devServerArgs(temporal)], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  // Detached children outlive a crashing parent; a synchronous kill on exit covers everything short of SIGKILL.
-  const killOnExit = (): void => void child.kill('SIGTERM');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.off('exit', killOnExit));
-  let recent: string[] = [];
-  let stopping = false;
-  const capture =
-    (forward: boolean) =>
-    (chunk: Buffer): void => {
-      const lines = chunk.toString().split('\n').filter(Boolean);
-      recent = [...recent, ...lines].slice(-20);
-      // stdout is only the start-up banner (we print our own summary); warnings while stopping are noise.
-      if (forward && !stopping) for (const line of lines) log(`[temporal] ${line}`);
-    };
-  child.stdout?.on('data', capture(false));
-  child.stderr?.on('data', capture(true));
-  const spawned = new Promise<void>((resolve, reject) => {
-    child.once('spawn', resolve);
-    child.once('error', (error) => reject(new StartupError(`Cannot run the Temporal CLI at ${path}: ${error.message}`)));
-  });
-  await spawned;
+async function startWatched(cli: string, temporal: TemporalConfig, log: (line: string) => void): Promise<DevServer> {
+  const server = new WatchedServer(cli, devServerArgs(temporal), temporal.devServer, log);
+  await server.spawned;
   try {
-    await waitUntilReady(address, temporal.namespace, child, () => recent.join('\n'));
+    await server.waitUntilReady(temporal.devServer, temporal.namespace);
   } catch (error) {
-    await stopChild(child);
+    await server.stop();
     throw error;
   }
-  const stop = (): Promise<void> => {
-    stopping = true;
-    return stopChild(child);
+  return {
+    address: `${IP}:${temporal.devServer.port}`,
+    uiUrl: `http://${IP}:${temporal.devServer.uiPort}`,
+    unexpectedExit: server.unexpectedExit(),
+    stop: () => server.stop(),
   };
-  return { address, uiUrl: `http://${IP}:${temporal.devServer.uiPort}`, stop };
+}
+
+/** Clears what an earlier crash left, checks the ports, then starts (again if the CLI lost a port race). */
+async function spawnCli(cli: string, temporal: TemporalConfig, log: (line: string) => void): Promise<DevServer> {
+  await stopLeftoverDevServer(temporal.devServer, STOP_GRACE_MS, log);
+  await assertPortsFree(temporal.devServer);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startWatched(cli, temporal, log);
+    } catch (error) {
+      if (!(error instanceof LostPortRace) || attempt >= START_ATTEMPTS) throw error;
+      log(`The Temporal dev server lost port ${error.port} to another program while starting; starting it again.`);
+    }
+  }
 }
 
 /** The SDK's own download of the CLI, for connected machines where `npm install` could not build it. */
@@ -134,7 +91,7 @@ async function startWithSdkDownload(temporal: TemporalConfig): Promise<DevServer
   } catch {
     throw new StartupError(`${provisioningHint('dev server')} Or set TEMPORAL_ADDRESS to use an existing cluster.`);
   }
-  const { port, uiPort, dbFile } = temporal.devServer;
+  const { port, uiPort, httpPort, metricsPort, dbFile } = temporal.devServer;
   const env: TestWorkflowEnvironment = await testing.TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'cached-download' },
@@ -145,18 +102,29 @@ async function startWithSdkDownload(temporal: TemporalConfig): Promise<DevServer
       uiPort,
       namespace: temporal.namespace,
       searchAttributes: [...SEARCH_ATTRIBUTES],
-      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL', ...FAST_DISPATCH],
+      extraArgs: [
+        ...['--http-port', String(httpPort), '--metrics-port', String(metricsPort)],
+        ...['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=NORMAL', ...FAST_DISPATCH],
+      ],
     },
   }).catch((error: unknown) => {
     throw new StartupError(`${provisioningHint('dev server')} The SDK's download failed too: ${(error as Error).message}`);
   });
   let stopped: Promise<void> | undefined;
-  return { address: env.address, uiUrl: `http://${IP}:${uiPort}`, stop: () => (stopped ??= env.teardown()) };
+  return {
+    address: env.address,
+    uiUrl: `http://${IP}:${uiPort}`,
+    // The SDK does not tell.
+    unexpectedExit: new Promise<string>(() => undefined),
+    stop: () => (stopped ??= env.teardown()),
+  };
 }
 
 /**
  * Starts `temporal server start-dev` persisting to the configured SQLite file,
- * with the project's search attributes, and resolves once it answers.
+ * with the project's search attributes, and resolves once it answers. The
+ * provisioned CLI runs under a watchdog, so it never outlives this process; a
+ * server that an earlier crash left behind on the same data file is stopped first.
  */
 export async function startDevServer(temporal: TemporalConfig, log: (line: string) => void = console.error): Promise<DevServer> {
   mkdirSync(dirname(temporal.devServer.dbFile), { recursive: true });
