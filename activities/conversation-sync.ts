@@ -15,7 +15,7 @@ export function createConversationSyncActivities(ledger: CapacityLedger, router:
      */
     async applyConversation(input: ApplyConversationInput): Promise<{ matched: Assignment | null }> {
       const outcome = await ledger.applyConversation(input);
-      await actOnWrite(router, outcome);
+      await actOnWrite(router, ledger, outcome);
       return { matched: outcome.matched };
     },
   };

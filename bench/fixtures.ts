@@ -56,6 +56,9 @@ export function enqueueWrite(conversationId: string, queueId: string, at: string
     staleFlaggedAt: null,
     waitingTimeoutAt: null,
     reviveUntil: null,
+    offerAgentId: null,
+    offerExpiresAt: null,
+    offersStopped: false,
     version: 1,
   };
   return {

@@ -5,7 +5,7 @@ import type { LifecycleConfig } from '../src/domain/lifecycle-config';
 import type { Command, RefusedSignalRecord, TransitionRecord } from '../src/domain/operations';
 import { ActorKind, Operation } from '../src/domain/operations';
 import type { ConversationDetails, ConversationSnapshot, StartConversationInput } from '../src/domain/snapshot';
-import { appendBounded, newConversation } from '../src/domain/snapshot';
+import { appendBounded, newConversation, upgradeSnapshot } from '../src/domain/snapshot';
 import { ConversationState as S } from '../src/domain/states';
 import type { ConversationSummary } from '../src/domain/summary';
 import { describe, summarize } from '../src/domain/summary';
@@ -18,9 +18,10 @@ import {
   ChannelAttribute,
   ConversationStateAttribute,
   QueueIdAttribute,
+  OffersStoppedAttribute,
   StaleFlaggedAttribute,
 } from './search-attributes';
-import type { ApplyConversationInput } from '../src/store/types';
+import type { ApplyConversationInput, Assignment } from '../src/store/types';
 import { Serializer } from './serializer';
 import { toApplyInput } from './store-sync';
 
@@ -57,9 +58,12 @@ export function failure(refusal: Refusal): wf.ApplicationFailure {
   });
 }
 
-/** The engine's assignment of a conversation the store has just matched (capacity already reserved). */
-function assignedBy(agentId: string): Command {
-  return { op: Operation.Assign, agentId, actor: { kind: ActorKind.Engine } };
+/** What the engine does with a match the store has just made (capacity already reserved): assign, or offer on the queue's terms. */
+function routed(match: Assignment): Command {
+  const actor = { kind: ActorKind.Engine };
+  return match.offer
+    ? { op: Operation.Offer, agentId: match.agentId, ...match.offer, actor }
+    : { op: Operation.Assign, agentId: match.agentId, actor };
 }
 
 /** A store refusal reaches the caller with the store's code and message. */
@@ -89,7 +93,7 @@ export class Conversation {
     this.config = input.config ?? null;
     const carried: ConversationWorkflowInput['snapshot'] = input.snapshot ?? newConversation(input.start, new Date());
     const { refusedSignals, ...snapshot } = carried;
-    this.s = snapshot;
+    this.s = upgradeSnapshot(snapshot);
     this.refused = input.refusedSignals ?? refusedSignals ?? [];
   }
 
@@ -131,9 +135,9 @@ export class Conversation {
       // Entering the queue is one store transaction that also checks the queue
       // exists and matches the conversation to an agent with room, so it is
       // usually Active before this first workflow task ends.
-      const entered = { release: false, dequeue: false, enqueue: true };
+      const entered = { release: false, dequeue: false, enqueue: true, exclude: null, missed: null };
       const { matched } = await this.write(this.s, entered, { record: this.s.transitions[0] ?? null });
-      if (matched) await this.execute(assignedBy(matched.agentId));
+      if (matched) await this.execute(routed(matched));
     });
   }
 
@@ -197,7 +201,7 @@ export class Conversation {
   /**
    * Shows the state in the Temporal UI: the current-details line, and the
    * search attributes whose value changed (each upsert is a command in history;
-   * the start already set state, queue and channel).
+   * the start already set state, queue and channel; an unset flag counts as false).
    */
   private publish(): void {
     const s = this.s;
@@ -208,7 +212,8 @@ export class Conversation {
       { key: QueueIdAttribute, value: s.queueId },
       { key: ChannelAttribute, value: s.channel },
       { key: StaleFlaggedAttribute, value: s.staleFlaggedAt !== null },
-    ].filter(({ key, value }) => (current.get(key) ?? null) !== value);
+      { key: OffersStoppedAttribute, value: s.offersStopped },
+    ].filter(({ key, value }) => (current.get(key) ?? (typeof value === 'boolean' ? false : null)) !== value);
     if (changed.length) wf.upsertSearchAttributes(changed);
     wf.setCurrentDetails(describe(s));
   }
@@ -223,7 +228,7 @@ export class Conversation {
     next: ConversationSnapshot,
     effects: Effects,
     extra: { record: TransitionRecord | null; acquire?: ApplyConversationInput['acquire']; command?: Command },
-  ): Promise<{ matched: { agentId: string } | null }> {
+  ): Promise<{ matched: Assignment | null }> {
     const command = extra.command;
     const input = toApplyInput(next, effects, {
       config: this.rules,
@@ -231,24 +236,20 @@ export class Conversation {
       record: extra.record,
       messageId: command?.op === Operation.Message ? command.messageId : null,
     });
-    // An agent who hands a conversation back to a queue is not pushed it again.
-    const exclude = command?.op === Operation.Transfer && 'queueId' in command.to ? this.s.agentId : null;
-    return acts.applyConversation({ ...input, acquire: extra.acquire ?? null, route: true, exclude }).catch(rethrowRefusal);
+    return acts.applyConversation({ ...input, acquire: extra.acquire ?? null, route: true }).catch(rethrowRefusal);
   }
 
   /** Decides, writes the store (granting what it must), then commits and publishes. Runs under the lock. */
   private async execute(command: Command): Promise<ConversationSummary> {
     const decision = decide(this.s, command, new Date(), this.rules);
     if (!decision.ok) throw failure(decision.refusal);
-    const acquire = decision.acquire && {
-      ...decision.acquire,
-      requireMembership: decision.acquire.kind === 'claim' && command.op === Operation.Pick,
-    };
+    const acquire = decision.acquire && { ...decision.acquire, requireMembership: command.op === Operation.Pick };
     const { matched } = await this.write(decision.snapshot, decision.effects, { record: decision.record, acquire, command });
     this.s = decision.snapshot;
     this.publish();
-    // Back in a queue (transfer, revive, overflow) and matched at once: take the assignment in this same step.
-    if (matched) return this.execute(assignedBy(matched.agentId));
+    // Back in a queue (transfer, revive, overflow, a declined offer) and matched at once: take the
+    // assignment, or the offer, in this same step.
+    if (matched) return this.execute(routed(matched));
     return summarize(this.s);
   }
 }

@@ -70,6 +70,9 @@ const OPERATIONS: readonly OperationHandlers[] = [
   handlers(Operation.MarkRead, OPERATOR, { update: m.markReadUpdate, signal: m.markReadSignal }),
   handlers(Operation.Message, CUSTOMER, { update: m.messageUpdate, signal: m.messageSignal }),
   handlers(Operation.Reroute, ENGINE, { signal: m.rerouteSignal }),
+  handlers(Operation.Offer, ENGINE, { signal: m.offerSignal }),
+  handlers(Operation.Accept, OPERATOR, { update: m.acceptUpdate, signal: m.acceptSignal }),
+  handlers(Operation.Decline, OPERATOR, { update: m.declineUpdate, signal: m.declineSignal }),
 ];
 
 /**

@@ -1,5 +1,15 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ActorInput, AssignInput, MessageInput, PickInput, ReopenInput, RerouteInput, TransferInput } from '../src/domain/operations';
+import type {
+  ActorInput,
+  AssignInput,
+  DeclineInput,
+  MessageInput,
+  OfferInput,
+  PickInput,
+  ReopenInput,
+  RerouteInput,
+  TransferInput,
+} from '../src/domain/operations';
 import type { ConversationDetails } from '../src/domain/snapshot';
 import type { ConversationSummary } from '../src/domain/summary';
 
@@ -30,6 +40,11 @@ export const transferUpdate = defineUpdate<ConversationSummary, [TransferInput]>
 /** The agent has read the customer's messages. */
 export const markReadUpdate = defineUpdate<ConversationSummary, [ActorInput]>('markRead');
 
+/** The offered agent accepts the standing offer (Open -> Active). */
+export const acceptUpdate = defineUpdate<ConversationSummary, [ActorInput]>('accept');
+/** The offered agent declines the standing offer; the conversation keeps its place in the queue. */
+export const declineUpdate = defineUpdate<ConversationSummary, [DeclineInput]>('decline');
+
 /** A chat message with an answer: the API's path (read-your-writes); the text itself lives in the store. */
 export const messageUpdate = defineUpdate<ConversationSummary, [MessageInput]>('message');
 /** Answers once every operation accepted before it has been applied, e.g. the initial queueing after start. */
@@ -55,6 +70,12 @@ export const transferSignal = defineSignal<[TransferInput]>('transfer');
 export const rerouteSignal = defineSignal<[RerouteInput]>('reroute');
 /** A chat message between customer and agent (signals: a long chat would exhaust the update limit). */
 export const messageSignal = defineSignal<[MessageInput]>('message');
+/** The routing engine offers the conversation to an agent (offer-mode queue; the agent's capacity is reserved). */
+export const offerSignal = defineSignal<[OfferInput]>('offer');
+/** Fire-and-forget accept (the Temporal UI, the CLI). */
+export const acceptSignal = defineSignal<[ActorInput]>('accept');
+/** Fire-and-forget decline (the Temporal UI, the CLI). */
+export const declineSignal = defineSignal<[DeclineInput]>('decline');
 /** Fire-and-forget mark-read. */
 export const markReadSignal = defineSignal<[ActorInput]>('markRead');
 

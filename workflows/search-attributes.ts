@@ -11,6 +11,9 @@ export const ChannelAttribute = defineSearchAttributeKey('Channel', SearchAttrib
 /** True while the conversation is flagged for automatic closure. */
 export const StaleFlaggedAttribute = defineSearchAttributeKey('StaleFlagged', SearchAttributeType.BOOL);
 
+/** True once offers stopped after too many declines: the supervisor should assign it (`OffersStopped=true`). */
+export const OffersStoppedAttribute = defineSearchAttributeKey('OffersStopped', SearchAttributeType.BOOL);
+
 /** Every custom search attribute, for registration with the server. */
 export const SEARCH_ATTRIBUTES = [
   ConversationStateAttribute,
@@ -18,4 +21,5 @@ export const SEARCH_ATTRIBUTES = [
   QueueIdAttribute,
   ChannelAttribute,
   StaleFlaggedAttribute,
+  OffersStoppedAttribute,
 ] as const;

@@ -32,6 +32,9 @@ export function toView(s: ConversationSnapshot, config: LifecycleConfig): Conver
     waitingTimeoutAt: waiting ? iso(waiting.at) : null,
     reviveUntil:
       s.state === S.Waiting && s.customerConnected && waitingSince ? iso(Date.parse(waitingSince) + config.reviveWindowMs) : null,
+    offerAgentId: s.offer?.agentId ?? null,
+    offerExpiresAt: s.offer?.expiresAt ?? null,
+    offersStopped: s.offersStopped,
     version: s.version,
   };
 }
@@ -61,8 +64,11 @@ export function toApplyInput(s: ConversationSnapshot, effects: Effects, context:
           units: s.units,
           enqueuedAt: s.stateEnteredAt,
           preferredAgentId: context.preferredAgentId,
+          pushable: !s.offersStopped,
         }
       : null,
+    exclude: effects.exclude,
+    missed: effects.missed,
     transition: context.record,
     messageId: context.messageId,
   };

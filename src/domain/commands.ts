@@ -1,6 +1,10 @@
 import type { Refusal } from './errors';
 import { ID_RULE, isId } from './ids';
 import { isObject } from './json';
+import { ALL_PRESENCES } from './presence';
+
+/** The longest an offer may stand (Twilio TaskRouter allows a reservation up to 24 hours). */
+export const MAX_OFFER_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 import { ErrorCode } from './errors';
 import type { Actor, Command } from './operations';
 import { ActorKind, Operation } from './operations';
@@ -67,6 +71,28 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
           actor: input.from === 'customer' ? { kind: ActorKind.Customer } : actor,
         },
       };
+    case Operation.Offer: {
+      if (!isId(input.agentId)) return bad(op, 'agentId', `must be an id (${ID_RULE})`);
+      const timeoutMs = input.timeoutMs;
+      if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1_000 || timeoutMs > MAX_OFFER_TIMEOUT_MS) {
+        return bad(op, 'timeoutMs', `must be a whole number of milliseconds from 1000 to ${MAX_OFFER_TIMEOUT_MS}`);
+      }
+      const maxDeclines = input.maxDeclines;
+      if (typeof maxDeclines !== 'number' || !Number.isInteger(maxDeclines) || maxDeclines < 1 || maxDeclines > 5) {
+        return bad(op, 'maxDeclines', 'must be a whole number from 1 to 5');
+      }
+      const missed = input.missedPresence;
+      if (missed !== null && !ALL_PRESENCES.some((p) => p === missed)) return bad(op, 'missedPresence', 'must be a presence or null');
+      const missedPresence = ALL_PRESENCES.find((p) => p === missed) ?? null;
+      return { ok: true, command: { op, agentId: input.agentId, timeoutMs, maxDeclines, missedPresence, actor } };
+    }
+    case Operation.Decline:
+      if (input.reason !== undefined && (typeof input.reason !== 'string' || input.reason.length > 500)) {
+        return bad(op, 'reason', 'must be a string of at most 500 characters');
+      }
+      return { ok: true, command: input.reason === undefined ? { op, actor } : { op, reason: input.reason, actor } };
+    case Operation.Accept:
+    case Operation.OfferExpire:
     case Operation.End:
     case Operation.CustomerEnd:
     case Operation.Disconnect:

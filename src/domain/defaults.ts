@@ -1,3 +1,4 @@
+import type { Presence } from './presence';
 import type { Channel } from './states';
 
 // The defaults every entry point applies (API, configuration file, store,
@@ -17,3 +18,11 @@ export const DEFAULT_UNITS = 10;
 export const DEFAULT_CHANNEL: Channel = 'chat';
 /** The largest priority, capacity or unit count anywhere (an integer column, and far beyond any real figure). */
 export const MAX_COUNT = 1_000_000;
+/**
+ * Offer mode's defaults, Dynamics 365's: a 120-second countdown, and after 3
+ * declines or misses (1-5 allowed) the conversation is no longer pushed.
+ */
+export const DEFAULT_OFFER_TIMEOUT_MS = 120_000;
+export const DEFAULT_MAX_DECLINES = 3;
+/** An agent who lets an offer expire is set Away, so nothing more is pushed to someone who is not there (Twilio's practice). */
+export const DEFAULT_MISSED_OFFER_PRESENCE: Presence = 'Away';

@@ -23,6 +23,8 @@ export const EventType = {
   ConversationStale: 'conversation.stale',
   /** A deadline the people involved should know changed: the waiting timeout, the revive window. */
   ConversationDeadline: 'conversation.deadline',
+  /** An offer was made to an agent, or answered (accepted, declined, expired, withdrawn); `agentId` is the offered agent. */
+  ConversationOffer: 'conversation.offer',
   /** An agent's presence changed. */
   AgentPresence: 'agent.presence',
   /** An agent's used capacity changed. */
@@ -55,7 +57,17 @@ export interface EventData {
   'conversation.unread': { unreadCount: number };
   'conversation.stale': { staleFlaggedAt: string };
   'conversation.deadline': { waitingTimeoutAt: string | null; reviveUntil: string | null };
-  'agent.presence': { presence: Presence; previous: Presence | null };
+  'conversation.offer': {
+    status: 'offered' | 'accepted' | 'declined' | 'expired' | 'withdrawn';
+    agentId: string | null;
+    /** While offered: when the countdown ends. */
+    expiresAt: string | null;
+    reason: string | null;
+    /** Declines and misses reached the queue's limit: no longer pushed; the supervisor should look. */
+    offersStopped: boolean;
+  };
+  /** `reason` says why when the engine changed it (a missed offer); null when the agent or the admin did. */
+  'agent.presence': { presence: Presence; previous: Presence | null; reason: string | null };
   'agent.capacity': { usedUnits: number; capacity: number; conversations: number };
   'queue.stats': { depth: number; oldestEnqueuedAt: string | null };
 }

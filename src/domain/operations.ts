@@ -1,3 +1,4 @@
+import type { Presence } from './presence';
 import type { ConversationState } from './states';
 
 /** Who caused something: a person, the routing engine, a timer, or an operator. */
@@ -37,6 +38,14 @@ export const Operation = {
   StaleClose: 'staleClose',
   WrapUpRelease: 'wrapUpRelease',
   Reroute: 'reroute',
+  /** The engine offers an Open conversation to an agent (offer mode); capacity is reserved meanwhile. */
+  Offer: 'offer',
+  /** The offered agent accepts (Open -> Active). */
+  Accept: 'accept',
+  /** The offered agent declines; the conversation keeps its place in the queue. */
+  Decline: 'decline',
+  /** Nobody answered the offer in time: a decline by the timer. */
+  OfferExpire: 'offerExpire',
 } as const;
 
 /** One of the operation names. */
@@ -55,6 +64,8 @@ export const PERSON_OPERATIONS = [
   Operation.Transfer,
   Operation.Message,
   Operation.MarkRead,
+  Operation.Accept,
+  Operation.Decline,
 ] as const;
 
 /** An operation a person triggers. */
@@ -80,7 +91,21 @@ export type Command =
   | { op: typeof Operation.StaleFlag; actor: Actor }
   | { op: typeof Operation.StaleClose; actor: Actor }
   | { op: typeof Operation.WrapUpRelease; actor: Actor }
-  | { op: typeof Operation.Reroute; toQueueId: string; actor: Actor };
+  | { op: typeof Operation.Reroute; toQueueId: string; actor: Actor }
+  | ({ op: typeof Operation.Offer; agentId: string; actor: Actor } & OfferTerms)
+  | { op: typeof Operation.Accept; actor: Actor }
+  | { op: typeof Operation.Decline; reason?: string; actor: Actor }
+  | { op: typeof Operation.OfferExpire; actor: Actor };
+
+/** How a queue in offer mode offers its conversations (travels with each offer, so a running offer keeps its terms). */
+export interface OfferTerms {
+  /** How long the agent has to accept. */
+  timeoutMs: number;
+  /** After this many declines and misses the conversation is no longer pushed (pick and supervisor assignment still work). */
+  maxDeclines: number;
+  /** The presence an agent who lets an offer expire is set to; null leaves it unchanged. */
+  missedPresence: Presence | null;
+}
 
 /** One line of the transition log kept in every snapshot. */
 export interface TransitionRecord {
@@ -136,6 +161,16 @@ export interface TransferInput {
 /** Input of reroute: the routing engine moves an Open conversation to another queue (overflow). */
 export interface RerouteInput {
   toQueueId: string;
+  actor?: Actor;
+}
+/** Input of offer: the routing engine offers the conversation to an agent (its capacity is already reserved). */
+export interface OfferInput extends OfferTerms {
+  agentId: string;
+  actor?: Actor;
+}
+/** Input of decline: the offered agent says no, optionally why. */
+export interface DeclineInput {
+  reason?: string;
   actor?: Actor;
 }
 /** Input of a chat message notification (the text itself may live in the store). */

@@ -1,4 +1,4 @@
-import type { RefusedSignalRecord, TransitionRecord } from './operations';
+import type { OfferTerms, RefusedSignalRecord, TransitionRecord } from './operations';
 import { ActorKind } from './operations';
 import type { Channel, ConversationState } from './states';
 import { DEFAULT_PRIORITY, DEFAULT_UNITS, MAX_COUNT } from './defaults';
@@ -53,11 +53,26 @@ export interface ConversationSnapshot {
   unreadCount: number;
   messageCount: number;
   closedReason: string | null;
+  /** The offer standing while Open in an offer-mode queue: its agent's capacity is reserved until it is answered. */
+  offer: PendingOffer | null;
+  /** Agents never pushed this conversation again: they declined or missed an offer of it, or handed it back to a queue. */
+  excludedAgents: string[];
+  /** Offers of it declined or missed so far (the queue's limit stops pushing). */
+  declines: number;
+  /** Declines and misses reached the queue's limit: no longer pushed, waiting for a pick or the supervisor. */
+  offersStopped: boolean;
   /** Increments on every change; orders read-model writes. */
   version: number;
   transitions: TransitionRecord[];
   /** Transitions dropped from the front of `transitions` to bound its size. */
   transitionsDropped: number;
+}
+
+/** An offer waiting for its agent's answer. */
+export interface PendingOffer extends OfferTerms {
+  agentId: string;
+  offeredAt: string;
+  expiresAt: string;
 }
 
 /** What the `snapshot` query answers: the snapshot, and the signals refused so far (kept beside it). */
@@ -88,12 +103,26 @@ export function newConversation(input: StartConversationInput, now: Date): Conve
     unreadCount: 0,
     messageCount: 0,
     closedReason: null,
+    offer: null,
+    excludedAgents: [],
+    declines: 0,
+    offersStopped: false,
     version: 1,
     transitions: [
       { from: null, to: S.Open, op: 'start', actor: { kind: ActorKind.Customer, id: input.customer.id }, at, queueId: input.queueId },
     ],
     transitionsDropped: 0,
   };
+}
+
+/** Fields added after the first release, with the values a snapshot carried over from an older run takes. */
+const ADDED_LATER = { offer: null, excludedAgents: [], declines: 0, offersStopped: false } satisfies Partial<ConversationSnapshot>;
+
+/** A snapshot carried over continue-as-new from a run of an older version, with every field of this version. */
+export function upgradeSnapshot(
+  carried: Omit<ConversationSnapshot, keyof typeof ADDED_LATER> & Partial<ConversationSnapshot>,
+): ConversationSnapshot {
+  return { ...ADDED_LATER, ...carried };
 }
 
 /** Appends to a bounded log, returning the new log and how many entries fell off. */

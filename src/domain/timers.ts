@@ -5,7 +5,12 @@ import { ConversationState as S, WrapUpCapacityPolicy as P } from './states';
 
 /** A timer-driven operation and the instant it becomes due. */
 export interface Deadline {
-  op: typeof Operation.WaitingTimeout | typeof Operation.StaleFlag | typeof Operation.StaleClose | typeof Operation.WrapUpRelease;
+  op:
+    | typeof Operation.WaitingTimeout
+    | typeof Operation.StaleFlag
+    | typeof Operation.StaleClose
+    | typeof Operation.WrapUpRelease
+    | typeof Operation.OfferExpire;
   at: number;
 }
 
@@ -27,6 +32,7 @@ export function deadlines(s: ConversationSnapshot, config: LifecycleConfig): Dea
         : { op: Operation.StaleClose, at: ms(s.staleFlaggedAt) + config.staleGraceMs },
     );
   }
+  if (s.offer) out.push({ op: Operation.OfferExpire, at: ms(s.offer.expiresAt) });
   if (s.state === S.WrapUp && s.capacityHeld && config.wrapUp.policy === P.HoldFor) {
     out.push({ op: Operation.WrapUpRelease, at: ms(s.enteredAt.WrapUp) + config.wrapUp.holdForMs });
   }

@@ -6,6 +6,7 @@ import { ActorKind, Operation } from './operations';
 import type { ConversationSnapshot } from './snapshot';
 import { appendBounded } from './snapshot';
 import type { ConversationState } from './states';
+import type { Presence } from './presence';
 import { ConversationState as S, WrapUpCapacityPolicy as P } from './states';
 import { isDue } from './timers';
 
@@ -20,10 +21,14 @@ export type Acquisition = { kind: 'claim'; agentId: string; force: boolean } | {
 export interface Effects {
   /** Release the capacity reserved for this conversation. */
   release: boolean;
-  /** Put the conversation in its (new) queue. */
+  /** Put the conversation in its (new) queue; it keeps the arrival time of when it entered Open. */
   enqueue: boolean;
   /** Take the conversation out of its queue. */
   dequeue: boolean;
+  /** An agent never to be pushed this conversation again (declined, missed, or handed it back to a queue). */
+  exclude: string | null;
+  /** An agent who let an offer expire, and the presence to set them to so nothing more is pushed to them. */
+  missed: { agentId: string; presence: Presence } | null;
 }
 
 /** The outcome of applying a command: the next snapshot or a refusal. */
@@ -50,6 +55,21 @@ function wrongState(s: ConversationSnapshot, op: string): Decision {
   return refuse(ErrorCode.InvalidTransition, `Cannot ${op}: the conversation is ${s.state}.`, s, op);
 }
 
+/** The excluded agents with one more. */
+function excluding(s: ConversationSnapshot, agentId: string | null): string[] {
+  return agentId === null || s.excludedAgents.includes(agentId) ? s.excludedAgents : [...s.excludedAgents, agentId];
+}
+
+function noOffer(s: ConversationSnapshot, op: string): Decision {
+  if (s.state !== S.Open) return wrongState(s, op);
+  return refuse(
+    ErrorCode.InvalidTransition,
+    `Cannot ${op}: no offer stands on this ${s.state} conversation (answered, withdrawn or expired).`,
+    s,
+    op,
+  );
+}
+
 /** Agents may act only on their own conversation; supervisors, operators and timers on any. */
 function notTheirs(s: ConversationSnapshot, actor: Actor): boolean {
   return actor.kind === ActorKind.Agent && actor.id !== s.agentId;
@@ -68,6 +88,10 @@ interface Change {
   log?: boolean;
   /** Leave the current queue and enter the (new) one without a state change (overflow). */
   requeue?: boolean;
+  /** Enter the queue again without a state change, at the same place (an offer declined or missed). */
+  reenter?: boolean;
+  exclude?: string | null;
+  missed?: Effects['missed'];
 }
 
 /** Applies a change, keeping the bookkeeping (times, flags, log, effects) in one place. */
@@ -80,8 +104,11 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
     next.state = to;
     next.stateEnteredAt = at;
     next.enteredAt = { ...s.enteredAt, [to]: at };
-    next.staleFlaggedAt = null;
+    // A new state starts a new stale period; a closed conversation keeps the flag time that may have closed it.
+    next.staleFlaggedAt = to === S.Closed ? s.staleFlaggedAt : null;
     next.capacityHeld = to === S.Active || (to === S.WrapUp && s.capacityHeld && next.capacityHeld);
+    // An offer stands only while Open.
+    next.offer = null;
     if (to === S.Closed) next.closedReason = change.reason ?? cmd.op;
   }
   let record: TransitionRecord | null = null;
@@ -104,8 +131,10 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
     // Leaving a capacity-holding state releases once; entering Closed always releases,
     // which also frees a reservation the dispatcher made for an Open conversation that closed first.
     release: (s.capacityHeld && !next.capacityHeld) || (stateChanged && to === S.Closed),
-    enqueue: (stateChanged && to === S.Open) || change.requeue === true,
+    enqueue: (stateChanged && to === S.Open) || change.requeue === true || change.reenter === true,
     dequeue: (stateChanged && s.state === S.Open) || change.requeue === true,
+    exclude: change.exclude ?? null,
+    missed: change.missed ?? null,
   };
   return { ok: true, snapshot: next, acquire: change.acquire ?? null, effects, stateChanged, record };
 }
@@ -125,10 +154,76 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       if (cmd.op === Operation.Pick && cmd.actor.kind === ActorKind.Agent && cmd.actor.id !== cmd.agentId) {
         return refuse(ErrorCode.NotYourConversation, 'An agent can only pick a conversation for themselves.', s, cmd.op);
       }
+      const force = cmd.force ?? false;
+      // A pick or an assignment skips the offer (a person chose the work): one standing for someone
+      // else is withdrawn, its reservation moving to the chosen agent.
+      const withdraw = s.offer !== null && s.offer.agentId !== cmd.agentId;
       return commit(s, cmd, now, {
         to: S.Active,
         patch: { agentId: cmd.agentId },
-        acquire: { kind: 'claim', agentId: cmd.agentId, force: cmd.force ?? false },
+        acquire: withdraw ? { kind: 'reserve', agentId: cmd.agentId, force } : { kind: 'claim', agentId: cmd.agentId, force },
+        reason: withdraw && s.offer ? `offer to ${s.offer.agentId} withdrawn` : undefined,
+      });
+    }
+    case Operation.Offer: {
+      if (s.state !== S.Open) return wrongState(s, cmd.op);
+      if (s.offer) return refuse(ErrorCode.InvalidTransition, `Cannot offer: it is already offered to ${s.offer.agentId}.`, s, cmd.op);
+      if (s.offersStopped || s.excludedAgents.includes(cmd.agentId)) {
+        return refuse(ErrorCode.InvalidTransition, `Cannot offer to ${cmd.agentId}: offers stopped or already declined.`, s, cmd.op);
+      }
+      const { agentId, timeoutMs, maxDeclines, missedPresence } = cmd;
+      const offer = {
+        agentId,
+        timeoutMs,
+        maxDeclines,
+        missedPresence,
+        offeredAt: now.toISOString(),
+        expiresAt: new Date(t + timeoutMs).toISOString(),
+      };
+      return commit(s, cmd, now, {
+        patch: { offer, capacityHeld: true },
+        log: true,
+        reason: `offered to ${agentId} until ${offer.expiresAt}`,
+      });
+    }
+    case Operation.Accept: {
+      if (s.state !== S.Open || !s.offer) return noOffer(s, cmd.op);
+      if (cmd.actor.kind === ActorKind.Agent && cmd.actor.id !== s.offer.agentId) {
+        return refuse(ErrorCode.NotYourConversation, `Cannot accept: the offer is for ${s.offer.agentId}.`, s, cmd.op);
+      }
+      const agentId = s.offer.agentId;
+      return commit(s, cmd, now, {
+        to: S.Active,
+        patch: { agentId },
+        acquire: { kind: 'claim', agentId, force: false },
+        reason: 'offer accepted',
+      });
+    }
+    case Operation.Decline:
+    case Operation.OfferExpire: {
+      if (s.state !== S.Open || !s.offer) return noOffer(s, cmd.op);
+      const offer = s.offer;
+      if (cmd.op === Operation.Decline && cmd.actor.kind === ActorKind.Agent && cmd.actor.id !== offer.agentId) {
+        return refuse(ErrorCode.NotYourConversation, `Cannot decline: the offer is for ${offer.agentId}.`, s, cmd.op);
+      }
+      if (cmd.op === Operation.OfferExpire && !isDue(s, config, cmd.op, t)) {
+        return refuse(ErrorCode.InvalidTransition, 'The offer has not expired.', s, cmd.op);
+      }
+      const declines = s.declines + 1;
+      const offersStopped = declines >= offer.maxDeclines;
+      const why =
+        cmd.op === Operation.Decline
+          ? `declined by ${offer.agentId}${cmd.reason ? `: ${cmd.reason}` : ''}`
+          : `offer to ${offer.agentId} expired`;
+      return commit(s, cmd, now, {
+        patch: { offer: null, capacityHeld: false, excludedAgents: excluding(s, offer.agentId), declines, offersStopped },
+        log: true,
+        reason: offersStopped ? `${why}; no longer pushed after ${declines} declines and misses` : why,
+        // Back in line at its original place (the arrival it entered Open with), never pushed to this agent again.
+        reenter: true,
+        exclude: offer.agentId,
+        missed:
+          cmd.op === Operation.OfferExpire && offer.missedPresence ? { agentId: offer.agentId, presence: offer.missedPresence } : null,
       });
     }
     case Operation.End: {
@@ -195,8 +290,10 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       }
       return commit(s, cmd, now, {
         to: S.Open,
-        patch: { agentId: null, lastAgentId: s.agentId, queueId: cmd.to.queueId },
+        patch: { agentId: null, lastAgentId: s.agentId, queueId: cmd.to.queueId, excludedAgents: excluding(s, s.agentId) },
         reason: `transferred to queue ${cmd.to.queueId}`,
+        // The agent handing it back is not pushed it again (they can still pick it).
+        exclude: s.agentId,
       });
     }
     case Operation.Message: {

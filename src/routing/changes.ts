@@ -10,9 +10,13 @@ import type { Router } from './router';
  * the dispatchers that must look now (a queue whose overflow timer a waiting
  * conversation arms).
  */
-export async function actOnWrite(router: Router, outcome: ApplyOutcome): Promise<void> {
-  await Promise.all(outcome.deliver.map((assignment) => router.deliver(assignment)));
-  if (outcome.watch.length) await router.poke(outcome.watch);
+export async function actOnWrite(router: Router, ledger: CapacityLedger, outcome: ApplyOutcome): Promise<void> {
+  const delivered = await Promise.all(outcome.deliver.map((assignment) => router.deliver(assignment)));
+  // A match for a conversation that no longer runs (terminated by an operator) is released, so no capacity leaks.
+  const orphans = outcome.deliver.filter((_, i) => !delivered[i]);
+  for (const a of orphans) await ledger.releaseReservation(a.conversationId, a.agentId);
+  const watch = [...outcome.watch, ...orphans.map((a) => a.queueId)];
+  if (watch.length) await router.poke([...new Set(watch)]);
 }
 
 /**
@@ -44,7 +48,7 @@ export class RoutingChanges {
     const matches = await this.store.fillAgent(agentId);
     if (matches.length === 0) return;
     await this.reach(`tell ${matches.map((m) => m.conversationId).join(', ')} of their assignment`, () =>
-      actOnWrite(this.router, { matched: null, deliver: matches, watch: [] }),
+      actOnWrite(this.router, this.store, { matched: null, deliver: matches, watch: [] }),
     );
   }
 

@@ -94,9 +94,10 @@ function* emitCapacity(tx: Tx, agent: AgentRow): Program<void> {
   );
 }
 
-/** Records a presence change (previous null: a new agent) as an event. */
-function emitPresence(tx: Tx, agentId: string, presence: Presence, previous: Presence | null): void {
-  if (presence !== previous) tx.emit({ type: EventType.AgentPresence, agentId, data: { presence, previous } }, `agent:${agentId}:presence`);
+/** Records a presence change (previous null: a new agent; reason when the engine changed it) as an event. */
+function emitPresence(tx: Tx, agentId: string, presence: Presence, previous: Presence | null, reason: string | null = null): void {
+  if (presence === previous) return;
+  tx.emit({ type: EventType.AgentPresence, agentId, data: { presence, previous, reason } }, `agent:${agentId}:presence`);
 }
 
 /** Replaces an agent's memberships; kept ones keep their round-robin position, new ones go last. */
@@ -156,12 +157,18 @@ export function* upsertAgent(tx: Tx, input: AgentInput): Program<AgentRecord> {
 /** Changes an agent's presence; null when the agent is unknown. */
 export function* setPresence(tx: Tx, agentId: string, presence: Presence): Program<AgentRecord | null> {
   validatePresence(presence);
+  if (!(yield* changePresence(tx, agentId, presence, null))) return null;
+  return yield* agentRecord(agentId);
+}
+
+/** Sets a presence within a larger write (the engine's, after a missed offer, says why); false for an unknown agent. */
+export function* changePresence(tx: Tx, agentId: string, presence: Presence, reason: string | null): Program<boolean> {
   const previous = yield* lockAgent(tx.dialect, agentId);
-  if (!previous) return null;
+  if (!previous) return false;
   yield* run('UPDATE agents SET presence = ? WHERE id = ?', [presence, agentId]);
   yield* refreshAgent(tx, agentId, {}, true);
-  emitPresence(tx, agentId, presence, previous.presence);
-  return yield* agentRecord(agentId);
+  emitPresence(tx, agentId, presence, previous.presence, reason);
+  return true;
 }
 
 /** One agent, or null. */

@@ -1,14 +1,16 @@
 import { ErrorCode } from '../domain/errors';
+import type { EventData } from '../domain/events';
 import { EventType } from '../domain/events';
 import { Operation } from '../domain/operations';
 import { ConversationState } from '../domain/states';
-import { lockAgent, refreshAgent } from './agent-programs';
+import { changePresence, lockAgent, refreshAgent } from './agent-programs';
 import { dequeue, enqueue as enqueueEntry } from './entry-programs';
 import type { Dialect, Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { AgentRow, ConversationRow, ReservationRow } from './rows';
 import { AGENT_COLUMNS, CONVERSATION_COLUMNS, RESERVATION_COLUMNS, toReservation } from './rows';
-import { fillAgent, matchEntry } from './matching-programs';
+import { fillAgent, matchEntry, offerTerms } from './matching-programs';
+import { queueRow } from './queue-programs';
 import { StoreError } from './store-error';
 import type { ApplyConversationInput, ApplyOutcome, Assignment, Reservation, ReserveInput, ReserveOutcome } from './types';
 import { isoTime, validateEntry, validateReserveInput, validateView } from './validation';
@@ -210,6 +212,9 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
         optionalTime(view.staleFlaggedAt),
         optionalTime(view.waitingTimeoutAt),
         optionalTime(view.reviveUntil),
+        view.offerAgentId,
+        optionalTime(view.offerExpiresAt),
+        view.offersStopped ? 1 : 0,
         view.version,
         now,
       ],
@@ -222,6 +227,11 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   if (input.dequeue) yield* dequeue(tx, view.conversationId);
   const dropped = input.release ? yield* dropReservation(tx, view.conversationId, undefined) : null;
   if (dropped) freed.push(dropped.agentId);
+  if (input.missed) {
+    // Before the freed room is refilled: nothing more is pushed to an agent who is not there.
+    const reason = `missed the offer of conversation ${view.conversationId}`;
+    yield* changePresence(tx, input.missed.agentId, input.missed.presence, reason);
+  }
   if (input.exclude) {
     yield* run('INSERT INTO routing_exclusions (conversation_id, agent_id, excluded_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
       view.conversationId,
@@ -255,11 +265,21 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
 /** The match an earlier attempt of this write made, if the conversation holds a reservation. */
 function* heldAssignment(conversationId: string, queueId: string): Program<Assignment | null> {
   const held = yield* one<ReservationRow>(`SELECT ${RESERVATION_COLUMNS} FROM reservations WHERE conversation_id = ?`, [conversationId]);
-  return held ? { conversationId, agentId: held.agent_id, queueId, units: Number(held.units) } : null;
+  const queue = held && (yield* queueRow(queueId));
+  if (!held || !queue) return null;
+  return { conversationId, agentId: held.agent_id, queueId, units: Number(held.units), offer: offerTerms(queue) };
 }
 
 function* hasOverflow(queueId: string): Program<boolean> {
   return !!(yield* one('SELECT 1 AS x FROM queues WHERE id = ? AND overflow IS NOT NULL', [queueId]));
+}
+
+/** How a standing offer ended, from the operation that ended it. */
+function offerAnswer(op: Operation | null): 'accepted' | 'declined' | 'expired' | 'withdrawn' {
+  if (op === Operation.Accept) return 'accepted';
+  if (op === Operation.Decline) return 'declined';
+  if (op === Operation.OfferExpire) return 'expired';
+  return 'withdrawn';
 }
 
 function optionalTime(value: string | null | undefined): string | null {
@@ -301,6 +321,15 @@ function* emitConversationEvents(tx: Tx, before: ConversationRow | undefined, in
   }
   if (view.staleFlaggedAt && before?.stale_flagged_at !== isoTime(view.staleFlaggedAt)) {
     tx.emit({ type: EventType.ConversationStale, ...about, data: { staleFlaggedAt: isoTime(view.staleFlaggedAt) } });
+  }
+  const offerExpiresAt = optionalTime(view.offerExpiresAt);
+  const offeredBefore = before?.offer_agent_id ?? null;
+  if (offeredBefore !== view.offerAgentId || (before?.offer_expires_at ?? null) !== offerExpiresAt) {
+    // An offer is the offered agent's business: the event concerns them, standing or answered.
+    const status: EventData['conversation.offer']['status'] = view.offerAgentId ? 'offered' : offerAnswer(operation);
+    const agentId = view.offerAgentId ?? offeredBefore;
+    const data = { status, agentId, expiresAt: offerExpiresAt, reason: cause?.reason ?? null, offersStopped: view.offersStopped };
+    tx.emit({ type: EventType.ConversationOffer, ...about, agentId, data });
   }
   const waitingTimeoutAt = optionalTime(view.waitingTimeoutAt);
   const reviveUntil = optionalTime(view.reviveUntil);

@@ -37,9 +37,17 @@ export function* enqueue(tx: Tx, entry: QueueEntry): Program<boolean> {
   }
   // DO NOTHING keeps the first insert's seq, so a retried enqueue keeps its place in line.
   const added = yield* run(
-    `INSERT INTO queue_entries (conversation_id, queue_id, priority, units, enqueued_at, preferred_agent_id)
-     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`,
-    [entry.conversationId, entry.queueId, entry.priority, entry.units, isoTime(entry.enqueuedAt), entry.preferredAgentId],
+    `INSERT INTO queue_entries (conversation_id, queue_id, priority, units, enqueued_at, preferred_agent_id, pushable)
+     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`,
+    [
+      entry.conversationId,
+      entry.queueId,
+      entry.priority,
+      entry.units,
+      isoTime(entry.enqueuedAt),
+      entry.preferredAgentId,
+      entry.pushable === false ? 0 : 1,
+    ],
   );
   if (added) yield* emitQueueStats(tx, entry.queueId);
   return true;

@@ -7,6 +7,7 @@ import { all, one, run } from './program';
 import type { EntryRow, QueueRow } from './rows';
 import { ENTRY_COLUMNS, QUEUE_COLUMNS, toEntry } from './rows';
 import { queueRow } from './queue-programs';
+import type { OfferTerms } from '../domain/operations';
 import type { Assignment, OverflowDue } from './types';
 import { validateLimit } from './validation';
 
@@ -50,15 +51,17 @@ interface Member {
 }
 
 // A member is passed over for an entry while some entry more deserving by the
-// service order, in any of the member's eligible queues, fits its room: that
+// service order, in any of the member's eligible queues, fits its room (and is
+// pushable, and not one the member is excluded from): that
 // one is served first (by its own queue's dispatcher, or by the write that
 // frees the room). Parameters: queue priority, then the entry's priority,
 // arrival and seq, then its conversation id (itself never counts).
 const DEFERS = `NOT EXISTS (
     SELECT 1 FROM queue_members o JOIN queues oq ON oq.id = o.queue_id
      WHERE o.agent_id = qm.agent_id AND o.eligible = 1 AND oq.priority <= ?
-       AND EXISTS (SELECT 1 FROM queue_entries e WHERE e.queue_id = o.queue_id AND e.units <= qm.free_units
-                     AND (oq.priority < ? OR (e.priority, e.enqueued_at, e.seq) < (?, ?, ?)) AND e.conversation_id <> ?))`;
+       AND EXISTS (SELECT 1 FROM queue_entries e WHERE e.queue_id = o.queue_id AND e.units <= qm.free_units AND e.pushable = 1
+                     AND (oq.priority < ? OR (e.priority, e.enqueued_at, e.seq) < (?, ?, ?)) AND e.conversation_id <> ?
+                     AND NOT EXISTS (SELECT 1 FROM routing_exclusions xe WHERE xe.conversation_id = e.conversation_id AND xe.agent_id = qm.agent_id)))`;
 // An agent who declined or missed this conversation, or transferred it away, is never pushed it again.
 const NOT_EXCLUDED = 'NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = ? AND x.agent_id = qm.agent_id)';
 const CANDIDATE = `queue_id = ? AND eligible = 1 AND ${DEFERS} AND ${NOT_EXCLUDED}`;
@@ -127,8 +130,22 @@ function* chooseAgent(queue: QueueRow, entry: EntryRow): Program<{ member: Membe
   return { member: roomiest, rotated: false };
 }
 
-/** Reserves the entry's units on the agent and takes it out of its queue; the agent row must be locked and have room. */
-function* reserveFor(tx: Tx, entry: EntryRow, agentId: string): Program<Assignment> {
+/** The terms a queue offers its conversations on; null in auto-accept mode. */
+export function offerTerms(queue: QueueRow): OfferTerms | null {
+  if (queue.offer_mode !== 'offer') return null;
+  return {
+    timeoutMs: Number(queue.offer_timeout_ms),
+    maxDeclines: Number(queue.max_declines),
+    missedPresence: queue.missed_offer_presence,
+  };
+}
+
+/**
+ * Reserves the entry's units on the agent and takes it out of its queue; the
+ * agent row must be locked and have room. In an offer-mode queue the match is
+ * an offer: the reservation holds the room while the agent decides.
+ */
+function* reserveFor(tx: Tx, queue: QueueRow, entry: EntryRow, agentId: string): Program<Assignment> {
   const units = Number(entry.units);
   yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
     entry.conversation_id,
@@ -138,7 +155,7 @@ function* reserveFor(tx: Tx, entry: EntryRow, agentId: string): Program<Assignme
   ]);
   yield* dequeue(tx, entry.conversation_id);
   yield* refreshAgent(tx, agentId, { assignedAt: tx.now });
-  return { conversationId: entry.conversation_id, agentId, queueId: entry.queue_id, units };
+  return { conversationId: entry.conversation_id, agentId, queueId: entry.queue_id, units, offer: offerTerms(queue) };
 }
 
 /**
@@ -157,7 +174,7 @@ function* assignEntry(tx: Tx, queue: QueueRow, entry: EntryRow): Program<Assignm
     agentId,
   ]);
   if (!agent || Number(member?.eligible) !== 1 || Number(agent.capacity) - Number(agent.used_units) < Number(entry.units)) return 'stale';
-  const assignment = yield* reserveFor(tx, entry, agentId);
+  const assignment = yield* reserveFor(tx, queue, entry, agentId);
   if (choice.rotated) {
     yield* run('UPDATE queues SET rr_position = ?, rr_agent_id = ? WHERE id = ?', [Number(choice.member.position), agentId, queue.id]);
   }
@@ -170,7 +187,9 @@ function* assignEntry(tx: Tx, queue: QueueRow, entry: EntryRow): Program<Assignm
  * waits for that agent (invariant 4). Null: it waits.
  */
 export function* matchEntry(tx: Tx, conversationId: string): Program<Assignment | null> {
-  const entry = yield* one<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE conversation_id = ?`, [conversationId]);
+  const entry = yield* one<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE conversation_id = ? AND pushable = 1`, [
+    conversationId,
+  ]);
   const queue = entry && (yield* queueRow(entry.queue_id));
   if (!entry || !queue) return null;
   const matched = yield* assignEntry(tx, queue, entry);
@@ -200,7 +219,7 @@ export function* fillAgent(tx: Tx, agentId: string): Program<Assignment[]> {
     let best: { queue: QueueRow; entry: EntryRow } | null = null;
     for (const queue of queues) {
       const entry = yield* one<EntryRow>(
-        `SELECT ${ENTRY_COLUMNS} FROM queue_entries e WHERE queue_id = ? AND units <= ?
+        `SELECT ${ENTRY_COLUMNS} FROM queue_entries e WHERE queue_id = ? AND units <= ? AND pushable = 1
             AND NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = e.conversation_id AND x.agent_id = ?)
           ORDER BY priority, enqueued_at, seq LIMIT 1${tx.dialect.forUpdateSkipLocked}`,
         [queue.id, free, agentId],
@@ -213,7 +232,7 @@ export function* fillAgent(tx: Tx, agentId: string): Program<Assignment[]> {
       yield* dequeue(tx, best.entry.conversation_id);
       continue;
     }
-    filled.push(yield* reserveFor(tx, best.entry, agentId));
+    filled.push(yield* reserveFor(tx, best.queue, best.entry, agentId));
   }
   return filled;
 }
@@ -236,7 +255,7 @@ export function* matchOne(tx: Tx, queueId: string, after: Cursor): Program<Match
   );
   if (room?.m == null) return { kind: 'stop' };
   const head = yield* one<EntryRow>(
-    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? AND units <= ?${after ? ' AND (priority, enqueued_at, seq) > (?, ?, ?)' : ''}
+    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? AND units <= ? AND pushable = 1${after ? ' AND (priority, enqueued_at, seq) > (?, ?, ?)' : ''}
      ORDER BY priority, enqueued_at, seq LIMIT 1${tx.dialect.forUpdateSkipLocked}`,
     after ? [queueId, Number(room.m), after.priority, after.enqueuedAt, after.seq] : [queueId, Number(room.m)],
   );
@@ -306,7 +325,10 @@ export function* hasDispatchableWork(_tx: Tx, queueId: string): Program<boolean>
     [queueId],
   );
   if (room?.m == null) return false;
-  const entry = yield* one('SELECT 1 AS x FROM queue_entries WHERE queue_id = ? AND units <= ? LIMIT 1', [queueId, Number(room.m)]);
+  const entry = yield* one('SELECT 1 AS x FROM queue_entries WHERE queue_id = ? AND units <= ? AND pushable = 1 LIMIT 1', [
+    queueId,
+    Number(room.m),
+  ]);
   return entry !== undefined;
 }
 
@@ -335,17 +357,26 @@ export function* overflowDue(_tx: Tx, queueId: string, now: Date, limit: number)
 }
 
 /**
- * Matches made by dispatch that their conversation has not taken up yet: the
- * reservation exists while the read model still says Open. After a crash
- * between matching and signalling, the dispatcher re-delivers these.
+ * Matches that their conversation has not taken up yet: the reservation
+ * exists while the read model still says Open and shows no offer to that
+ * agent. After a crash between matching and signalling, the dispatcher
+ * re-delivers these (an offer-mode queue's as offers).
  */
 export function* listUndeliveredAssignments(_tx: Tx, queueId: string, reservedBefore: Date): Program<Assignment[]> {
+  const queue = yield* queueRow(queueId);
+  if (!queue) return [];
   const rows = yield* all<{ conversation_id: string; agent_id: string; units: number; queue_id: string }>(
     `SELECT r.conversation_id, r.agent_id, r.units, c.queue_id FROM reservations r
        JOIN conversations c ON c.conversation_id = r.conversation_id
-      WHERE c.queue_id = ? AND c.state = ? AND r.reserved_at <= ?
+      WHERE c.queue_id = ? AND c.state = ? AND r.reserved_at <= ? AND (c.offer_agent_id IS NULL OR c.offer_agent_id <> r.agent_id)
       ORDER BY r.reserved_at, r.conversation_id`,
     [queueId, ConversationState.Open, reservedBefore.toISOString()],
   );
-  return rows.map((r) => ({ conversationId: r.conversation_id, agentId: r.agent_id, queueId: r.queue_id, units: Number(r.units) }));
+  return rows.map((r) => ({
+    conversationId: r.conversation_id,
+    agentId: r.agent_id,
+    queueId: r.queue_id,
+    units: Number(r.units),
+    offer: offerTerms(queue),
+  }));
 }

@@ -162,6 +162,18 @@ CREATE TABLE routing_exclusions (
 );
 `;
 
+const OFFERS = (bool: string) => `
+ALTER TABLE queues ADD COLUMN offer_mode TEXT NOT NULL DEFAULT 'autoAccept';
+ALTER TABLE queues ADD COLUMN offer_timeout_ms INTEGER NOT NULL DEFAULT 120000;
+ALTER TABLE queues ADD COLUMN max_declines INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE queues ADD COLUMN missed_offer_presence TEXT DEFAULT 'Away';
+ALTER TABLE queue_entries ADD COLUMN pushable ${bool} NOT NULL DEFAULT 1;
+ALTER TABLE conversations ADD COLUMN offer_agent_id TEXT;
+ALTER TABLE conversations ADD COLUMN offer_expires_at TEXT;
+ALTER TABLE conversations ADD COLUMN offers_stopped ${bool} NOT NULL DEFAULT 0;
+CREATE INDEX conversations_offer_agent ON conversations (offer_agent_id);
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -206,6 +218,15 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'service order by arrival; routing exclusions',
     sqlite: ROUTING_ORDER,
     postgres: ROUTING_ORDER,
+  },
+  {
+    version: 7,
+    // Offers: a queue in offer mode offers pushed work before it lands; an
+    // entry is no longer pushed after too many declines; the read model shows
+    // a standing offer (My work items of the offered agent) and the flag.
+    name: 'offers',
+    sqlite: OFFERS('INTEGER'),
+    postgres: OFFERS('SMALLINT'),
   },
 ];
 

@@ -1,12 +1,13 @@
 import { AssignmentMethod } from '../domain/assignment-method';
-import { DEFAULT_QUEUE_PRIORITY } from '../domain/defaults';
+import { MAX_OFFER_TIMEOUT_MS } from '../domain/commands';
+import { DEFAULT_MAX_DECLINES, DEFAULT_MISSED_OFFER_PRESENCE, DEFAULT_OFFER_TIMEOUT_MS, DEFAULT_QUEUE_PRIORITY } from '../domain/defaults';
 import { DEFAULT_ELIGIBLE_PRESENCES } from '../domain/presence';
 import type { Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { QueueRow } from './rows';
 import { QUEUE_COLUMNS, toQueue } from './rows';
 import type { QueueInput, QueueRecord, QueueStats } from './types';
-import { validateQueueInput } from './validation';
+import { invalid, validatePresence, validateQueueInput } from './validation';
 
 /** Reads a queue row, optionally locking it. */
 export function* queueRow(queueId: string, lock = ''): Program<QueueRow | undefined> {
@@ -19,12 +20,30 @@ export function* queueRecord(queueId: string): Program<QueueRecord | null> {
   return row ? toQueue(row) : null;
 }
 
+/** Rejects offer settings out of range (the same bounds as the API's). */
+function validateOfferSettings(input: QueueInput): void {
+  if (input.offerMode !== undefined && input.offerMode !== 'autoAccept' && input.offerMode !== 'offer') {
+    throw invalid(`Unknown offer mode ${String(input.offerMode)}: autoAccept or offer.`);
+  }
+  const timeout = input.offerTimeoutMs;
+  if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1_000 || timeout > MAX_OFFER_TIMEOUT_MS)) {
+    throw invalid(`offerTimeoutMs must be a whole number of milliseconds from 1000 to ${MAX_OFFER_TIMEOUT_MS}.`);
+  }
+  const declines = input.maxDeclines;
+  if (declines !== undefined && (!Number.isInteger(declines) || declines < 1 || declines > 5)) {
+    throw invalid('maxDeclines must be a whole number from 1 to 5.');
+  }
+  if (input.missedOfferPresence !== undefined && input.missedOfferPresence !== null) validatePresence(input.missedOfferPresence);
+}
+
 /** Creates a queue with defaults, or patches only the given fields. */
 export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
   validateQueueInput(input);
+  validateOfferSettings(input);
   const created = yield* run(
-    `INSERT INTO queues (id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow)
-     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    `INSERT INTO queues (id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow,
+       offer_mode, offer_timeout_ms, max_declines, missed_offer_presence)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     [
       input.id,
       input.name ?? input.id,
@@ -33,6 +52,10 @@ export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
       JSON.stringify(input.eligiblePresences ?? DEFAULT_ELIGIBLE_PRESENCES),
       input.unitsPerConversation ?? null,
       input.overflow ? JSON.stringify(input.overflow) : null,
+      input.offerMode ?? 'autoAccept',
+      input.offerTimeoutMs ?? DEFAULT_OFFER_TIMEOUT_MS,
+      input.maxDeclines ?? DEFAULT_MAX_DECLINES,
+      input.missedOfferPresence === undefined ? DEFAULT_MISSED_OFFER_PRESENCE : input.missedOfferPresence,
     ],
   );
   if (!created) {
@@ -46,9 +69,14 @@ export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
       ...(input.eligiblePresences !== undefined && { eligiblePresences: input.eligiblePresences }),
       ...(input.unitsPerConversation !== undefined && { unitsPerConversation: input.unitsPerConversation }),
       ...(input.overflow !== undefined && { overflow: input.overflow }),
+      ...(input.offerMode !== undefined && { offerMode: input.offerMode }),
+      ...(input.offerTimeoutMs !== undefined && { offerTimeoutMs: input.offerTimeoutMs }),
+      ...(input.maxDeclines !== undefined && { maxDeclines: input.maxDeclines }),
+      ...(input.missedOfferPresence !== undefined && { missedOfferPresence: input.missedOfferPresence }),
     };
     yield* run(
-      `UPDATE queues SET name = ?, priority = ?, assignment_method = ?, eligible_presences = ?, units_per_conversation = ?, overflow = ?
+      `UPDATE queues SET name = ?, priority = ?, assignment_method = ?, eligible_presences = ?, units_per_conversation = ?, overflow = ?,
+         offer_mode = ?, offer_timeout_ms = ?, max_declines = ?, missed_offer_presence = ?
        WHERE id = ?`,
       [
         next.name,
@@ -57,6 +85,10 @@ export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
         JSON.stringify(next.eligiblePresences),
         next.unitsPerConversation,
         next.overflow ? JSON.stringify(next.overflow) : null,
+        next.offerMode,
+        next.offerTimeoutMs,
+        next.maxDeclines,
+        next.missedOfferPresence,
         input.id,
       ],
     );

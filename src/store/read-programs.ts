@@ -13,13 +13,18 @@ export function* getConversation(_tx: Tx, conversationId: string): Program<Conve
   return row ? toView(row) : null;
 }
 
-/** An agent's Active, Wrap-up and Waiting conversations, oldest first. */
+/** An agent's Active, Wrap-up and Waiting conversations, and those offered to them (Open), oldest first. */
 export function* listWorkItems(_tx: Tx, agentId: string): Program<ConversationView[]> {
-  const rows = yield* all<ConversationRow>(
-    `${VIEW} WHERE agent_id = ? AND state IN (${placeholders(WORK_ITEM_STATES.length)}) ORDER BY created_at, conversation_id`,
-    [agentId, ...WORK_ITEM_STATES],
-  );
-  return rows.map(toView);
+  const mine = yield* all<ConversationRow>(`${VIEW} WHERE agent_id = ? AND state IN (${placeholders(WORK_ITEM_STATES.length)})`, [
+    agentId,
+    ...WORK_ITEM_STATES,
+  ]);
+  const offered = yield* all<ConversationRow>(`${VIEW} WHERE offer_agent_id = ? AND state = ?`, [agentId, ConversationState.Open]);
+  return [...mine, ...offered]
+    .sort((a, b) =>
+      a.created_at === b.created_at ? a.conversation_id.localeCompare(b.conversation_id) : a.created_at < b.created_at ? -1 : 1,
+    )
+    .map(toView);
 }
 
 /** An agent's conversations closed at or after `since`, newest first. */

@@ -1,7 +1,7 @@
 import type { AssignmentMethod } from '../domain/assignment-method';
 import type { Presence } from '../domain/presence';
 import type { Channel, ConversationState } from '../domain/states';
-import type { AgentRecord, ConversationView, QueueEntry, QueueRecord, Reservation } from './types';
+import type { AgentRecord, ConversationView, OfferMode, QueueEntry, QueueRecord, Reservation } from './types';
 
 // Rows as the drivers return them. PostgreSQL returns BIGINT and COUNT/SUM as
 // strings, so every number goes through Number() when mapped.
@@ -22,7 +22,7 @@ export interface AgentRow {
 
 /** Columns selected for a queue. */
 export const QUEUE_COLUMNS =
-  'id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow, rr_position, rr_agent_id';
+  'id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow, rr_position, rr_agent_id, offer_mode, offer_timeout_ms, max_declines, missed_offer_presence';
 /** A `queues` row (presences and overflow are JSON text). */
 export interface QueueRow {
   id: string;
@@ -34,10 +34,14 @@ export interface QueueRow {
   overflow: string | null;
   rr_position: Num | null;
   rr_agent_id: string | null;
+  offer_mode: OfferMode;
+  offer_timeout_ms: Num;
+  max_declines: Num;
+  missed_offer_presence: Presence | null;
 }
 
 /** Columns selected for a queue entry. */
-export const ENTRY_COLUMNS = 'conversation_id, queue_id, priority, units, enqueued_at, preferred_agent_id, seq';
+export const ENTRY_COLUMNS = 'conversation_id, queue_id, priority, units, enqueued_at, preferred_agent_id, pushable, seq';
 /** A `queue_entries` row. */
 export interface EntryRow {
   conversation_id: string;
@@ -46,6 +50,7 @@ export interface EntryRow {
   units: Num;
   enqueued_at: string;
   preferred_agent_id: string | null;
+  pushable: Num;
   seq: Num;
 }
 
@@ -78,6 +83,9 @@ export const CONVERSATION_COLUMNS = [
   'stale_flagged_at',
   'waiting_timeout_at',
   'revive_until',
+  'offer_agent_id',
+  'offer_expires_at',
+  'offers_stopped',
   'version',
 ] as const;
 /** A `conversations` row. */
@@ -99,6 +107,9 @@ export interface ConversationRow {
   stale_flagged_at: string | null;
   waiting_timeout_at: string | null;
   revive_until: string | null;
+  offer_agent_id: string | null;
+  offer_expires_at: string | null;
+  offers_stopped: Num;
   version: Num;
 }
 
@@ -125,6 +136,10 @@ export function toQueue(row: QueueRow): QueueRecord {
     eligiblePresences: JSON.parse(row.eligible_presences) as Presence[],
     unitsPerConversation: row.units_per_conversation === null ? null : Number(row.units_per_conversation),
     overflow: row.overflow === null ? null : (JSON.parse(row.overflow) as QueueRecord['overflow']),
+    offerMode: row.offer_mode,
+    offerTimeoutMs: Number(row.offer_timeout_ms),
+    maxDeclines: Number(row.max_declines),
+    missedOfferPresence: row.missed_offer_presence,
   };
 }
 
@@ -137,6 +152,7 @@ export function toEntry(row: EntryRow): QueueEntry {
     units: Number(row.units),
     enqueuedAt: row.enqueued_at,
     preferredAgentId: row.preferred_agent_id,
+    pushable: Number(row.pushable) === 1,
   };
 }
 
@@ -165,6 +181,9 @@ export function toView(row: ConversationRow): ConversationView {
     staleFlaggedAt: row.stale_flagged_at,
     waitingTimeoutAt: row.waiting_timeout_at,
     reviveUntil: row.revive_until,
+    offerAgentId: row.offer_agent_id,
+    offerExpiresAt: row.offer_expires_at,
+    offersStopped: Number(row.offers_stopped) === 1,
     version: Number(row.version),
   };
 }

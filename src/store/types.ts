@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../domain/errors';
 import type { AssignmentMethod } from '../domain/assignment-method';
-import type { TransitionRecord } from '../domain/operations';
+import type { OfferTerms, TransitionRecord } from '../domain/operations';
 import type { Presence } from '../domain/presence';
 import type { Channel, ConversationState } from '../domain/states';
 
@@ -45,7 +45,18 @@ export interface QueueRecord {
   unitsPerConversation: number | null;
   /** Move a conversation to another queue when it has waited this long. */
   overflow: { afterMs: number; toQueueId: string } | null;
+  /** `autoAccept`: pushed work becomes the agent's at once; `offer`: the agent accepts or declines first. */
+  offerMode: OfferMode;
+  /** Offer mode: how long an agent has to accept. */
+  offerTimeoutMs: number;
+  /** Offer mode: after this many declines and misses a conversation is no longer pushed. */
+  maxDeclines: number;
+  /** Offer mode: the presence an agent who lets an offer expire is set to (null: unchanged). */
+  missedOfferPresence: Presence | null;
 }
+
+/** How a queue hands pushed work to an agent. */
+export type OfferMode = 'autoAccept' | 'offer';
 
 /** Creates or updates a queue; omitted fields keep their value (or the default on create). */
 export interface QueueInput {
@@ -56,6 +67,10 @@ export interface QueueInput {
   eligiblePresences?: Presence[];
   unitsPerConversation?: number | null;
   overflow?: { afterMs: number; toQueueId: string } | null;
+  offerMode?: OfferMode;
+  offerTimeoutMs?: number;
+  maxDeclines?: number;
+  missedOfferPresence?: Presence | null;
 }
 
 /** A queue with its depth and oldest wait. */
@@ -75,6 +90,8 @@ export interface QueueEntry {
   enqueuedAt: string;
   /** Revived conversations prefer their last agent when eligible and with room. */
   preferredAgentId: string | null;
+  /** False once offers stopped (too many declines): the entry waits for a pick or the supervisor. Default true. */
+  pushable?: boolean;
 }
 
 /** The read model of one conversation, written by the workflow's activities. */
@@ -99,6 +116,11 @@ export interface ConversationView {
   waitingTimeoutAt: string | null;
   /** While Waiting with the customer connected: until when the customer may revive it. */
   reviveUntil: string | null;
+  /** While an offer stands: the agent it is offered to, and until when. */
+  offerAgentId: string | null;
+  offerExpiresAt: string | null;
+  /** Offers stopped after too many declines: it waits for a pick or the supervisor. */
+  offersStopped: boolean;
   /** Monotonic per conversation: an older write never overwrites a newer one. */
   version: number;
 }
@@ -152,8 +174,10 @@ export interface ApplyConversationInput {
    * Without it (store-level callers), the outcome names queues to poke instead.
    */
   route?: boolean;
-  /** An agent never to be pushed this conversation again (who transferred it away). */
+  /** An agent never to be pushed this conversation again (declined, missed, or transferred it away). */
   exclude?: string | null;
+  /** An agent who let an offer expire: set to this presence, in the same transaction, before its room is refilled. */
+  missed?: { agentId: string; presence: Presence } | null;
 }
 
 /** A match made by dispatch: capacity is already reserved and the entry dequeued. */
@@ -162,6 +186,8 @@ export interface Assignment {
   agentId: string;
   queueId: string;
   units: number;
+  /** In an offer-mode queue the match is an offer on these terms; null: the agent has it at once. */
+  offer: OfferTerms | null;
 }
 
 /** Who wrote a chat message. */

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { conversationWorkflowId, queueDispatcherWorkflowId } from '../domain/ids';
 import { ActorKind } from '../domain/operations';
 import type { Router } from '../routing/router';
-import { assignSignal, pokeSignal, rerouteSignal } from '../../workflows/messages';
+import { assignSignal, offerSignal, pokeSignal, rerouteSignal } from '../../workflows/messages';
 import type { queueDispatcherWorkflow } from '../../workflows/queue-dispatcher';
 
 const ENGINE = { kind: ActorKind.Engine };
@@ -43,8 +43,11 @@ export function createTemporalRouter(client: Client, taskQueue: string): Router 
       await Promise.all([...new Set(queueIds)].map((queueId) => pokeOne(queueId)));
     },
     deliver(a) {
+      const handle = client.workflow.getHandle(conversationWorkflowId(a.conversationId));
       return signalIfRunning(() =>
-        client.workflow.getHandle(conversationWorkflowId(a.conversationId)).signal(assignSignal, { agentId: a.agentId, actor: ENGINE }),
+        a.offer
+          ? handle.signal(offerSignal, { agentId: a.agentId, ...a.offer, actor: ENGINE })
+          : handle.signal(assignSignal, { agentId: a.agentId, actor: ENGINE }),
       );
     },
     reroute(conversationId, toQueueId) {

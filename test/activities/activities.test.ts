@@ -83,7 +83,7 @@ describe('activities', () => {
       enqueue: { conversationId: 'c1', queueId: 'default', priority: 10, units: 10, enqueuedAt: v.stateEnteredAt, preferredAgentId: null },
       route: true,
     });
-    expect(entered).toEqual({ matched: { conversationId: 'c1', agentId: 'alice', queueId: 'default', units: 10 } });
+    expect(entered).toEqual({ matched: { conversationId: 'c1', agentId: 'alice', queueId: 'default', units: 10, offer: null } });
     expect(await store.listReservations('alice')).toHaveLength(1);
     expect(calls).toEqual({ pokes: [], delivered: [], rerouted: [] });
   });
@@ -104,7 +104,7 @@ describe('activities', () => {
       enqueue: null,
       route: true,
     });
-    expect(calls.delivered).toEqual([{ conversationId: 'c2', agentId: 'alice', queueId: 'default', units: 10 }]);
+    expect(calls.delivered).toEqual([{ conversationId: 'c2', agentId: 'alice', queueId: 'default', units: 10, offer: null }]);
     expect(calls.pokes).toHaveLength(plainPokes);
     expect((await store.listReservations()).map((r) => r.conversationId)).toEqual(['c2']);
   });
@@ -133,7 +133,7 @@ describe('activities', () => {
     expect(await store.listReservations()).toEqual([]);
     await enqueue(acts, 'c2');
     await env.run(acts.dispatchQueue, { queueId: 'default', limit: 10, now: new Date().toISOString() });
-    expect(calls.delivered).toEqual([{ conversationId: 'c2', agentId: 'alice', queueId: 'default', units: 10 }]);
+    expect(calls.delivered).toEqual([{ conversationId: 'c2', agentId: 'alice', queueId: 'default', units: 10, offer: null }]);
   });
 
   it('turns a store refusal inside any activity into a permanent failure with the store code, so it is not retried forever', async () => {

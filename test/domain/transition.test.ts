@@ -38,6 +38,8 @@ const table: Record<ConversationState, Record<PersonOperation, ConversationState
     transfer: R,
     message: 'same',
     markRead: R,
+    accept: R,
+    decline: R,
   },
   Active: {
     assign: R,
@@ -51,6 +53,8 @@ const table: Record<ConversationState, Record<PersonOperation, ConversationState
     transfer: 'Open',
     message: 'same',
     markRead: 'same',
+    accept: R,
+    decline: R,
   },
   WrapUp: {
     assign: R,
@@ -64,6 +68,8 @@ const table: Record<ConversationState, Record<PersonOperation, ConversationState
     transfer: R,
     message: R,
     markRead: 'same',
+    accept: R,
+    decline: R,
   },
   Waiting: {
     assign: R,
@@ -77,6 +83,8 @@ const table: Record<ConversationState, Record<PersonOperation, ConversationState
     transfer: R,
     message: 'same',
     markRead: 'same',
+    accept: R,
+    decline: R,
   },
   Closed: Object.fromEntries(PERSON_OPERATIONS.map((op) => [op, ErrorCode.ConversationClosed])) as Record<PersonOperation, ErrorCode>,
 };
@@ -116,13 +124,13 @@ describe('decide: capacity and queue effects', () => {
   it('claims capacity when an Open conversation is assigned, and leaves the queue', () => {
     const d = decide(inState('Open'), command('assign'), after(1), config);
     expect(d.ok && d.acquire).toEqual({ kind: 'claim', agentId: 'alice', force: false });
-    expect(d.ok && d.effects).toEqual({ release: false, enqueue: false, dequeue: true });
+    expect(d.ok && d.effects).toMatchObject({ release: false, enqueue: false, dequeue: true });
     expect(d.ok && d.snapshot.capacityHeld).toBe(true);
   });
 
   it('releases capacity when the agent closes the tab (Active -> Waiting)', () => {
     const d = decide(inState('Active'), command('closeTab'), after(1), config);
-    expect(d.ok && d.effects).toEqual({ release: true, enqueue: false, dequeue: false });
+    expect(d.ok && d.effects).toMatchObject({ release: true, enqueue: false, dequeue: false });
     expect(d.ok && d.snapshot.capacityHeld).toBe(false);
   });
 
@@ -143,7 +151,7 @@ describe('decide: capacity and queue effects', () => {
   it('releases capacity and re-queues on transfer, remembering the last agent', () => {
     const d = decide(inState('Active'), command('transfer'), after(1), config);
     expect(d.ok && d.acquire).toBeNull();
-    expect(d.ok && d.effects).toEqual({ release: true, enqueue: true, dequeue: false });
+    expect(d.ok && d.effects).toMatchObject({ release: true, enqueue: true, dequeue: false, exclude: 'alice' });
     expect(d.ok && d.snapshot).toMatchObject({ agentId: null, lastAgentId: 'alice', queueId: 'billing', state: 'Open' });
   });
 
@@ -155,7 +163,7 @@ describe('decide: capacity and queue effects', () => {
 
   it('always releases on entering Closed, which frees a reservation made for an Open conversation', () => {
     const d = decide(inState('Open'), command('disconnect'), after(1), config);
-    expect(d.ok && d.effects).toEqual({ release: true, enqueue: false, dequeue: true });
+    expect(d.ok && d.effects).toMatchObject({ release: true, enqueue: false, dequeue: true });
   });
 });
 
@@ -164,7 +172,7 @@ describe('decide: direct transfer to an agent', () => {
     const d = decide(inState('Active'), { op: 'transfer', to: { agentId: 'bob' }, actor: supervisor }, after(1), config);
     expect(d.ok && d.acquire).toEqual({ kind: 'reserve', agentId: 'bob', force: false });
     expect(d.ok && d.snapshot).toMatchObject({ state: 'Active', agentId: 'bob', lastAgentId: 'alice', capacityHeld: true });
-    expect(d.ok && d.effects).toEqual({ release: false, enqueue: false, dequeue: false });
+    expect(d.ok && d.effects).toMatchObject({ release: false, enqueue: false, dequeue: false });
     expect(d.ok && d.snapshot.transitions.at(-1)).toMatchObject({
       from: 'Active',
       to: 'Active',
@@ -187,7 +195,7 @@ describe('decide: overflow', () => {
     const d = decide(inState('Open'), reroute, after(1), config);
     expect(d.ok && d.snapshot).toMatchObject({ state: 'Open', queueId: 'billing', stateEnteredAt: T0.toISOString() });
     expect(d.ok && d.acquire).toBeNull();
-    expect(d.ok && d.effects).toEqual({ release: false, enqueue: true, dequeue: true });
+    expect(d.ok && d.effects).toMatchObject({ release: false, enqueue: true, dequeue: true });
     expect(d.ok && d.snapshot.transitions.at(-1)).toMatchObject({
       from: 'Open',
       to: 'Open',
@@ -303,10 +311,13 @@ describe('decide: timers', () => {
     ).toBe(false);
     const closed = decide(flagged.snapshot, { op: 'staleClose', actor: { kind: 'timer' } }, after(period + config.staleGraceMs), config);
     expect(closed.ok && closed.snapshot.state).toBe('Closed');
-    expect(closed.ok && closed.effects).toEqual({ release: true, enqueue: false, dequeue: true });
+    expect(closed.ok && closed.effects).toMatchObject({ release: true, enqueue: false, dequeue: true });
+    // The flag time stays on the closed conversation: why and since when it was closed automatically.
+    expect(closed.ok && closed.snapshot.staleFlaggedAt).toBe(after(period).toISOString());
+    expect(closed.ok && closed.snapshot.closedReason).toMatch(/stale/);
   });
 
-  it('clears the stale flag on any state change', () => {
+  it('clears the stale flag on any state change but Closed', () => {
     const s = inState('Active', { staleFlaggedAt: T0.toISOString() });
     const d = decide(s, command('end'), after(1), config);
     expect(d.ok && d.snapshot.staleFlaggedAt).toBeNull();
@@ -323,6 +334,95 @@ describe('decide: timers', () => {
     expect(decide(s, { op: 'wrapUpRelease', actor: { kind: 'timer' } }, after(119_999), holdFor).ok).toBe(false);
     const d = decide(s, { op: 'wrapUpRelease', actor: { kind: 'timer' } }, after(120_000), holdFor);
     expect(d.ok && d.snapshot).toMatchObject({ state: 'WrapUp', capacityHeld: false });
+    expect(d.ok && d.effects.release).toBe(true);
+  });
+});
+
+describe('decide: offers', () => {
+  const terms = { timeoutMs: 120_000, maxDeclines: 2, missedPresence: 'Away' as const };
+  const engine = { kind: ActorKind.Engine } as const;
+  const bob = { kind: ActorKind.Agent, id: 'bob' } as const;
+  const offerTo = (agentId: string) => ({ op: 'offer' as const, agentId, ...terms, actor: engine });
+
+  function offered(agentId = 'bob') {
+    const d = decide(inState('Open'), offerTo(agentId), after(10), config);
+    if (!d.ok) throw new Error(d.refusal.message);
+    return d.snapshot;
+  }
+
+  it('keeps the conversation Open with the offer standing, its agent and expiry visible, capacity held', () => {
+    const d = decide(inState('Open'), offerTo('bob'), after(10), config);
+    expect(d.ok && d.snapshot).toMatchObject({
+      state: 'Open',
+      capacityHeld: true,
+      offer: { agentId: 'bob', expiresAt: after(10 + terms.timeoutMs).toISOString() },
+    });
+    expect(d.ok && d.effects).toMatchObject({ release: false, enqueue: false, dequeue: false });
+    expect(d.ok && d.record).toMatchObject({ from: 'Open', to: 'Open', op: 'offer' });
+  });
+
+  it('accepts for the offered agent only: Open -> Active with the capacity already held', () => {
+    const s = offered();
+    expect(decide(s, { op: 'accept', actor: { kind: ActorKind.Agent, id: 'carol' } }, after(20), config)).toMatchObject({
+      ok: false,
+      refusal: { code: ErrorCode.NotYourConversation },
+    });
+    const d = decide(s, { op: 'accept', actor: bob }, after(20), config);
+    expect(d.ok && d.snapshot).toMatchObject({ state: 'Active', agentId: 'bob', offer: null, capacityHeld: true });
+    expect(d.ok && d.acquire).toEqual({ kind: 'claim', agentId: 'bob', force: false });
+    expect(d.ok && d.effects.release).toBe(false);
+  });
+
+  it('on decline releases, re-enters the queue at its place and never offers it to that agent again', () => {
+    const d = decide(offered(), { op: 'decline', reason: 'on a call', actor: bob }, after(20), config);
+    expect(d.ok && d.snapshot).toMatchObject({
+      state: 'Open',
+      offer: null,
+      capacityHeld: false,
+      excludedAgents: ['bob'],
+      declines: 1,
+      offersStopped: false,
+    });
+    expect(d.ok && d.snapshot.stateEnteredAt).toBe(T0.toISOString());
+    expect(d.ok && d.effects).toMatchObject({ release: true, enqueue: true, dequeue: false, exclude: 'bob', missed: null });
+    expect(d.ok && d.record?.reason).toBe('declined by bob: on a call');
+    if (!d.ok) return;
+    expect(decide(d.snapshot, offerTo('bob'), after(30), config)).toMatchObject({ ok: false });
+  });
+
+  it('expires by its timer only when due, setting the silent agent to the configured presence', () => {
+    const s = offered();
+    expect(decide(s, { op: 'offerExpire', actor: { kind: ActorKind.Timer } }, after(10 + terms.timeoutMs - 1), config).ok).toBe(false);
+    const d = decide(s, { op: 'offerExpire', actor: { kind: ActorKind.Timer } }, after(10 + terms.timeoutMs), config);
+    expect(d.ok && d.effects).toMatchObject({ release: true, enqueue: true, exclude: 'bob', missed: { agentId: 'bob', presence: 'Away' } });
+    expect(d.ok && d.record?.reason).toBe('offer to bob expired');
+  });
+
+  it('stops pushing after the queue’s limit of declines and misses, flagging it for the supervisor', () => {
+    const first = decide(offered('bob'), { op: 'decline', actor: bob }, after(20), config);
+    if (!first.ok) throw new Error('declined');
+    const again = decide(first.snapshot, offerTo('carol'), after(30), config);
+    if (!again.ok) throw new Error('offered');
+    const second = decide(again.snapshot, { op: 'offerExpire', actor: { kind: ActorKind.Timer } }, after(30 + terms.timeoutMs), config);
+    expect(second.ok && second.snapshot).toMatchObject({ offersStopped: true, excludedAgents: ['bob', 'carol'], declines: 2 });
+    expect(second.ok && second.record?.reason).toMatch(/no longer pushed after 2 declines and misses/);
+    if (!second.ok) return;
+    expect(decide(second.snapshot, offerTo('dave'), after(40), config).ok).toBe(false);
+    // Pick and supervisor assignment still work.
+    expect(decide(second.snapshot, { op: 'assign', agentId: 'dave', actor: supervisor }, after(40), config).ok).toBe(true);
+  });
+
+  it('lets a pick or a supervisor assignment withdraw an offer standing for someone else, moving the reservation', () => {
+    const d = decide(offered('bob'), { op: 'assign', agentId: 'dave', actor: supervisor }, after(20), config);
+    expect(d.ok && d.snapshot).toMatchObject({ state: 'Active', agentId: 'dave', offer: null });
+    expect(d.ok && d.acquire).toEqual({ kind: 'reserve', agentId: 'dave', force: false });
+    const own = decide(offered('bob'), { op: 'pick', agentId: 'bob', actor: bob }, after(20), config);
+    expect(own.ok && own.acquire).toEqual({ kind: 'claim', agentId: 'bob', force: false });
+  });
+
+  it('clears the offer and releases when the customer leaves while it stands', () => {
+    const d = decide(offered(), { op: 'disconnect', actor: { kind: ActorKind.Customer } }, after(20), config);
+    expect(d.ok && d.snapshot).toMatchObject({ state: 'Closed', offer: null });
     expect(d.ok && d.effects.release).toBe(true);
   });
 });

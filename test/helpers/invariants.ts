@@ -6,7 +6,9 @@ import type { Store } from '../../src/store/store';
  * conversations' own snapshots; returns every violation found (empty: all hold).
  * 1. no agent holds more reserved units than its capacity;
  * 2. reservations are exactly the conversations in capacity-filling states;
- * 3. no Open conversation waits while an eligible agent of its queue has room for it.
+ * 3. no Open conversation waits while an eligible agent of its queue has room for it
+ *    (one standing offer, or no longer pushed after too many declines, is not waiting for a push).
+ * A standing offer is a reservation (invariant 9): it counts in 1 and 2 through `capacityHeld`.
  */
 export async function invariantViolations(store: Store, snapshots: ConversationSnapshot[]): Promise<string[]> {
   const problems: string[] = [];
@@ -25,10 +27,15 @@ export async function invariantViolations(store: Store, snapshots: ConversationS
   for (const r of reservations.values()) problems.push(`2: phantom reservation ${JSON.stringify(r)}`);
 
   const queues = new Map((await store.listQueues()).map((q) => [q.id, q]));
-  for (const s of snapshots.filter((x) => x.state === 'Open')) {
+  // Conversations no longer pushed (offers stopped) wait for a pick by design; an agent excluded from one is not eligible for it.
+  for (const s of snapshots.filter((x) => x.state === 'Open' && !x.offer && !x.offersStopped)) {
     const queue = queues.get(s.queueId);
     const eligible = agents.filter(
-      (a) => a.queues.includes(s.queueId) && (queue?.eligiblePresences ?? []).includes(a.presence) && a.capacity - a.usedUnits >= s.units,
+      (a) =>
+        a.queues.includes(s.queueId) &&
+        (queue?.eligiblePresences ?? []).includes(a.presence) &&
+        a.capacity - a.usedUnits >= s.units &&
+        !s.excludedAgents.includes(a.id),
     );
     if (eligible.length)
       problems.push(`3: ${s.conversationId} (${s.units} units) waits in ${s.queueId} while ${eligible.map((a) => a.id)} have room`);

@@ -75,8 +75,8 @@ export function describeEventLog(ctx: ApiTablesContext): void {
       await store.upsertAgent({ id: 'a1', presence: 'Away' });
       const events = await eventsAfter(store, before);
       expect(events.map((e) => [e.type, e.data])).toEqual([
-        ['agent.presence', { presence: 'Available', previous: 'Offline' }],
-        ['agent.presence', { presence: 'Away', previous: 'Available' }],
+        ['agent.presence', { presence: 'Available', previous: 'Offline', reason: null }],
+        ['agent.presence', { presence: 'Away', previous: 'Available', reason: null }],
       ]);
     });
 

@@ -40,7 +40,11 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
       const store = ctx.store();
       await agent(store, 'a1', ['default'], { capacity: 20 });
       const outcome = await enter(store, 'c1');
-      expect(outcome).toEqual({ matched: { conversationId: 'c1', agentId: 'a1', queueId: 'default', units: 10 }, deliver: [], watch: [] });
+      expect(outcome).toEqual({
+        matched: { conversationId: 'c1', agentId: 'a1', queueId: 'default', units: 10, offer: null },
+        deliver: [],
+        watch: [],
+      });
       expect(await store.listQueueEntries('default')).toEqual([]);
       expect(await store.listReservations('a1')).toEqual([expect.objectContaining({ conversationId: 'c1', units: 10 })]);
       // A retry of the same write finds the match it made the first time, and makes no second one.
@@ -72,7 +76,7 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
       await enter(store, 'second', { at: '2025-01-01T00:01:00.000Z' });
       await enter(store, 'urgent', { priority: 1, at: '2025-01-01T00:02:00.000Z' });
       const outcome = await closeTab(store, 'first', 'a1', 2);
-      expect(outcome.deliver).toEqual([{ conversationId: 'urgent', agentId: 'a1', queueId: 'default', units: 10 }]);
+      expect(outcome.deliver).toEqual([{ conversationId: 'urgent', agentId: 'a1', queueId: 'default', units: 10, offer: null }]);
       expect((await store.listQueueEntries('default')).map((e) => e.conversationId)).toEqual(['second']);
       await expectConsistent(store);
     });

@@ -48,6 +48,10 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           eligiblePresences: [...DEFAULT_ELIGIBLE_PRESENCES],
           unitsPerConversation: null,
           overflow: null,
+          offerMode: 'autoAccept',
+          offerTimeoutMs: 120_000,
+          maxDeclines: 3,
+          missedOfferPresence: 'Away',
         });
         expect(await store.upsertAgent({ id: 'a1' })).toEqual({
           id: 'a1',
@@ -357,7 +361,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         expect((await store.listQueueEntries('default')).map((e) => e.conversationId)).toEqual(['urgent', 'late-normal', 'early-normal-2']);
         expect((await store.dispatch('default', 2)).map((m) => m.conversationId)).toEqual(['urgent', 'late-normal']);
         expect(await store.dispatch('default', 5)).toEqual([
-          { conversationId: 'early-normal-2', agentId: 'a1', queueId: 'default', units: 10 },
+          { conversationId: 'early-normal-2', agentId: 'a1', queueId: 'default', units: 10, offer: null },
         ]);
         expect(await store.dispatch('default', 5)).toEqual([]);
         expect(await store.dispatch('no-such-queue', 5)).toEqual([]);

@@ -41,6 +41,9 @@ export function view(conversationId: string, patch: Partial<ConversationView> = 
     staleFlaggedAt: null,
     waitingTimeoutAt: null,
     reviveUntil: null,
+    offerAgentId: null,
+    offerExpiresAt: null,
+    offersStopped: false,
     version: 1,
     ...patch,
   };

@@ -1,0 +1,198 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import {
+  acceptUpdate,
+  assignUpdate,
+  closeTabUpdate,
+  customerEndUpdate,
+  declineUpdate,
+  disconnectUpdate,
+  pickUpdate,
+} from '../../workflows/messages';
+import { invariantViolations } from '../helpers/invariants';
+import type { Harness } from './conversation-fixture';
+import {
+  eventually,
+  expectRefusal,
+  reservedUnits,
+  snapshot,
+  startConversation,
+  startHarness,
+  stopHarness,
+  until,
+} from './conversation-fixture';
+
+const TIMEOUT_MS = 120_000;
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({
+    seed: {
+      queues: [
+        { id: 'offers', offerMode: 'offer', offerTimeoutMs: TIMEOUT_MS, maxDeclines: 2, missedOfferPresence: 'Away' },
+        { id: 'calm', offerMode: 'offer', offerTimeoutMs: TIMEOUT_MS, maxDeclines: 3, missedOfferPresence: null },
+      ],
+      agents: ['ann', 'ben', 'cat', 'dan'].map((id) => ({ id, capacity: 10, presence: 'Offline' as const, queues: ['offers', 'calm'] })),
+    },
+  });
+});
+afterAll(() => stopHarness(h));
+
+/** Everyone Offline again, between tests. */
+afterEach(async () => {
+  for (const id of ['ann', 'ben', 'cat', 'dan']) await h.store.setPresence(id, 'Offline');
+});
+
+const agent = (id: string) => ({ actor: { kind: 'agent' as const, id } });
+const id = (handle: WorkflowHandle) => handle.workflowId.replace('conversation-', '');
+
+/** Closes each conversation from whatever state it is in, so the next test starts with free agents and empty queues. */
+async function finish(handles: WorkflowHandle[]): Promise<void> {
+  const operator = { actor: { kind: 'operator' as const } };
+  for (const handle of handles) {
+    const s = await snapshot(handle);
+    if (s.state === 'Open') await handle.executeUpdate(disconnectUpdate, { args: [{}] });
+    if (s.state === 'Active' || s.state === 'Waiting') await handle.executeUpdate(customerEndUpdate, { args: [{}] });
+    if ((await snapshot(handle)).state === 'WrapUp') await handle.executeUpdate(closeTabUpdate, { args: [operator] });
+  }
+}
+
+describe('offers in an offer-mode queue', () => {
+  it('offers a pushed conversation with a countdown, Open with the reservation held; accept makes it Active', async () => {
+    await h.changes.setPresence('ann', 'Available');
+    const handle = await startConversation(h, { queueId: 'offers' });
+    const offered = await eventually(handle, (s) => s.offer !== null);
+    expect(offered).toMatchObject({ state: 'Open', capacityHeld: true, offer: { agentId: 'ann' } });
+    expect(Date.parse(offered.offer?.expiresAt ?? '') - Date.parse(offered.offer?.offeredAt ?? '')).toBe(TIMEOUT_MS);
+    expect((await reservedUnits(h.store)).ann).toBe(10);
+    expect(await h.store.getConversation(id(handle))).toMatchObject({
+      state: 'Open',
+      offerAgentId: 'ann',
+      offerExpiresAt: offered.offer?.expiresAt,
+    });
+    expect((await h.store.listWorkItems('ann')).map((w) => w.conversationId)).toContain(id(handle));
+    const events = await h.store.listEvents(0, 10_000);
+    expect(events.filter((e) => e.type === 'conversation.offer' && e.conversationId === id(handle))).toEqual([
+      expect.objectContaining({
+        agentId: 'ann',
+        data: expect.objectContaining({ status: 'offered', expiresAt: offered.offer?.expiresAt }),
+      }),
+    ]);
+
+    await expectRefusal(handle.executeUpdate(acceptUpdate, { args: [agent('ben')] }), 'NOT_YOUR_CONVERSATION');
+    const accepted = await handle.executeUpdate(acceptUpdate, { args: [agent('ann')] });
+    expect(accepted).toMatchObject({ state: 'Active', agentId: 'ann' });
+    expect(await h.store.listReservations('ann')).toEqual([expect.objectContaining({ conversationId: id(handle), units: 10 })]);
+    await finish([handle]);
+  });
+
+  it('on decline keeps the conversation’s place in line and never offers it to the decliner again', async () => {
+    await h.changes.setPresence('ann', 'Available');
+    const first = await startConversation(h, { queueId: 'offers' });
+    await eventually(first, (s) => s.offer?.agentId === 'ann');
+    const second = await startConversation(h, { queueId: 'offers' });
+    await until(async () => (await h.store.listQueueEntries('offers')).some((e) => e.conversationId === id(second)));
+
+    // ann declines the first: it goes back in line ahead of the second, and ann is offered the second.
+    await first.executeUpdate(declineUpdate, { args: [{ reason: 'on a call', ...agent('ann') }] });
+    await eventually(second, (s) => s.offer?.agentId === 'ann');
+    expect((await snapshot(first)).offer).toBeNull();
+    const third = await startConversation(h, { queueId: 'offers' });
+    await until(async () => (await h.store.listQueueEntries('offers')).length === 2);
+    expect((await h.store.listQueueEntries('offers')).map((e) => e.conversationId)).toEqual([id(first), id(third)]);
+
+    // ben arrives with room for one: he gets the first (its original arrival), not the newer third.
+    await h.changes.setPresence('ben', 'Available');
+    await eventually(first, (s) => s.offer?.agentId === 'ben');
+    expect((await snapshot(third)).offer).toBeNull();
+    expect((await snapshot(first)).excludedAgents).toEqual(['ann']);
+    await finish([first, second, third]);
+  });
+
+  it('expires a missed offer by its durable timer, sets the silent agent Away and offers the conversation to the next', async () => {
+    await h.changes.setPresence('cat', 'Available');
+    const handle = await startConversation(h, { queueId: 'offers' });
+    await eventually(handle, (s) => s.offer?.agentId === 'cat');
+    await h.env.sleep(TIMEOUT_MS - 5_000);
+    expect((await snapshot(handle)).offer?.agentId).toBe('cat');
+    await h.env.sleep(10_000);
+    const expired = await eventually(handle, (s) => s.offer === null);
+    expect(expired.transitions.at(-1)).toMatchObject({ op: 'offerExpire', actor: { kind: 'timer' }, reason: 'offer to cat expired' });
+    expect((await h.store.getAgent('cat'))?.presence).toBe('Away');
+    expect(await h.store.listReservations('cat')).toEqual([]);
+    const presence = (await h.store.listEvents(0, 10_000)).filter((e) => e.type === 'agent.presence' && e.agentId === 'cat').at(-1);
+    expect(presence?.data).toMatchObject({ presence: 'Away', reason: expect.stringContaining('missed the offer') });
+
+    await h.changes.setPresence('dan', 'Available');
+    await eventually(handle, (s) => s.offer?.agentId === 'dan');
+    await finish([handle]);
+  });
+
+  it('leaves the presence alone where the queue says so', async () => {
+    await h.changes.setPresence('ann', 'Available');
+    const handle = await startConversation(h, { queueId: 'calm' });
+    await eventually(handle, (s) => s.offer?.agentId === 'ann');
+    await h.env.sleep(TIMEOUT_MS + 5_000);
+    await eventually(handle, (s) => s.offer === null);
+    expect((await h.store.getAgent('ann'))?.presence).toBe('Available');
+    await finish([handle]);
+  });
+
+  it('stops pushing after the decline limit, flags it for the supervisor, and still lets an agent pick it', async () => {
+    await h.changes.setPresence('ann', 'Available');
+    await h.changes.setPresence('ben', 'Available');
+    const handle = await startConversation(h, { queueId: 'offers' });
+    const firstOffer = await eventually(handle, (s) => s.offer !== null);
+    const firstAgent = firstOffer.offer?.agentId as string;
+    await handle.executeUpdate(declineUpdate, { args: [agent(firstAgent)] });
+    const secondOffer = await eventually(handle, (s) => s.offer !== null && s.offer.agentId !== firstAgent);
+    await handle.executeUpdate(declineUpdate, { args: [agent(secondOffer.offer?.agentId as string)] });
+    const stopped = await eventually(handle, (s) => s.offersStopped);
+    expect(stopped).toMatchObject({ state: 'Open', offer: null, capacityHeld: false });
+    expect(await h.store.getConversation(id(handle))).toMatchObject({ offersStopped: true, offerAgentId: null });
+    await until(async () => (await handle.describe()).searchAttributes.OffersStopped?.[0] === true);
+
+    // Nobody is pushed it any more, though cat has room...
+    await h.changes.setPresence('cat', 'Available');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await snapshot(handle)).offer).toBeNull();
+    expect(await h.store.listReservations('cat')).toEqual([]);
+    // ...but cat can pick it.
+    expect(await handle.executeUpdate(pickUpdate, { args: [{ agentId: 'cat' }] })).toMatchObject({ state: 'Active', agentId: 'cat' });
+    await finish([handle]);
+  });
+
+  it('lets exactly one of an accept and the expiry win when they meet at the deadline, leaking no capacity', async () => {
+    await h.changes.setPresence('ann', 'Available');
+    const handle = await startConversation(h, { queueId: 'calm' });
+    await eventually(handle, (s) => s.offer?.agentId === 'ann');
+    await h.env.sleep(TIMEOUT_MS - 50);
+    const [accepted] = await Promise.allSettled([handle.executeUpdate(acceptUpdate, { args: [agent('ann')] }), h.env.sleep(100)]);
+    const s = await eventually(handle, (x) => x.offer === null);
+    if (accepted.status === 'fulfilled') {
+      expect(s).toMatchObject({ state: 'Active', agentId: 'ann' });
+    } else {
+      expect(s).toMatchObject({ state: 'Open', capacityHeld: false });
+      expect(s.transitions.at(-1)).toMatchObject({ op: 'offerExpire' });
+    }
+    expect(await invariantViolations(h.store, [s])).toEqual([]);
+    await finish([handle]);
+  });
+
+  it('lets exactly one of the offered agent’s accept and a supervisor’s assignment win, leaking no capacity', async () => {
+    await h.changes.setPresence('ann', 'Available');
+    const handle = await startConversation(h, { queueId: 'calm' });
+    await eventually(handle, (s) => s.offer?.agentId === 'ann');
+    const outcomes = await Promise.allSettled([
+      handle.executeUpdate(acceptUpdate, { args: [agent('ann')] }),
+      handle.executeUpdate(assignUpdate, { args: [{ agentId: 'ben', force: true, actor: { kind: 'supervisor', id: 'admin' } }] }),
+    ]);
+    const s = await snapshot(handle);
+    expect(s.state).toBe('Active');
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    // Whoever won holds exactly this conversation's units; the other holds nothing for it.
+    const reservations = (await h.store.listReservations()).filter((r) => r.conversationId === id(handle));
+    expect(reservations).toEqual([expect.objectContaining({ agentId: s.agentId, units: 10 })]);
+    expect(await invariantViolations(h.store, [s])).toEqual([]);
+    await finish([handle]);
+  });
+});
