@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MAX_OFFER_TIMEOUT_MS } from './domain/commands';
 import { parseDuration } from './domain/durations';
 import { ID_RULE, isId } from './domain/ids';
 import type { JsonObject } from './domain/json';
@@ -20,6 +21,8 @@ export interface SeedConfig {
 /** What the configuration file (CONVOFLOW_CONFIG) holds, validated. */
 export interface ConfigFileContents {
   lifecycle: LifecycleConfig;
+  /** Automatic presence for agents created without their own setting (Dynamics 365's global switch). */
+  autoPresence: boolean;
   seed: SeedConfig;
 }
 
@@ -66,7 +69,19 @@ function presence(value: unknown, field: string): Presence {
 }
 
 function parseQueue(raw: unknown, field: string): QueueInput {
-  const obj = object(raw, field, ['id', 'name', 'priority', 'assignmentMethod', 'eligiblePresences', 'unitsPerConversation', 'overflow']);
+  const obj = object(raw, field, [
+    'id',
+    'name',
+    'priority',
+    'assignmentMethod',
+    'eligiblePresences',
+    'unitsPerConversation',
+    'overflow',
+    'offerMode',
+    'offerTimeout',
+    'maxDeclines',
+    'missedOfferPresence',
+  ]);
   const queue: QueueInput = { id: id(obj.id, `${field}.id`) };
   const name = optionalString(obj.name, `${field}.name`);
   if (name !== undefined) queue.name = name;
@@ -95,17 +110,48 @@ function parseQueue(raw: unknown, field: string): QueueInput {
     if (afterMs === null) throw new Error(`${field}.overflow.after: "none" is not allowed here (drop "overflow" instead)`);
     queue.overflow = { afterMs, toQueueId: id(overflow.toQueueId, `${field}.overflow.toQueueId`) };
   }
+  parseOfferSettings(obj, field, queue);
   return queue;
 }
 
+/** A queue's offer mode: `offerMode` "autoAccept" (default) or "offer", `offerTimeout`, `maxDeclines`, `missedOfferPresence`. */
+function parseOfferSettings(obj: JsonObject, field: string, queue: QueueInput): void {
+  if (obj.offerMode !== undefined) {
+    if (obj.offerMode !== 'autoAccept' && obj.offerMode !== 'offer') {
+      throw new Error(`${field}.offerMode: expected "autoAccept" or "offer"; got ${JSON.stringify(obj.offerMode)}`);
+    }
+    queue.offerMode = obj.offerMode;
+  }
+  if (obj.offerTimeout !== undefined) {
+    const ms = parseDuration(obj.offerTimeout, `${field}.offerTimeout`);
+    if (ms === null || ms < 1_000 || ms > MAX_OFFER_TIMEOUT_MS) {
+      throw new Error(`${field}.offerTimeout: expected a duration from 1s to 24h; got ${JSON.stringify(obj.offerTimeout)}`);
+    }
+    queue.offerTimeoutMs = ms;
+  }
+  const declines = optionalInt(obj.maxDeclines, `${field}.maxDeclines`, 1);
+  if (declines !== undefined) {
+    if (declines > 5) throw new Error(`${field}.maxDeclines: expected 1 to 5; got ${declines}`);
+    queue.maxDeclines = declines;
+  }
+  if (obj.missedOfferPresence !== undefined) {
+    queue.missedOfferPresence =
+      obj.missedOfferPresence === 'unchanged' ? null : presence(obj.missedOfferPresence, `${field}.missedOfferPresence`);
+  }
+}
+
 function parseAgent(raw: unknown, field: string): AgentInput {
-  const obj = object(raw, field, ['id', 'name', 'capacity', 'presence', 'queues']);
+  const obj = object(raw, field, ['id', 'name', 'capacity', 'presence', 'queues', 'autoPresence']);
   const agent: AgentInput = { id: id(obj.id, `${field}.id`) };
   const name = optionalString(obj.name, `${field}.name`);
   if (name !== undefined) agent.name = name;
   const capacity = optionalInt(obj.capacity, `${field}.capacity`, 0);
   if (capacity !== undefined) agent.capacity = capacity;
   if (obj.presence !== undefined) agent.presence = presence(obj.presence, `${field}.presence`);
+  if (obj.autoPresence !== undefined) {
+    if (typeof obj.autoPresence !== 'boolean') throw new Error(`${field}.autoPresence: expected true or false`);
+    agent.autoPresence = obj.autoPresence;
+  }
   if (obj.queues !== undefined) agent.queues = list(obj.queues, `${field}.queues`).map((q, i) => id(q, `${field}.queues[${i}]`));
   return agent;
 }
@@ -120,9 +166,12 @@ function unique(ids: string[], field: string): void {
 
 /** Validates the parsed JSON of a configuration file; throws naming the offending field. */
 export function parseConfigFile(raw: unknown): ConfigFileContents {
-  const obj = object(raw, 'config', ['$comment', 'lifecycle', 'queues', 'agents']);
+  const obj = object(raw, 'config', ['$comment', 'lifecycle', 'autoPresence', 'queues', 'agents']);
+  if (obj.autoPresence !== undefined && typeof obj.autoPresence !== 'boolean') throw new Error('autoPresence: expected true or false');
+  // The global opt-in: agents created without their own setting (here or through the API) follow it.
+  const autoPresence = obj.autoPresence === true;
   const queues = list(obj.queues, 'queues').map((q, i) => parseQueue(q, `queues[${i}]`));
-  const agents = list(obj.agents, 'agents').map((a, i) => parseAgent(a, `agents[${i}]`));
+  const agents = list(obj.agents, 'agents').map((a, i) => ({ autoPresence, ...parseAgent(a, `agents[${i}]`) }));
   unique(
     queues.map((q) => q.id),
     'queues',
@@ -142,7 +191,7 @@ export function parseConfigFile(raw: unknown): ConfigFileContents {
       throw new Error(`queues[${i}].overflow.toQueueId: unknown queue ${JSON.stringify(queue.overflow.toQueueId)}`);
     }
   }
-  return { lifecycle: parseLifecycleConfig(obj.lifecycle), seed: { queues, agents } };
+  return { lifecycle: parseLifecycleConfig(obj.lifecycle), autoPresence, seed: { queues, agents } };
 }
 
 /** Reads and validates a configuration file; errors name the file and the field. */

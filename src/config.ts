@@ -81,6 +81,8 @@ export interface AppConfig {
   sqliteFile: string;
   configFile: string;
   lifecycle: LifecycleConfig;
+  /** The configuration file's global automatic-presence switch (default for agents created without one). */
+  autoPresence: boolean;
   seed: SeedConfig;
 }
 
@@ -241,6 +243,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     sqliteFile: join(dataDir, 'convoflow.sqlite'),
     configFile,
     lifecycle: file.lifecycle,
+    autoPresence: file.autoPresence,
     seed: file.seed,
   };
 }

@@ -137,7 +137,24 @@ describe('loadConfig', () => {
 
 describe('parseConfigFile', () => {
   it('fills defaults for an empty file', () => {
-    expect(parseConfigFile({})).toEqual({ lifecycle: DEFAULT_LIFECYCLE_CONFIG, seed: { queues: [], agents: [] } });
+    expect(parseConfigFile({})).toEqual({ lifecycle: DEFAULT_LIFECYCLE_CONFIG, autoPresence: false, seed: { queues: [], agents: [] } });
+  });
+
+  it('reads offer mode per queue with durations, and automatic presence per agent over the global switch', () => {
+    const { seed, autoPresence } = parseConfigFile({
+      autoPresence: true,
+      queues: [{ id: 'sales', offerMode: 'offer', offerTimeout: '90s', maxDeclines: 2, missedOfferPresence: 'unchanged' }],
+      agents: [
+        { id: 'a', queues: ['sales'] },
+        { id: 'b', autoPresence: false },
+      ],
+    });
+    expect(autoPresence).toBe(true);
+    expect(seed.queues[0]).toMatchObject({ offerMode: 'offer', offerTimeoutMs: 90_000, maxDeclines: 2, missedOfferPresence: null });
+    expect(seed.agents.map((x) => [x.id, x.autoPresence])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
   });
 
   it('converts queue overflow durations to milliseconds', () => {
@@ -162,6 +179,10 @@ describe('parseConfigFile', () => {
     [{ queues: [{ id: 'q', overflow: { after: 'soon', toQueueId: 'default' } }] }, 'queues[0].overflow.after: expected a duration'],
     [{ queues: [{ id: 'q', overflow: { after: '1m', toQueueId: 'elsewhere' } }] }, 'queues[0].overflow.toQueueId: unknown queue'],
     [{ queues: {} }, 'queues: expected a list'],
+    [{ queues: [{ id: 'q', offerMode: 'push' }] }, 'queues[0].offerMode: expected "autoAccept" or "offer"'],
+    [{ queues: [{ id: 'q', offerTimeout: '2d' }] }, 'queues[0].offerTimeout: expected a duration from 1s to 24h'],
+    [{ queues: [{ id: 'q', maxDeclines: 9 }] }, 'queues[0].maxDeclines: expected 1 to 5'],
+    [{ agents: [{ id: 'a', autoPresence: 'yes' }] }, 'agents[0].autoPresence: expected true or false'],
     [{ lifecycle: { reviveWindow: 'forever' } }, 'lifecycle.reviveWindow'],
     [{ agnets: [] }, 'config.agnets: unknown setting'],
     [[], 'config: expected an object'],

@@ -38,8 +38,9 @@ export function* refreshAgent(
   tx: Tx,
   agentId: string,
   stamp: { assignedAt?: string; releasedAt?: string },
-  recomputeEligibility = false,
+  eligibilityChanged = false,
 ): Program<AgentRow | undefined> {
+  let recomputeEligibility = eligibilityChanged;
   // Take the row lock in a statement of its own first. On PostgreSQL (READ
   // COMMITTED) an UPDATE that waits for a lock re-checks its row but keeps the
   // snapshot its sub-query started with, so the sum below could miss a
@@ -49,13 +50,21 @@ export function* refreshAgent(
     'UPDATE agents SET id = id WHERE id = ? RETURNING used_units, capacity',
     [agentId],
   );
-  const agent = yield* one<AgentRow>(
+  let agent = yield* one<AgentRow>(
     `UPDATE agents SET used_units = (SELECT COALESCE(SUM(units), 0) FROM reservations WHERE agent_id = ?),
        last_assigned_at = COALESCE(?, last_assigned_at), last_released_at = COALESCE(?, last_released_at)
      WHERE id = ? RETURNING ${AGENT_COLUMNS}`,
     [agentId, stamp.assignedAt ?? null, stamp.releasedAt ?? null, agentId],
   );
   if (!agent) return undefined;
+  const automatic = presenceInForce(agent);
+  if (automatic !== agent.presence) {
+    const previous = agent.presence;
+    agent = (yield* one<AgentRow>(`UPDATE agents SET presence = ? WHERE id = ? RETURNING ${AGENT_COLUMNS}`, [automatic, agentId])) ?? agent;
+    recomputeEligibility = true;
+    const why = `automatic: ${Number(agent.used_units)} of ${Number(agent.capacity)} units in use`;
+    emitPresence(tx, agentId, automatic, previous, why);
+  }
   if (Number(before?.used_units) !== Number(agent.used_units) || Number(before?.capacity) !== Number(agent.capacity)) {
     yield* emitCapacity(tx, agent);
   }
@@ -79,6 +88,19 @@ export function* refreshAgent(
     [...eligibleIds, capacity, capacity - Number(agent.used_units), agent.last_assigned_at, agent.last_released_at, agentId],
   );
   return agent;
+}
+
+/**
+ * The presence in force: the chosen one, except that automatic presence turns
+ * a chosen Available into Busy with capacity partly used and BusyDND when full.
+ */
+function presenceInForce(agent: AgentRow): Presence {
+  const chosen = agent.chosen_presence;
+  if (Number(agent.auto_presence) !== 1 || chosen !== P.Available) return chosen;
+  const used = Number(agent.used_units);
+  const capacity = Number(agent.capacity);
+  if (used <= 0) return P.Available;
+  return used >= capacity ? P.BusyDnd : P.Busy;
 }
 
 /** Records the agent's load as this transaction's capacity event for the agent. */
@@ -133,18 +155,20 @@ export function* upsertAgent(tx: Tx, input: AgentInput): Program<AgentRecord> {
   }
   // Insert-or-nothing first so two processes creating the same agent cannot
   // both insert; the loser then patches the row it now locks.
-  const created = yield* run('INSERT INTO agents (id, name, capacity, presence) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING', [
-    input.id,
-    input.name ?? input.id,
-    input.capacity ?? DEFAULT_AGENT_CAPACITY,
-    input.presence ?? P.Offline,
-  ]);
+  const presence = input.presence ?? P.Offline;
+  const created = yield* run(
+    `INSERT INTO agents (id, name, capacity, presence, chosen_presence, auto_presence) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO NOTHING`,
+    [input.id, input.name ?? input.id, input.capacity ?? DEFAULT_AGENT_CAPACITY, presence, presence, input.autoPresence ? 1 : 0],
+  );
   let previous: AgentRow | undefined;
   if (!created) {
     previous = yield* lockAgent(tx.dialect, input.id);
+    const auto = input.autoPresence === undefined ? null : input.autoPresence ? 1 : 0;
     yield* run(
-      'UPDATE agents SET name = COALESCE(?, name), capacity = COALESCE(?, capacity), presence = COALESCE(?, presence) WHERE id = ?',
-      [input.name ?? null, input.capacity ?? null, input.presence ?? null, input.id],
+      `UPDATE agents SET name = COALESCE(?, name), capacity = COALESCE(?, capacity), presence = COALESCE(?, presence),
+         chosen_presence = COALESCE(?, chosen_presence), auto_presence = COALESCE(?, auto_presence) WHERE id = ?`,
+      [input.name ?? null, input.capacity ?? null, input.presence ?? null, input.presence ?? null, auto, input.id],
     );
   }
   if (queues) yield* setMemberships(input.id, queues);
@@ -165,9 +189,10 @@ export function* setPresence(tx: Tx, agentId: string, presence: Presence): Progr
 export function* changePresence(tx: Tx, agentId: string, presence: Presence, reason: string | null): Program<boolean> {
   const previous = yield* lockAgent(tx.dialect, agentId);
   if (!previous) return false;
-  yield* run('UPDATE agents SET presence = ? WHERE id = ?', [presence, agentId]);
-  yield* refreshAgent(tx, agentId, {}, true);
-  emitPresence(tx, agentId, presence, previous.presence, reason);
+  yield* run('UPDATE agents SET presence = ?, chosen_presence = ? WHERE id = ?', [presence, presence, agentId]);
+  // Automatic presence may derive Busy from the choice: the event reports the presence in force.
+  const after = yield* refreshAgent(tx, agentId, {}, true);
+  emitPresence(tx, agentId, after?.presence ?? presence, previous.presence, reason);
   return true;
 }
 

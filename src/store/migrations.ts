@@ -174,6 +174,12 @@ ALTER TABLE conversations ADD COLUMN offers_stopped ${bool} NOT NULL DEFAULT 0;
 CREATE INDEX conversations_offer_agent ON conversations (offer_agent_id);
 `;
 
+const AUTO_PRESENCE = (bool: string) => `
+ALTER TABLE agents ADD COLUMN chosen_presence TEXT;
+UPDATE agents SET chosen_presence = presence;
+ALTER TABLE agents ADD COLUMN auto_presence ${bool} NOT NULL DEFAULT 0;
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -227,6 +233,14 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'offers',
     sqlite: OFFERS('INTEGER'),
     postgres: OFFERS('SMALLINT'),
+  },
+  {
+    version: 8,
+    // Automatic presence: `presence` is the one in force (what routing reads);
+    // `chosen_presence` is the agent's own choice it is derived from.
+    name: 'automatic presence',
+    sqlite: AUTO_PRESENCE('INTEGER'),
+    postgres: AUTO_PRESENCE('SMALLINT'),
   },
 ];
 

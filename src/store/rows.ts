@@ -8,13 +8,15 @@ import type { AgentRecord, ConversationView, OfferMode, QueueEntry, QueueRecord,
 type Num = number | string;
 
 /** Columns selected for an agent. */
-export const AGENT_COLUMNS = 'id, name, capacity, presence, used_units, last_assigned_at, last_released_at';
+export const AGENT_COLUMNS = 'id, name, capacity, presence, chosen_presence, auto_presence, used_units, last_assigned_at, last_released_at';
 /** An `agents` row. */
 export interface AgentRow {
   id: string;
   name: string;
   capacity: Num;
   presence: Presence;
+  chosen_presence: Presence;
+  auto_presence: Num;
   used_units: Num;
   last_assigned_at: string | null;
   last_released_at: string | null;
@@ -120,6 +122,8 @@ export function toAgent(row: AgentRow, queues: string[]): AgentRecord {
     name: row.name,
     capacity: Number(row.capacity),
     presence: row.presence,
+    chosenPresence: row.chosen_presence,
+    autoPresence: Number(row.auto_presence) === 1,
     queues,
     lastAssignedAt: row.last_assigned_at,
     lastReleasedAt: row.last_released_at,

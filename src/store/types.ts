@@ -10,7 +10,16 @@ export interface AgentRecord {
   name: string;
   /** Total capacity units. */
   capacity: number;
+  /** The presence in force: the agent's own choice, or (automatic presence) derived from it and the load. */
   presence: Presence;
+  /** The presence the agent (or the admin, or a missed offer) chose. */
+  chosenPresence: Presence;
+  /**
+   * Automatic presence: while the chosen presence is Available, the presence in
+   * force is Busy with capacity partly used, BusyDND when full, Available when
+   * room returns. Any other choice (Away, Offline, DND) is never overridden.
+   */
+  autoPresence: boolean;
   /** Queue ids the agent belongs to. */
   queues: string[];
   lastAssignedAt: string | null;
@@ -28,8 +37,10 @@ export interface AgentInput {
   id: string;
   name?: string;
   capacity?: number;
+  /** The agent's chosen presence. */
   presence?: Presence;
   queues?: string[];
+  autoPresence?: boolean;
 }
 
 /** A queue as stored. */

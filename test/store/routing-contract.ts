@@ -156,6 +156,38 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
       expect((await store.dispatch('right', 5)).map((m) => m.conversationId)).toEqual(['right-old']);
     });
 
+    it('automatic presence: Busy while capacity is partly used, BusyDND when full, Available when room returns', async () => {
+      const store = ctx.store();
+      await store.upsertAgent({ id: 'a1', queues: ['default'], capacity: 20, presence: 'Available', autoPresence: true });
+      const presence = async () => (await store.getAgent('a1'))?.presence;
+      await enter(store, 'c1');
+      expect(await presence()).toBe('Busy');
+      await enter(store, 'c2');
+      expect(await store.getAgent('a1')).toMatchObject({ presence: 'BusyDND', chosenPresence: 'Available' });
+      await closeTab(store, 'c2', 'a1', 2);
+      expect(await presence()).toBe('Busy');
+      await closeTab(store, 'c1', 'a1', 2);
+      expect(await presence()).toBe('Available');
+      const changes = (await store.listEvents(0, 1000)).flatMap((e) => (e.type === 'agent.presence' && e.agentId === 'a1' ? [e] : []));
+      expect(changes.map((e) => e.data.presence).slice(-4)).toEqual(['Busy', 'BusyDND', 'Busy', 'Available']);
+      expect(changes.at(-1)?.data).toMatchObject({ reason: 'automatic: 0 of 20 units in use' });
+    });
+
+    it('never overrides a presence the agent chose other than Available, and stays off unless opted in', async () => {
+      const store = ctx.store();
+      await store.upsertAgent({ id: 'auto', queues: ['default'], capacity: 10, presence: 'Available', autoPresence: true });
+      await store.upsertAgent({ id: 'manual', queues: ['default'], capacity: 10, presence: 'Offline' });
+      await store.setPresence('manual', 'Available');
+      await enter(store, 'c1');
+      await enter(store, 'c2');
+      expect((await store.getAgent('manual'))?.presence).toBe('Available');
+      expect((await store.getAgent('auto'))?.presence).toBe('BusyDND');
+      await store.setPresence('auto', 'Away');
+      await closeTab(store, 'c1', (await store.getConversation('c1'))?.agentId === 'auto' ? 'auto' : 'manual', 2);
+      await closeTab(store, 'c2', (await store.getConversation('c2'))?.agentId === 'auto' ? 'auto' : 'manual', 2);
+      expect(await store.getAgent('auto')).toMatchObject({ presence: 'Away', chosenPresence: 'Away' });
+    });
+
     it('passes over a conversation the agent declined or transferred away', async () => {
       const store = ctx.store();
       await agent(store, 'a1', ['default'], { capacity: 10 });

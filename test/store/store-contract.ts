@@ -58,6 +58,8 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           name: 'a1',
           capacity: DEFAULT_AGENT_CAPACITY,
           presence: 'Offline',
+          chosenPresence: 'Offline',
+          autoPresence: false,
           queues: [],
           lastAssignedAt: null,
           lastReleasedAt: null,

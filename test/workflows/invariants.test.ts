@@ -5,7 +5,9 @@ import { ALL_PRESENCES } from '../../src/domain/presence';
 import { createStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
 import {
+  acceptUpdate,
   closeTabUpdate,
+  declineUpdate,
   customerEndUpdate,
   disconnectUpdate,
   endUpdate,
@@ -69,11 +71,16 @@ async function run(h: Harness, seed: number): Promise<void> {
       const handle = pick(handles);
       const s = await snapshot(handle);
       const actor = s.agentId ? { kind: 'agent' as const, id: s.agentId } : undefined;
+      const offered = s.offer ? { actor: { kind: 'agent' as const, id: s.offer.agentId } } : null;
       const options: Record<string, () => Promise<unknown>> = {
         Open: () =>
-          rnd() < 0.9
-            ? handle.executeUpdate(pickUpdate, { args: [{ agentId: pick(AGENTS) }] })
-            : handle.executeUpdate(disconnectUpdate, { args: [{}] }),
+          offered && rnd() < 0.6
+            ? rnd() < 0.5
+              ? handle.executeUpdate(acceptUpdate, { args: [offered] })
+              : handle.executeUpdate(declineUpdate, { args: [offered] })
+            : rnd() < 0.9
+              ? handle.executeUpdate(pickUpdate, { args: [{ agentId: pick(AGENTS) }] })
+              : handle.executeUpdate(disconnectUpdate, { args: [{}] }),
         Active: () =>
           pick([
             () => handle.executeUpdate(endUpdate, { args: [{ actor }] }),
@@ -116,7 +123,14 @@ async function run(h: Harness, seed: number): Promise<void> {
 const seed = {
   queues: [
     { id: QUEUES[0] as string, assignmentMethod: 'highestCapacity' as const },
-    { id: QUEUES[1] as string, assignmentMethod: 'roundRobin' as const },
+    // Offer mode, with a short countdown so offers also expire under load (a standing offer is a reservation).
+    {
+      id: QUEUES[1] as string,
+      assignmentMethod: 'roundRobin' as const,
+      offerMode: 'offer' as const,
+      offerTimeoutMs: 3_000,
+      missedOfferPresence: null,
+    },
     { id: QUEUES[2] as string, assignmentMethod: 'leastActive' as const },
   ],
   agents: AGENTS.map((id, i) => ({

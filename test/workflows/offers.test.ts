@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import {
+  acceptSignal,
   acceptUpdate,
   assignUpdate,
   closeTabUpdate,
@@ -30,6 +31,7 @@ beforeAll(async () => {
       queues: [
         { id: 'offers', offerMode: 'offer', offerTimeoutMs: TIMEOUT_MS, maxDeclines: 2, missedOfferPresence: 'Away' },
         { id: 'calm', offerMode: 'offer', offerTimeoutMs: TIMEOUT_MS, maxDeclines: 3, missedOfferPresence: null },
+        { id: 'autoq' },
       ],
       agents: ['ann', 'ben', 'cat', 'dan'].map((id) => ({ id, capacity: 10, presence: 'Offline' as const, queues: ['offers', 'calm'] })),
     },
@@ -162,20 +164,42 @@ describe('offers in an offer-mode queue', () => {
   });
 
   it('lets exactly one of an accept and the expiry win when they meet at the deadline, leaking no capacity', async () => {
+    // Just before the deadline the accept wins and the timer finds nothing to expire...
     await h.changes.setPresence('ann', 'Available');
-    const handle = await startConversation(h, { queueId: 'calm' });
-    await eventually(handle, (s) => s.offer?.agentId === 'ann');
-    await h.env.sleep(TIMEOUT_MS - 50);
-    const [accepted] = await Promise.allSettled([handle.executeUpdate(acceptUpdate, { args: [agent('ann')] }), h.env.sleep(100)]);
-    const s = await eventually(handle, (x) => x.offer === null);
-    if (accepted.status === 'fulfilled') {
-      expect(s).toMatchObject({ state: 'Active', agentId: 'ann' });
+    const early = await startConversation(h, { queueId: 'calm' });
+    await eventually(early, (s) => s.offer?.agentId === 'ann');
+    await h.env.sleep(TIMEOUT_MS - 1_000);
+    expect(await early.executeUpdate(acceptUpdate, { args: [agent('ann')] })).toMatchObject({ state: 'Active', agentId: 'ann' });
+    await h.env.sleep(2_000);
+    expect(await snapshot(early)).toMatchObject({ state: 'Active', agentId: 'ann' });
+    expect(await invariantViolations(h.store, [await snapshot(early)])).toEqual([]);
+    await finish([early]);
+
+    // ...just after, the expiry has won and the accept is refused, changing nothing...
+    await h.changes.setPresence('ann', 'Available');
+    const late = await startConversation(h, { queueId: 'calm' });
+    await eventually(late, (s) => s.offer?.agentId === 'ann');
+    await h.env.sleep(TIMEOUT_MS + 1_000);
+    await eventually(late, (s) => s.offer === null);
+    await expectRefusal(late.executeUpdate(acceptUpdate, { args: [agent('ann')] }), 'INVALID_TRANSITION');
+    expect(await invariantViolations(h.store, [await snapshot(late)])).toEqual([]);
+    await finish([late]);
+
+    // ...and when both reach the workflow together, one of them wins.
+    await h.changes.setPresence('ann', 'Available');
+    const both = await startConversation(h, { queueId: 'calm' });
+    await eventually(both, (s) => s.offer?.agentId === 'ann');
+    await h.env.sleep(TIMEOUT_MS - 20);
+    await both.signal(acceptSignal, agent('ann'));
+    await h.env.sleep(40);
+    const s = await eventually(both, (x) => x.offer === null);
+    if (s.state === 'Active') {
+      expect(s).toMatchObject({ agentId: 'ann', refusedSignals: [] });
     } else {
-      expect(s).toMatchObject({ state: 'Open', capacityHeld: false });
-      expect(s.transitions.at(-1)).toMatchObject({ op: 'offerExpire' });
+      expect(s).toMatchObject({ state: 'Open', capacityHeld: false, refusedSignals: [expect.objectContaining({ op: 'accept' })] });
     }
     expect(await invariantViolations(h.store, [s])).toEqual([]);
-    await finish([handle]);
+    await finish([both]);
   });
 
   it('lets exactly one of the offered agent’s accept and a supervisor’s assignment win, leaking no capacity', async () => {
@@ -194,5 +218,22 @@ describe('offers in an offer-mode queue', () => {
     expect(reservations).toEqual([expect.objectContaining({ agentId: s.agentId, units: 10 })]);
     expect(await invariantViolations(h.store, [s])).toEqual([]);
     await finish([handle]);
+  });
+
+  it('automatic presence follows the load of an opted-in agent and returns to Available when room returns', async () => {
+    await h.store.upsertAgent({ id: 'eve', capacity: 20, presence: 'Offline', queues: ['autoq'], autoPresence: true });
+    await h.changes.setPresence('eve', 'Available');
+    const presence = async () => (await h.store.getAgent('eve'))?.presence;
+    const first = await startConversation(h, { queueId: 'autoq' });
+    await eventually(first, (s) => s.state === 'Active');
+    expect(await presence()).toBe('Busy');
+    const second = await startConversation(h, { queueId: 'autoq' });
+    await eventually(second, (s) => s.state === 'Active');
+    expect(await presence()).toBe('BusyDND');
+    await first.executeUpdate(closeTabUpdate, { args: [agent('eve')] });
+    expect(await presence()).toBe('Busy');
+    await second.executeUpdate(closeTabUpdate, { args: [agent('eve')] });
+    expect(await h.store.getAgent('eve')).toMatchObject({ presence: 'Available', chosenPresence: 'Available' });
+    await finish([first, second]);
   });
 });
