@@ -7,8 +7,39 @@ import type { Schema } from './schema';
 // OpenAPI document. Request schemas forbid unknown fields so a typo is a 400,
 // not a silently ignored setting.
 
+/**
+ * An id as the API and the store accept it (conversation, agent, queue,
+ * customer, message). It belongs in src/domain/ids.ts, beside the workflow ids,
+ * once the domain and config-file patterns are unified; until then this is the
+ * one place the API and store validation import it from.
+ */
+export const ID_PATTERN = '^[\\w.:@-]{1,128}$';
+/** Names and other one-line text: no C0 control characters (NUL above all: PostgreSQL cannot store it), no DEL, no lone surrogates. */
+export const LINE_PATTERN = '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$';
+/** Message text: as a line, but tabs and line breaks (LF, CR) are allowed. */
+export const TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff]*$';
+/** An Idempotency-Key: 1-200 visible ASCII characters. */
+export const KEY_PATTERN = '^[\\x21-\\x7e]{1,200}$';
+
+/** Largest capacity, units per conversation and priority: far beyond any real use, well inside every integer column. */
+export const MAX_COUNT = 1_000_000;
+/** Longest overflow limit: a durable timer of 30 days (1e300 ms once broke a dispatcher on every round). */
+export const MAX_OVERFLOW_MS = 30 * 24 * 60 * 60 * 1000;
+/** Longest name (agent, queue, customer). */
+export const MAX_NAME_LENGTH = 200;
+/** Longest chat message. */
+export const MAX_TEXT_LENGTH = 4000;
+
+/** What each pattern means, for error messages a person can act on. */
+export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
+  [ID_PATTERN]: 'must be 1-128 letters, digits, or . _ : @ -',
+  [LINE_PATTERN]: 'must not contain control characters (such as NUL)',
+  [TEXT_PATTERN]: 'must not contain control characters other than tab and line breaks (such as NUL)',
+  [KEY_PATTERN]: 'must be 1-200 visible ASCII characters',
+};
+
 /** An id as the domain accepts it (conversation, agent, queue, customer). */
-export const Id: Schema = { type: 'string', pattern: '^[\\w.:@-]{1,128}$', description: '1-128 letters, digits, or . _ : @ -' };
+export const Id: Schema = { type: 'string', pattern: ID_PATTERN, description: '1-128 letters, digits, or . _ : @ -' };
 const Name: Schema = { type: 'string', minLength: 1, maxLength: 200 };
 const Count: Schema = { type: 'integer', minimum: 0, maximum: 1_000_000 };
 const Force: Schema = { type: 'boolean', description: 'Exceed the agent’s capacity.' };

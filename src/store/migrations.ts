@@ -156,6 +156,13 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: 'CREATE INDEX conversations_queue_state ON conversations (queue_id, state);',
     postgres: 'CREATE INDEX conversations_queue_state ON conversations (queue_id, state);',
   },
+  {
+    version: 4,
+    // Agent tokens expire (null: until revoked); tokens issued before this migration keep working until revoked.
+    name: 'api: agent token expiry',
+    sqlite: 'ALTER TABLE agent_tokens ADD COLUMN expires_at TEXT;',
+    postgres: 'ALTER TABLE agent_tokens ADD COLUMN expires_at TEXT;',
+  },
 ];
 
 /** The bookkeeping table, identical on both backends. */

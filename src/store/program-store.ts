@@ -134,9 +134,9 @@ export abstract class ProgramStore implements CapacityStore {
     return this.read(() => api.listMessages(conversationId, limit));
   }
 
-  addAgentToken(agentId: string, tokenHash: string): Promise<void> {
+  addAgentToken(agentId: string, tokenHash: string, expiresAt: string | null = null): Promise<void> {
     const now = this.now();
-    return this.write(() => api.addAgentToken(agentId, tokenHash, now));
+    return this.write(() => api.addAgentToken(agentId, tokenHash, expiresAt, now));
   }
 
   deleteAgentToken(tokenHash: string): Promise<void> {
@@ -144,7 +144,12 @@ export abstract class ProgramStore implements CapacityStore {
   }
 
   findAgentByTokenHash(tokenHash: string): Promise<string | null> {
-    return this.read(() => api.findAgentByTokenHash(tokenHash));
+    const now = this.now();
+    return this.read(() => api.findAgentByTokenHash(tokenHash, now));
+  }
+
+  revokeAgentTokens(agentId: string, keepHash?: string): Promise<number> {
+    return this.write(() => api.revokeAgentTokens(agentId, keepHash));
   }
 
   getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | null> {

@@ -222,12 +222,18 @@ export interface CapacityStore {
   /** A conversation's messages in send order, at most `limit`. */
   listMessages(conversationId: string, limit?: number): Promise<ChatMessage[]>;
 
-  /** Records the SHA-256 hash of an agent's bearer token (the token itself is never stored). */
-  addAgentToken(agentId: string, tokenHash: string): Promise<void>;
+  /**
+   * Records the SHA-256 hash of an agent's bearer token (the token itself is
+   * never stored), valid until `expiresAt` (ISO time; null or omitted: until
+   * revoked). Idempotent: a repeated add keeps the first expiry.
+   */
+  addAgentToken(agentId: string, tokenHash: string, expiresAt?: string | null): Promise<void>;
   /** Forgets a token hash; idempotent. */
   deleteAgentToken(tokenHash: string): Promise<void>;
-  /** The agent whose token has this hash, if any. */
+  /** The agent whose unexpired token has this hash, if any. */
   findAgentByTokenHash(tokenHash: string): Promise<string | null>;
+  /** Revokes every token of an agent except `keepHash` (sign out everywhere); returns how many were revoked. */
+  revokeAgentTokens(agentId: string, keepHash?: string): Promise<number>;
 
   /** The answer recorded for an idempotency key, if any. */
   getIdempotencyRecord(scope: string, key: string): Promise<IdempotencyRecord | null>;
