@@ -7,14 +7,36 @@ import { forbidden, unknownConversation } from './errors';
 
 /** Everything a caller can do to a conversation. */
 export type ConversationAction =
-  'view' | 'pick' | 'end' | 'closeTab' | 'reopen' | 'transfer' | 'revive' | 'disconnect' | 'markRead' | 'message' | 'assign' | 'forceClose';
+  | 'view'
+  | 'readMessages'
+  | 'pick'
+  | 'end'
+  | 'closeTab'
+  | 'reopen'
+  | 'transfer'
+  | 'revive'
+  | 'disconnect'
+  | 'markRead'
+  | 'message'
+  | 'assign'
+  | 'forceClose';
 
-/** Which agents may act: the assigned one, members of the conversation's queue, or both. */
-type AgentRule = 'assigned' | 'queue' | 'assignedOrQueue' | null;
+/**
+ * Which agents may act: the assigned one; the assigned or the last one (the
+ * read model's agentId or lastAgentId: who had it before it went back to a
+ * queue); members of the conversation's queue; or assigned or member.
+ */
+type AgentRule = 'assigned' | 'assignedOrLast' | 'queue' | 'assignedOrQueue' | null;
 
-/** The authorization matrix of conversation actions (tests walk this same table). */
+/**
+ * The authorization matrix of conversation actions (tests walk this same table).
+ * Transcripts (readMessages) are private to the conversation's customer, its
+ * agent (now, or the last one) and the admin acting as supervisor; other agents
+ * of the queue may view the snapshot, which carries no message text, to pick it.
+ */
 export const CONVERSATION_ACCESS: Readonly<Record<ConversationAction, { admin: boolean; agent: AgentRule; customer: boolean }>> = {
   view: { admin: true, agent: 'assignedOrQueue', customer: true },
+  readMessages: { admin: true, agent: 'assignedOrLast', customer: true },
   pick: { admin: false, agent: 'queue', customer: false },
   end: { admin: false, agent: 'assigned', customer: true },
   closeTab: { admin: false, agent: 'assigned', customer: false },
@@ -52,15 +74,18 @@ export function authorize(principal: Principal | null, action: ConversationActio
       return;
     case 'agent': {
       const assigned = view.agentId === principal.agent.id;
+      const last = view.lastAgentId === principal.agent.id;
       const member = principal.agent.queues.includes(view.queueId);
       const ok =
         rule.agent === 'assigned'
           ? assigned
-          : rule.agent === 'queue'
-            ? member
-            : rule.agent === 'assignedOrQueue'
-              ? assigned || member
-              : false;
+          : rule.agent === 'assignedOrLast'
+            ? assigned || last
+            : rule.agent === 'queue'
+              ? member
+              : rule.agent === 'assignedOrQueue'
+                ? assigned || member
+                : false;
       if (rule.agent === null) throw forbidden(`An agent cannot ${action} a conversation.`);
       if (!ok) {
         throw forbidden(

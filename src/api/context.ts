@@ -1,4 +1,8 @@
 import type { Client } from '@temporalio/client';
+import type { RequestHandler } from 'express';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { LifecycleConfig } from '../domain/lifecycle-config';
 import { RoutingChanges } from '../routing/agent-changes';
 import type { Router } from '../routing/router';
 import { createTemporalRouter } from '../routing/router';
@@ -6,20 +10,35 @@ import type { CapacityStore } from '../store/types';
 import type { Credentials } from './auth';
 import { Authenticator } from './auth';
 import { ConversationClient } from './conversation-client';
-import { RateLimiter } from './rate-limit';
+import { startRateLimiter } from './rate-limit';
 
 /** Tunable limits of the API, with defaults for anything omitted. */
 export interface ApiLimits {
-  /** Conversations one client (IP) may start per minute, also the burst size. */
-  startsPerMinute: number;
+  /** Conversations one client address may start per minute; null: no limit. */
+  startsPerMinute: number | null;
   /** Largest accepted request body in bytes (larger: 413). */
   bodyLimitBytes: number;
-  /** Longest the API waits on one Temporal call before answering 503. */
+  /** Longest the API waits on a start or update before answering 503 (OUTCOME_UNKNOWN once sent). */
   temporalTimeoutMs: number;
+  /** Longest the API waits on a workflow query before answering from the read model. */
+  queryTimeoutMs: number;
+  /** How long an agent token stays valid; null: until revoked. */
+  agentTokenTtlMs: number | null;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 /** Defaults of ApiLimits. */
-export const DEFAULT_API_LIMITS: ApiLimits = { startsPerMinute: 30, bodyLimitBytes: 32 * 1024, temporalTimeoutMs: 15_000 };
+export const DEFAULT_API_LIMITS: ApiLimits = {
+  startsPerMinute: 600,
+  bodyLimitBytes: 32 * 1024,
+  temporalTimeoutMs: 15_000,
+  queryTimeoutMs: 3_000,
+  agentTokenTtlMs: 30 * DAY_MS,
+};
+
+/** Express's `trust proxy` setting: false, true, a hop count, or addresses and subnets (e.g. "loopback, 10.0.0.0/8"). */
+export type TrustProxy = boolean | number | string;
 
 /** Everything the HTTP API needs, passed in so tests can supply their own. */
 export interface ApiDeps {
@@ -27,7 +46,14 @@ export interface ApiDeps {
   client: Client;
   taskQueue: string;
   credentials: Credentials;
+  /** The lifecycle rules new conversations start with (they travel in the workflow's start arguments). */
+  lifecycle: LifecycleConfig;
+  logger: Logger;
   limits?: Partial<ApiLimits>;
+  /** Whose X-Forwarded-For to believe for the client address (CONVOFLOW_TRUST_PROXY); default false. */
+  trustProxy?: TrustProxy;
+  /** Check every answer against its documented schema (tests): a mismatch is a 500. */
+  checkResponses?: boolean;
 }
 
 /** What route handlers use: the dependencies plus the services built over them once per app. */
@@ -36,11 +62,16 @@ export interface ApiContext {
   client: Client;
   credentials: Credentials;
   limits: ApiLimits;
+  logger: Logger;
   auth: Authenticator;
-  limiter: RateLimiter;
+  /** The start rate limit (express-rate-limit). */
+  startLimiter: RequestHandler;
+  /** The JSON body parser, run per route after the media type check. */
+  jsonParser: RequestHandler;
   /** Agent, presence and queue writes that poke the dispatchers concerned. */
   changes: RoutingChanges;
   conversations: ConversationClient;
+  checkResponses: boolean;
 }
 
 /** The dispatcher router with a deadline on each call, so an unreachable Temporal answers 503 instead of hanging. */
@@ -55,17 +86,25 @@ function withDeadline(client: Client, ms: number, router: Router): Router {
 /** Builds the per-app services from the dependencies. */
 export function createContext(deps: ApiDeps): ApiContext {
   const limits = { ...DEFAULT_API_LIMITS, ...deps.limits };
+  const logger = deps.logger;
   return {
     store: deps.store,
     client: deps.client,
     credentials: deps.credentials,
     limits,
+    logger,
     auth: new Authenticator(deps.store, deps.credentials),
-    limiter: new RateLimiter({ perMinute: limits.startsPerMinute }),
+    startLimiter: startRateLimiter(limits.startsPerMinute, logger),
+    jsonParser: express.json({ limit: limits.bodyLimitBytes, type: ['application/json', 'application/*+json'] }),
     changes: new RoutingChanges(
       deps.store,
       withDeadline(deps.client, limits.temporalTimeoutMs, createTemporalRouter(deps.client, deps.taskQueue)),
+      (message) => logger.warn(message),
     ),
-    conversations: new ConversationClient(deps.client, deps.store, deps.taskQueue, limits.temporalTimeoutMs),
+    conversations: new ConversationClient(deps.client, deps.store, deps.taskQueue, deps.lifecycle, {
+      updateMs: limits.temporalTimeoutMs,
+      queryMs: limits.queryTimeoutMs,
+    }),
+    checkResponses: deps.checkResponses === true,
   };
 }

@@ -11,7 +11,10 @@ export const ApiErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   RateLimited: 'RATE_LIMITED',
+  /** Temporal was not reached (or refused before applying anything): safe to retry. */
   TemporalUnavailable: 'TEMPORAL_UNAVAILABLE',
+  /** An update was sent but no answer came in time: it may have been applied; retry with the same Idempotency-Key. */
+  OutcomeUnknown: 'OUTCOME_UNKNOWN',
   StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
@@ -45,6 +48,7 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode, number>> = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   TEMPORAL_UNAVAILABLE: 503,
+  OUTCOME_UNKNOWN: 503,
   STORE_UNAVAILABLE: 503,
 };
 
