@@ -83,6 +83,22 @@ function securityHeaders() {
   };
 }
 
+/** 405 with Allow for a path the table knows under other methods (the 404 below is for paths it does not know). */
+function methodNotAllowed(routes: readonly Route[]) {
+  const table = routes.map(({ doc }) => ({
+    path: new RegExp(`^${doc.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`, 'i'),
+    method: doc.method.toUpperCase(),
+  }));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const allowed = new Set(table.filter((t) => t.path.test(req.path)).map((t) => t.method));
+    if (allowed.size === 0) return next();
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort().join(', ');
+    res.setHeader('Allow', allow);
+    next(new ApiError(ApiErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${req.path}; use ${allow}.`));
+  };
+}
+
 /** The Express application: JSON in and out, routes from one table, one error middleware. */
 export function createApp(deps: ApiDeps): Express {
   const ctx = createContext(deps);
@@ -108,6 +124,7 @@ export function createApp(deps: ApiDeps): Express {
   const router = Router();
   mount(router, ctx, ALL_ROUTES);
   app.use(router);
+  app.use(methodNotAllowed(ALL_ROUTES));
   app.use((req: Request) => {
     throw new ApiError(ApiErrorCode.NotFound, `No such endpoint: ${req.method} ${req.path}.`);
   });

@@ -74,6 +74,14 @@ export interface ApiContext {
   checkResponses: boolean;
 }
 
+// A lone surrogate (JSON allows "\ud800") has no UTF-8 form: SQLite and
+// PostgreSQL would each store their own replacement. It becomes U+FFFD here,
+// once, so both backends store and answer the same text.
+const LONE_SURROGATE = /[\ud800-\udfff]/gu;
+function wellFormed(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(LONE_SURROGATE, '\ufffd') : value;
+}
+
 /** The dispatcher router with a deadline on each call, so an unreachable Temporal answers 503 instead of hanging. */
 function withDeadline(client: Client, ms: number, router: Router): Router {
   return {
@@ -95,7 +103,7 @@ export function createContext(deps: ApiDeps): ApiContext {
     logger,
     auth: new Authenticator(deps.store, deps.credentials),
     startLimiter: startRateLimiter(limits.startsPerMinute, logger),
-    jsonParser: express.json({ limit: limits.bodyLimitBytes, type: ['application/json', 'application/*+json'] }),
+    jsonParser: express.json({ limit: limits.bodyLimitBytes, type: ['application/json', 'application/*+json'], reviver: wellFormed }),
     changes: new RoutingChanges(
       deps.store,
       withDeadline(deps.client, limits.temporalTimeoutMs, createTemporalRouter(deps.client, deps.taskQueue)),

@@ -26,7 +26,7 @@ const text = (description: string, required: boolean, pattern?: string) => ({
   schema: { type: 'string', ...(pattern ? { pattern } : {}) },
 });
 const REQUEST_ID = { 'X-Request-Id': text('This request’s id (the one sent, when well-formed), also in the logs.', true) };
-const RETRY_AFTER = { 'Retry-After': text('Seconds to wait before retrying.', true, '^\\d+$') };
+const RETRY_AFTER = { 'Retry-After': text('Seconds to wait before retrying.', true, '^[0-9]+$') };
 const REPLAYED = {
   'Idempotent-Replayed': text('"true" when this is the recorded answer to an earlier request with this Idempotency-Key.', false),
 };
@@ -111,7 +111,7 @@ export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
       openapi: '3.1.0',
       info: {
         title: 'convoflow API',
-        version: '0.2.0',
+        version: '0.1.0',
         description:
           'Customer-service conversation routing on Temporal. Bearer tokens: the admin token (supervisor), agent tokens (from POST /api/agents or POST /api/agents/{id}/tokens; they expire), customer tokens (from POST /api/conversations, valid for that conversation only). Every route that changes something accepts an Idempotency-Key.',
       },

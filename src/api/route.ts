@@ -110,7 +110,7 @@ export interface RouteDoc {
   params: TSchema;
   query: TSchema;
   body: TSchema | null;
-  /** Whether the body may be omitted (an empty body is valid). */
+  /** Whether a body must be sent (an empty one is refused, or the route is public). */
   bodyRequired: boolean;
   /** Accepts an Idempotency-Key (every route that changes something). */
   idempotent: boolean;
@@ -264,7 +264,8 @@ function defineRoute<P extends TSchema, Q extends TSchema, B, U extends Principa
       params: spec.params,
       query: spec.query,
       body: spec.body.kind === 'json' ? spec.body.schema : null,
-      bodyRequired: spec.body.kind === 'json' && !accepts(spec.body.schema, {}),
+      // The public start takes JSON only (see readBody), so its body, even {}, is required.
+      bodyRequired: spec.body.kind === 'json' && (doc.access === 'public' || !accepts(spec.body.schema, {})),
       idempotent,
       rateLimited: spec.rateLimited === true,
       responses: spec.responses,

@@ -17,11 +17,14 @@ import { ALL_CHANNELS, ALL_STATES } from '../domain/states';
  * once the domain and config-file patterns are unified; until then this is the
  * one place the API and store validation import it from.
  */
-export const ID_PATTERN = '^[\\w.:@-]{1,128}$';
-/** Names and other one-line text: no C0 control characters (NUL above all: PostgreSQL cannot store it), no DEL, no lone surrogates. */
-export const LINE_PATTERN = '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]*$';
+export const ID_PATTERN = '^[A-Za-z0-9_.:@-]{1,128}$';
+// Patterns are spelled so that every regex engine reads them alike: no \w or \d
+// (Unicode-aware in Python and Rust, ASCII in JavaScript) and no surrogate
+// ranges (Rust cannot express them), so OpenAPI tools generate what Ajv accepts.
+/** Names and other one-line text: no C0 control characters (NUL above all: PostgreSQL cannot store it) and no DEL. */
+export const LINE_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
 /** Message text: as a line, but tabs and line breaks (LF, CR) are allowed. */
-export const TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f\\ud800-\\udfff]*$';
+export const TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$';
 /** An Idempotency-Key: 1-200 visible ASCII characters. */
 export const KEY_PATTERN = '^[\\x21-\\x7e]{1,200}$';
 

@@ -18,6 +18,8 @@ const METHODS: readonly string[] = Object.values(AssignmentMethod);
 const ID = new RegExp(ID_PATTERN, 'u');
 const LINE = new RegExp(LINE_PATTERN, 'u');
 const TEXT = new RegExp(TEXT_PATTERN, 'u');
+// With the u flag this matches only a surrogate without its pair: text no UTF-8 column can hold as sent.
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 /** Longest idempotency scope or key (scopes name a route, its target and the caller). */
 const MAX_KEY_LENGTH = 1000;
 
@@ -46,7 +48,13 @@ function requireInt(value: unknown, what: string, min: number, max: number = MAX
 }
 
 function requireName(value: unknown, what: string): void {
-  if (typeof value !== 'string' || value.length === 0 || [...value].length > MAX_NAME_LENGTH || !LINE.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    [...value].length > MAX_NAME_LENGTH ||
+    !LINE.test(value) ||
+    LONE_SURROGATE.test(value)
+  ) {
     throw invalid(`${what} must be 1-${MAX_NAME_LENGTH} characters without control characters.`);
   }
 }
@@ -135,7 +143,8 @@ export function validateMessage(message: NewChatMessage): void {
     typeof message.text !== 'string' ||
     message.text.length === 0 ||
     [...message.text].length > MAX_TEXT_LENGTH ||
-    !TEXT.test(message.text)
+    !TEXT.test(message.text) ||
+    LONE_SURROGATE.test(message.text)
   ) {
     throw invalid(`Message text must be 1-${MAX_TEXT_LENGTH} characters without control characters other than tab and line breaks.`);
   }

@@ -28,12 +28,32 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('marks a body required exactly when an empty body is refused (transfer needs its target)', async () => {
+  it('marks a body required when an empty body is refused (transfer needs its target), and on the public start', async () => {
     const ops = Object.fromEntries(await operations());
     expect(ops['post /api/conversations/{id}/transfer']?.requestBody?.required).toBe(true);
     expect(ops['post /api/conversations/{id}/assign']?.requestBody?.required).toBe(true);
     expect(ops['post /api/conversations/{id}/end']?.requestBody?.required).toBe(false);
-    expect(ops['post /api/conversations']?.requestBody?.required).toBe(false);
+    // The public start takes JSON only (a bodiless cross-site POST needs no credentials there): at least {}.
+    expect(ops['post /api/conversations']?.requestBody?.required).toBe(true);
+  });
+
+  it('writes patterns every regex engine reads alike (no \\w, \\d or surrogate ranges, which are Unicode-aware outside JavaScript)', async () => {
+    const text = JSON.stringify((await request(app).get('/api/openapi.json')).body);
+    const patterns = [...text.matchAll(/"pattern":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const pattern of patterns)
+      expect({ pattern, portable: !/\\[wWdDsS]|\\ud[89a-f]/i.test(pattern) }).toEqual({ pattern, portable: true });
+  });
+
+  it('answers 405 with Allow to a method a documented path does not take, 404 to an unknown path', async () => {
+    const res = await request(app).delete('/api/queues');
+    expect(res.status).toBe(405);
+    expect(res.body.error.code).toBe('METHOD_NOT_ALLOWED');
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
+    const trace = await request(app).trace('/api/conversations/abc');
+    expect(trace.status).toBe(405);
+    expect(trace.headers.allow).toBe('GET, HEAD');
+    expect((await request(app).get('/api/nothing-here')).status).toBe(404);
   });
 
   it('documents the Idempotency-Key header on every route that changes something, and OUTCOME_UNKNOWN on 503', async () => {

@@ -37,6 +37,9 @@ if (url) {
       expect(await worldState(h.store, [chat.id])).toEqual(before);
       const ok = await call(h.app, 'post', `/api/conversations/${chat.id}/messages`, alice, { text: 'fine\ttext\n' });
       expect(ok.status).toBe(201);
+      const lone = await call(h.app, 'post', `/api/conversations/${chat.id}/messages`, alice, { text: 'a\ud800b' });
+      expect(lone.body.message.text).toBe('a\ufffdb');
+      expect((await h.store.listMessages(chat.id)).map((m) => m.text)).toEqual(['fine\ttext\n', 'a\ufffdb']);
     });
   });
 } else {

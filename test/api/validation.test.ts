@@ -166,6 +166,14 @@ describe('text PostgreSQL cannot store', () => {
     expect(await h.store.getAgent('nul')).toBeNull();
   });
 
+  it('stores a lone surrogate as U+FFFD, as both backends then answer alike', async () => {
+    const chat = await startChat(h.app, { customer: { name: 'D\ud800na' } });
+    const sent = await call(h.app, 'post', `/api/conversations/${chat.id}/messages`, chat.customerToken, { text: 'a\udc00b' });
+    expect(sent.status).toBe(201);
+    expect(sent.body.message.text).toBe('a\ufffdb');
+    expect((await h.store.listMessages(chat.id)).map((m) => m.text)).toEqual(['a\ufffdb']);
+  });
+
   it('keeps tabs and line breaks in message text', async () => {
     const chat = await startChat(h.app);
     const sent = await call(h.app, 'post', `/api/conversations/${chat.id}/messages`, chat.customerToken, { text: 'line 1\n\tline 2\r\n' });

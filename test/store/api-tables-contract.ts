@@ -56,6 +56,8 @@ export function describeApiTables(ctx: ApiTablesContext): void {
         { id: 'm\u0000', conversationId: 'c1', sender: 'customer' as const, text: 'ok' },
         { id: 'm1', conversationId: 'c\u0000', sender: 'customer' as const, text: 'ok' },
         { id: 'm1', conversationId: 'c1', sender: 'customer' as const, text: 'x'.repeat(4001) },
+        // A lone surrogate has no UTF-8 form: each backend would store its own replacement.
+        { id: 'm1', conversationId: 'c1', sender: 'customer' as const, text: 'a\ud800b' },
       ]) {
         await expect(store.addMessage(message)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
       }
@@ -71,6 +73,7 @@ export function describeApiTables(ctx: ApiTablesContext): void {
       const refused = [
         () => store.upsertAgent({ id: 'a-big', capacity: 2_000_000_000 }),
         () => store.upsertAgent({ id: 'a-nul', name: 'N\u0000' }),
+        () => store.upsertAgent({ id: 'a-nul', name: 'N\udc00' }),
         () => store.upsertAgent({ id: 'bad id' }),
         () => store.upsertQueue({ id: 'q-neg', priority: -5 }),
         () => store.upsertQueue({ id: 'q-big', priority: 1_000_001 }),
