@@ -110,7 +110,7 @@ function typeNames(types: unknown): string {
 }
 
 function messageOf(e: ErrorObject): string {
-  const p = e.params as Record<string, unknown>;
+  const p: Record<string, unknown> = e.params;
   switch (e.keyword) {
     case 'required':
       return 'is required';
@@ -146,7 +146,7 @@ function messageOf(e: ErrorObject): string {
 }
 
 function problemOf(e: ErrorObject, where: string): Problem {
-  const p = e.params as Record<string, unknown>;
+  const p: Record<string, unknown> = e.params;
   const base = fieldOf(where, e.instancePath);
   if (e.keyword === 'required') return { field: `${base}.${String(p.missingProperty)}`, message: messageOf(e) };
   if (e.keyword === 'additionalProperties') return { field: `${base}.${String(p.additionalProperty)}`, message: messageOf(e) };
