@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { StoreError } from '../store/store-error';
+import { causes } from './causes';
 import { ApiError, ApiErrorCode, isApiErrorCode } from './errors';
 import { isTemporalError, temporalFailure, UNAVAILABLE_RETRY_AFTER_SECONDS } from './temporal-errors';
 
@@ -10,10 +11,6 @@ const STORE_DOWN_CODES =
 const STORE_DOWN_MESSAGES =
   /database connection is not open|pool after calling end|Connection terminated|timeout exceeded when trying to connect/i;
 
-function* causes(error: unknown): Generator<unknown> {
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 6; e = e instanceof Error ? e.cause : undefined, depth++) yield e;
-}
-
 function field(error: unknown, name: string): unknown {
   return typeof error === 'object' && error !== null ? Object.getOwnPropertyDescriptor(error, name)?.value : undefined;
 }
@@ -23,7 +20,8 @@ export function isStoreUnavailable(error: unknown): boolean {
   for (const e of causes(error)) {
     const code = field(e, 'code');
     if (typeof code === 'string' && STORE_DOWN_CODES.test(code)) return true;
-    if (e instanceof Error && STORE_DOWN_MESSAGES.test(e.message)) return true;
+    const message = field(e, 'message');
+    if (typeof message === 'string' && STORE_DOWN_MESSAGES.test(message)) return true;
   }
   return false;
 }

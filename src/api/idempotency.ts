@@ -2,6 +2,15 @@ import type { CapacityStore } from '../store/types';
 import { ApiError, ApiErrorCode } from './errors';
 import { derivedId, sha256 } from './tokens';
 
+// Our own, not a library: the idempotency middlewares for Express keep keys in
+// process memory or in Redis, beside the operation rather than with it. Here the
+// record lives in the store every API process shares (SQLite or PostgreSQL),
+// written insert-or-nothing so the first answer stands across processes and
+// restarts; keys are scoped per route, target and caller, bound to the client
+// on public routes, answers are stored without their credentials, and the ids
+// derived from a key let Temporal dedupe the very update a lost answer hid.
+// None of that fits a generic response cache.
+
 /** The request header carrying an idempotency key. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 

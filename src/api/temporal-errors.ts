@@ -7,6 +7,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { TemporalFailure } from '@temporalio/common';
+import { causes } from './causes';
 import { ApiError, ApiErrorCode } from './errors';
 
 /** How long a client should wait before retrying after a dependency was unreachable. */
@@ -19,10 +20,6 @@ const DEADLINE_EXCEEDED = 4;
 // grpc-js says where a call stood when its deadline passed: these mean it never left this process.
 const NEVER_SENT = /waiting for (metadata filters|LB pick|name resolution|connection)/i;
 const SEARCH_ATTRIBUTE = /search attribute/i;
-
-function* causes(error: unknown): Generator<unknown> {
-  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 6; e = e instanceof Error ? e.cause : undefined, depth++) yield e;
-}
 
 /** What a call to Temporal was doing when it failed: a change may be applied once sent; a read never changes anything. */
 export type TemporalCall = 'change' | 'read';

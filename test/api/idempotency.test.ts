@@ -117,6 +117,28 @@ describe('keys are scoped by route, target and caller', () => {
 });
 
 describe('a retry whose first answer was never recorded', () => {
+  it('answers a keyed start whose conversation has closed since with its final standing, starting nothing', async () => {
+    const key = freshKey();
+    const first = await startChat(h.app, {}, key);
+    await call(h.app, 'post', `/api/conversations/${first.id}/pick`, alice).expect(200);
+    await call(h.app, 'post', `/api/conversations/${first.id}/end`, alice).expect(200);
+    await call(h.app, 'post', `/api/conversations/${first.id}/close-tab`, alice).expect(200);
+    // As if the first attempt died before recording its answer.
+    const forgetful = Object.assign(Object.create(h.store) as CapacityStore, {
+      getIdempotencyRecord: () => Promise.resolve(null),
+      saveIdempotencyRecord: (scope: string, k: string, response: string) =>
+        Promise.resolve({ scope, key: k, response, createdAt: new Date().toISOString() }),
+    });
+    const before = await worldState(h.store, [first.id]);
+    const retry = await call(createApp({ ...h.deps, store: forgetful }), 'post', '/api/conversations', null, {
+      customer: { name: 'Dana' },
+    }).set('Idempotency-Key', key);
+    expect(retry.status).toBe(201);
+    expect(retry.body.conversation).toMatchObject({ conversationId: first.id, state: 'Closed' });
+    expect(retry.body.customerToken).toBe(first.customerToken);
+    expect(await worldState(h.store, [first.id])).toEqual(before);
+  });
+
   it('is applied once: Temporal dedupes the update by an id derived from the key', async () => {
     const id = await picked();
     const key = freshKey();
