@@ -52,7 +52,6 @@ export function enqueueWrite(conversationId: string, queueId: string, at: string
     createdAt: at,
     stateEnteredAt: at,
     closedAt: null,
-    staleFlagged: false,
     staleFlaggedAt: null,
     waitingTimeoutAt: null,
     reviveUntil: null,

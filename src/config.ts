@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { SeedConfig } from './config-file';
 import { readConfigFile } from './config-file';
+import { parseDuration } from './domain/durations';
 import type { LifecycleConfig } from './domain/lifecycle-config';
+import type { LogConfig } from './logger';
+import { isLogLevel, LOG_LEVELS } from './logger';
 import { projectRoot } from './project-root';
 
 /** Client TLS for a remote Temporal cluster (mutual TLS when a certificate and key are given). */
@@ -61,11 +64,20 @@ export interface ApiConfig {
   adminToken: string | null;
   /** CONVOFLOW_SECRET (customer tokens, derived ids); null: generated once into <dataDir>/secret. */
   secret: string | null;
-  /** Conversations one client IP may start per minute (CONVOFLOW_START_RATE_PER_MINUTE). */
-  startsPerMinute: number;
+  /** Conversations one client address may start per minute (CONVOFLOW_START_RATE_PER_MINUTE); null: no limit ("off"). */
+  startsPerMinute: number | null;
   /** Largest request body in bytes (CONVOFLOW_BODY_LIMIT_BYTES). */
   bodyLimitBytes: number;
+  /** How long an agent token stays valid (CONVOFLOW_AGENT_TOKEN_TTL); null: until revoked ("none"). */
+  agentTokenTtlMs: number | null;
+  /** Express's `trust proxy` (CONVOFLOW_TRUST_PROXY): whose X-Forwarded-For names the client. */
+  trustProxy: boolean | number | string;
 }
+
+/** Default of CONVOFLOW_START_RATE_PER_MINUTE (why so many: README, Configuration). */
+export const DEFAULT_STARTS_PER_MINUTE = 600;
+/** Default of CONVOFLOW_AGENT_TOKEN_TTL. */
+export const DEFAULT_AGENT_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Shortest accepted admin token or secret: guessable values defeat the point. */
 export const MIN_SECRET_LENGTH = 16;
@@ -76,6 +88,8 @@ export interface AppConfig {
   temporal: TemporalConfig;
   http: { host: string; port: number };
   api: ApiConfig;
+  /** The process log (LOG_LEVEL). */
+  log: LogConfig;
   /** PostgreSQL connection string for the store; null uses embedded SQLite. */
   databaseUrl: string | null;
   sqliteFile: string;
@@ -135,6 +149,42 @@ class EnvReader {
     return value;
   }
 
+  /** A duration such as "30d", or "none" (null). */
+  duration(name: string, fallback: number | null): number | null {
+    const raw = this.string(name);
+    if (raw === null) return fallback;
+    try {
+      const ms = parseDuration(raw, name);
+      if (ms !== null && ms < 1000) this.problems.push(`${name}=${raw}: expected at least 1s, or "none"`);
+      return ms;
+    } catch (error) {
+      this.problems.push((error as Error).message);
+      return fallback;
+    }
+  }
+
+  /** A whole number of at least 1, or "off" (null). */
+  limit(name: string, fallback: number): number | null {
+    const raw = this.string(name);
+    if (raw === 'off' || raw === 'none') return null;
+    return this.positiveInt(name, fallback);
+  }
+
+  /** Express's `trust proxy`: true/false, a hop count, or a comma-separated list of addresses, subnets or names (loopback, linklocal, uniquelocal). */
+  trustProxy(name: string): boolean | number | string {
+    const raw = this.string(name);
+    if (raw === null || raw === 'false') return false;
+    if (raw === 'true') return true;
+    if (/^\d+$/.test(raw)) return Number(raw);
+    const entries = raw.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => !/^(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/\d{1,3})?)$/.test(e));
+    if (bad.length > 0) {
+      this.problems.push(`${name}=${raw}: expected true, false, a hop count, or addresses/subnets such as "loopback, 10.0.0.0/8"`);
+      return false;
+    }
+    return entries.join(', ');
+  }
+
   file(name: string): string | null {
     const path = this.string(name);
     if (path !== null && !existsSync(path)) this.problems.push(`${name}=${path}: no such file`);
@@ -159,9 +209,21 @@ function readApi(read: EnvReader): ApiConfig {
   return {
     adminToken: read.secret('CONVOFLOW_ADMIN_TOKEN'),
     secret: read.secret('CONVOFLOW_SECRET'),
-    startsPerMinute: read.positiveInt('CONVOFLOW_START_RATE_PER_MINUTE', 30),
+    startsPerMinute: read.limit('CONVOFLOW_START_RATE_PER_MINUTE', DEFAULT_STARTS_PER_MINUTE),
     bodyLimitBytes: read.positiveInt('CONVOFLOW_BODY_LIMIT_BYTES', 32 * 1024),
+    agentTokenTtlMs: read.duration('CONVOFLOW_AGENT_TOKEN_TTL', DEFAULT_AGENT_TOKEN_TTL_MS),
+    trustProxy: read.trustProxy('CONVOFLOW_TRUST_PROXY'),
   };
+}
+
+/** LOG_LEVEL; by default info, but silent under Jest so test output stays readable. */
+function readLog(read: EnvReader, env: ConfigEnv): LogConfig {
+  const level = read.string('LOG_LEVEL')?.toLowerCase() ?? (env.JEST_WORKER_ID !== undefined ? 'silent' : 'info');
+  if (!isLogLevel(level)) {
+    read.problems.push(`LOG_LEVEL=${level}: expected one of ${LOG_LEVELS.join(', ')}`);
+    return { level: 'info' };
+  }
+  return { level };
 }
 
 function readTemporal(read: EnvReader, dataDir: string): TemporalConfig {
@@ -218,6 +280,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
   const temporal = readTemporal(read, dataDir);
   const http = { host: read.string('HOST') ?? '127.0.0.1', port: read.port('PORT', 3000) };
   const api = readApi(read);
+  const log = readLog(read, env);
   const databaseUrl = read.string('DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Never echo the URL: it usually carries a password.
@@ -239,6 +302,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     temporal,
     http,
     api,
+    log,
     databaseUrl,
     sqliteFile: join(dataDir, 'convoflow.sqlite'),
     configFile,

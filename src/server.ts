@@ -4,9 +4,10 @@ import { createApp } from './api/app';
 import { resolveCredentials } from './api/credentials';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
+import { createLogger } from './logger';
 import { StartupError } from './startup-error';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
-import { openStore, requireRemoteCluster } from './startup';
+import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
 import type { Store } from './store/store';
 import { connectClient } from './temporal/connection';
 
@@ -30,7 +31,15 @@ export function startHttpServer(config: AppConfig, deps: { store: Store; client:
     ...deps,
     taskQueue: config.temporal.taskQueue,
     credentials,
-    limits: { startsPerMinute: config.api.startsPerMinute, bodyLimitBytes: config.api.bodyLimitBytes },
+    lifecycle: config.lifecycle,
+    autoPresence: config.autoPresence,
+    logger: createLogger(config.log),
+    trustProxy: config.api.trustProxy,
+    limits: {
+      startsPerMinute: config.api.startsPerMinute,
+      bodyLimitBytes: config.api.bodyLimitBytes,
+      agentTokenTtlMs: config.api.agentTokenTtlMs,
+    },
   });
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(config.http.port, config.http.host);
@@ -58,6 +67,8 @@ async function main(): Promise<void> {
   requireRemoteCluster(config, 'start:api');
   console.log(`convoflow API: ${describeConfig(config)}`);
   const { connection, client } = await connectClient(config.temporal);
+  // Starts carry the search attributes: an API started before any worker registered them would refuse every start.
+  await ensureSearchAttributes(config, connection);
   const store = await openStore(config);
   const http = await startHttpServer(config, { store, client });
   console.log(`API listening on ${http.url}`);

@@ -27,7 +27,6 @@ export function toView(s: ConversationSnapshot, config: LifecycleConfig): Conver
     createdAt: s.createdAt,
     stateEnteredAt: s.stateEnteredAt,
     closedAt: s.state === S.Closed ? s.stateEnteredAt : null,
-    staleFlagged: s.staleFlaggedAt !== null,
     staleFlaggedAt: s.staleFlaggedAt,
     waitingTimeoutAt: waiting ? iso(waiting.at) : null,
     reviveUntil:

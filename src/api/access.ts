@@ -7,14 +7,40 @@ import { forbidden, unknownConversation } from './errors';
 
 /** Everything a caller can do to a conversation. */
 export type ConversationAction =
-  'view' | 'pick' | 'end' | 'closeTab' | 'reopen' | 'transfer' | 'revive' | 'disconnect' | 'markRead' | 'message' | 'assign' | 'forceClose';
+  | 'view'
+  | 'readMessages'
+  | 'pick'
+  | 'end'
+  | 'closeTab'
+  | 'reopen'
+  | 'transfer'
+  | 'revive'
+  | 'disconnect'
+  | 'markRead'
+  | 'message'
+  | 'assign'
+  | 'forceClose'
+  | 'accept'
+  | 'decline';
 
-/** Which agents may act: the assigned one, members of the conversation's queue, or both. */
-type AgentRule = 'assigned' | 'queue' | 'assignedOrQueue' | null;
+/**
+ * Which agents may act: the assigned one; the assigned or the last one (the
+ * read model's agentId or lastAgentId: who had it before it went back to a
+ * queue); members of the conversation's queue; or assigned or member; or the
+ * agent an offer stands for (with none standing, members of the queue reach the
+ * workflow, which refuses with the reason: 409).
+ */
+type AgentRule = 'assigned' | 'assignedOrLast' | 'queue' | 'assignedOrQueue' | 'offered' | null;
 
-/** The authorization matrix of conversation actions (tests walk this same table). */
+/**
+ * The authorization matrix of conversation actions (tests walk this same table).
+ * Transcripts (readMessages) are private to the conversation's customer, its
+ * agent (now, or the last one) and the admin acting as supervisor; other agents
+ * of the queue may view the snapshot, which carries no message text, to pick it.
+ */
 export const CONVERSATION_ACCESS: Readonly<Record<ConversationAction, { admin: boolean; agent: AgentRule; customer: boolean }>> = {
   view: { admin: true, agent: 'assignedOrQueue', customer: true },
+  readMessages: { admin: true, agent: 'assignedOrLast', customer: true },
   pick: { admin: false, agent: 'queue', customer: false },
   end: { admin: false, agent: 'assigned', customer: true },
   closeTab: { admin: false, agent: 'assigned', customer: false },
@@ -26,6 +52,8 @@ export const CONVERSATION_ACCESS: Readonly<Record<ConversationAction, { admin: b
   message: { admin: false, agent: 'assigned', customer: true },
   assign: { admin: true, agent: null, customer: false },
   forceClose: { admin: true, agent: null, customer: false },
+  accept: { admin: false, agent: 'offered', customer: false },
+  decline: { admin: false, agent: 'offered', customer: false },
 };
 
 /** The supervisor's identity in transition logs (the admin token names no person). */
@@ -52,15 +80,22 @@ export function authorize(principal: Principal | null, action: ConversationActio
       return;
     case 'agent': {
       const assigned = view.agentId === principal.agent.id;
+      const last = view.lastAgentId === principal.agent.id;
       const member = principal.agent.queues.includes(view.queueId);
       const ok =
         rule.agent === 'assigned'
           ? assigned
-          : rule.agent === 'queue'
-            ? member
-            : rule.agent === 'assignedOrQueue'
-              ? assigned || member
-              : false;
+          : rule.agent === 'assignedOrLast'
+            ? assigned || last
+            : rule.agent === 'queue'
+              ? member
+              : rule.agent === 'assignedOrQueue'
+                ? assigned || member
+                : rule.agent === 'offered'
+                  ? view.offerAgentId === null
+                    ? member
+                    : view.offerAgentId === principal.agent.id
+                  : false;
       if (rule.agent === null) throw forbidden(`An agent cannot ${action} a conversation.`);
       if (!ok) {
         throw forbidden(

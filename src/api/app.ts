@@ -1,5 +1,8 @@
-import type { Express, Request } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { Express, NextFunction, Request, Response } from 'express';
 import express, { Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
 import type { ApiDeps } from './context';
 import { createContext } from './context';
 import { errorHandler } from './error-handler';
@@ -7,50 +10,121 @@ import { ApiError, ApiErrorCode } from './errors';
 import { healthRoutes } from './health';
 import type { OpenApiDocument } from './openapi';
 import { openApiDocument } from './openapi';
-import type { RouteSpec } from './route';
-import { mount, route } from './route';
+import type { Route } from './route';
+import { mount, none, publicRoute, reply } from './route';
+import { agentTokenRoutes } from './routes/agent-tokens';
 import { agentRoutes } from './routes/agents';
 import { conversationRoutes } from './routes/conversations';
 import { operationRoutes } from './routes/operations';
 import { queueRoutes } from './routes/queues';
-import { NoQuery } from './schemas';
+import { NoParams, NoQuery } from './schemas';
+import { Type } from '@sinclair/typebox';
 
 export type { ApiDeps } from './context';
 
 /** Every route of the API except the OpenAPI document itself. */
-export const API_ROUTES: readonly RouteSpec[] = [
+export const API_ROUTES: readonly Route[] = [
   ...healthRoutes,
   ...conversationRoutes,
   ...operationRoutes,
   ...agentRoutes,
+  ...agentTokenRoutes,
   ...queueRoutes,
 ];
 
 let document: OpenApiDocument | undefined;
 
-const openApiRoute = route({
+const openApiRoute = publicRoute({
   method: 'get',
   path: '/api/openapi.json',
   tag: 'Health',
-  summary: 'This document: OpenAPI 3.1, generated from the schemas that validate requests.',
-  access: 'public',
+  summary: 'This document: OpenAPI 3.1, generated from the schemas that validate requests and answers.',
+  params: NoParams,
   query: NoQuery,
-  responses: { 200: { description: 'OpenAPI 3.1.' } },
-  handle: () => Promise.resolve({ status: 200, body: (document ??= openApiDocument(ALL_ROUTES)) }),
+  body: none,
+  responses: { 200: { description: 'OpenAPI 3.1.', schema: Type.Record(Type.String(), Type.Unknown()) } },
+  handle: () => Promise.resolve(reply(200, (document ??= openApiDocument(ALL_ROUTES)))),
 });
 
 /** Every route, the OpenAPI document included. */
-export const ALL_ROUTES: readonly RouteSpec[] = [...API_ROUTES, openApiRoute];
+export const ALL_ROUTES: readonly Route[] = [...API_ROUTES, openApiRoute];
+
+// A request id from the caller is kept only when it cannot smuggle anything into logs or headers.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Security headers for every answer, fit for pages this app may serve later:
+ * nothing but this origin may run scripts, style, connect or frame it. API
+ * answers may carry tokens, so no cache may keep them.
+ */
+function securityHeaders() {
+  const headers = helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    // The legacy header agrees with frame-ancestors 'none'.
+    xFrameOptions: { action: 'deny' },
+  });
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    headers(req, res, next);
+  };
+}
+
+/** 405 with Allow for a path the table knows under other methods (the 404 below is for paths it does not know). */
+function methodNotAllowed(routes: readonly Route[]) {
+  const table = routes.map(({ doc }) => ({
+    path: new RegExp(`^${doc.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+')}/?$`, 'i'),
+    method: doc.method.toUpperCase(),
+  }));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const allowed = new Set(table.filter((t) => t.path.test(req.path)).map((t) => t.method));
+    if (allowed.size === 0) return next();
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort().join(', ');
+    res.setHeader('Allow', allow);
+    next(new ApiError(ApiErrorCode.MethodNotAllowed, `${req.method} is not allowed on ${req.path}; use ${allow}.`));
+  };
+}
 
 /** The Express application: JSON in and out, routes from one table, one error middleware. */
 export function createApp(deps: ApiDeps): Express {
   const ctx = createContext(deps);
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: ctx.limits.bodyLimitBytes }));
+  app.set('trust proxy', deps.trustProxy ?? false);
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // 503s are a dependency's trouble (warned); other 5xx are bugs.
+      customLogLevel: (_req, res) => (res.statusCode === 503 ? 'warn' : res.statusCode >= 500 ? 'error' : 'info'),
+      // The error middleware logs failures itself, with their cause.
+      customErrorMessage: (_req, res) => `request failed with ${res.statusCode}`,
+    }),
+  );
+  app.use(securityHeaders());
   const router = Router();
   mount(router, ctx, ALL_ROUTES);
   app.use(router);
+  app.use(methodNotAllowed(ALL_ROUTES));
   app.use((req: Request) => {
     throw new ApiError(ApiErrorCode.NotFound, `No such endpoint: ${req.method} ${req.path}.`);
   });

@@ -1,24 +1,43 @@
 import type { Client } from '@temporalio/client';
+import type { RequestHandler } from 'express';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { LifecycleConfig } from '../domain/lifecycle-config';
 import type { Router } from '../routing';
 import { createTemporalRouter, RoutingChanges } from '../routing';
 import type { Store } from '../store/store';
 import type { Credentials } from './auth';
 import { Authenticator } from './auth';
 import { ConversationClient } from './conversation-client';
-import { RateLimiter } from './rate-limit';
+import { startRateLimiter } from './rate-limit';
 
 /** Tunable limits of the API, with defaults for anything omitted. */
 export interface ApiLimits {
-  /** Conversations one client (IP) may start per minute, also the burst size. */
-  startsPerMinute: number;
+  /** Conversations one client address may start per minute; null: no limit. */
+  startsPerMinute: number | null;
   /** Largest accepted request body in bytes (larger: 413). */
   bodyLimitBytes: number;
-  /** Longest the API waits on one Temporal call before answering 503. */
+  /** Longest the API waits on a start or update before answering 503 (OUTCOME_UNKNOWN once sent). */
   temporalTimeoutMs: number;
+  /** Longest the API waits on a workflow query before answering from the read model. */
+  queryTimeoutMs: number;
+  /** How long an agent token stays valid; null: until revoked. */
+  agentTokenTtlMs: number | null;
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 /** Defaults of ApiLimits. */
-export const DEFAULT_API_LIMITS: ApiLimits = { startsPerMinute: 30, bodyLimitBytes: 32 * 1024, temporalTimeoutMs: 15_000 };
+export const DEFAULT_API_LIMITS: ApiLimits = {
+  startsPerMinute: 600,
+  bodyLimitBytes: 32 * 1024,
+  temporalTimeoutMs: 15_000,
+  queryTimeoutMs: 3_000,
+  agentTokenTtlMs: 30 * DAY_MS,
+};
+
+/** Express's `trust proxy` setting: false, true, a hop count, or addresses and subnets (e.g. "loopback, 10.0.0.0/8"). */
+export type TrustProxy = boolean | number | string;
 
 /** Everything the HTTP API needs, passed in so tests can supply their own. */
 export interface ApiDeps {
@@ -26,20 +45,44 @@ export interface ApiDeps {
   client: Client;
   taskQueue: string;
   credentials: Credentials;
+  /** The lifecycle rules new conversations start with (they travel in the workflow's start arguments). */
+  lifecycle: LifecycleConfig;
+  /** Automatic presence for agents created without their own setting (the configuration file's autoPresence). */
+  autoPresence?: boolean;
+  logger: Logger;
   limits?: Partial<ApiLimits>;
+  /** Whose X-Forwarded-For to believe for the client address (CONVOFLOW_TRUST_PROXY); default false. */
+  trustProxy?: TrustProxy;
+  /** Check every answer against its documented schema (tests): a mismatch is a 500. */
+  checkResponses?: boolean;
 }
 
 /** What route handlers use: the dependencies plus the services built over them once per app. */
 export interface ApiContext {
   store: Store;
+  /** Automatic presence for agents created without their own setting. */
+  autoPresence: boolean;
   client: Client;
   credentials: Credentials;
   limits: ApiLimits;
+  logger: Logger;
   auth: Authenticator;
-  limiter: RateLimiter;
+  /** The start rate limit (express-rate-limit). */
+  startLimiter: RequestHandler;
+  /** The JSON body parser, run per route after the media type check. */
+  jsonParser: RequestHandler;
   /** Agent, presence and queue writes that poke the dispatchers concerned. */
   changes: RoutingChanges;
   conversations: ConversationClient;
+  checkResponses: boolean;
+}
+
+// A lone surrogate (JSON allows "\ud800") has no UTF-8 form: SQLite and
+// PostgreSQL would each store their own replacement. It becomes U+FFFD here,
+// once, so both backends store and answer the same text.
+const LONE_SURROGATE = /[\ud800-\udfff]/gu;
+function wellFormed(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(LONE_SURROGATE, '\ufffd') : value;
 }
 
 /** The dispatcher router with a deadline on each call, so an unreachable Temporal answers 503 instead of hanging. */
@@ -54,17 +97,26 @@ function withDeadline(client: Client, ms: number, router: Router): Router {
 /** Builds the per-app services from the dependencies. */
 export function createContext(deps: ApiDeps): ApiContext {
   const limits = { ...DEFAULT_API_LIMITS, ...deps.limits };
+  const logger = deps.logger;
   return {
     store: deps.store,
+    autoPresence: deps.autoPresence ?? false,
     client: deps.client,
     credentials: deps.credentials,
     limits,
+    logger,
     auth: new Authenticator(deps.store, deps.credentials),
-    limiter: new RateLimiter({ perMinute: limits.startsPerMinute }),
+    startLimiter: startRateLimiter(limits.startsPerMinute, logger),
+    jsonParser: express.json({ limit: limits.bodyLimitBytes, type: ['application/json', 'application/*+json'], reviver: wellFormed }),
     changes: new RoutingChanges(
       deps.store,
       withDeadline(deps.client, limits.temporalTimeoutMs, createTemporalRouter(deps.client, deps.taskQueue)),
+      (message) => logger.warn(message),
     ),
-    conversations: new ConversationClient(deps.client, deps.store, deps.taskQueue, limits.temporalTimeoutMs),
+    conversations: new ConversationClient(deps.client, deps.store, deps.taskQueue, deps.lifecycle, {
+      updateMs: limits.temporalTimeoutMs,
+      queryMs: limits.queryTimeoutMs,
+    }),
+    checkResponses: deps.checkResponses === true,
   };
 }

@@ -1,43 +1,72 @@
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ErrorCode } from '../domain/errors';
 import { conversationWorkflowId } from '../domain/ids';
+import type { LifecycleConfig } from '../domain/lifecycle-config';
 import type { ConversationDetails, StartConversationInput } from '../domain/snapshot';
 import { ConversationState } from '../domain/states';
 import type { ConversationSummary } from '../domain/summary';
-import { summarize } from '../domain/summary';
+import type { ConversationView } from '../store/types';
 import type { Store } from '../store/store';
 import type * as workflows from '../../workflows';
 import type { conversationWorkflow } from '../../workflows/conversation';
 import { snapshotQuery, syncUpdate } from '../../workflows/messages';
 import { ChannelAttribute, ConversationStateAttribute, QueueIdAttribute } from '../../workflows/search-attributes';
-import { ApiError, ApiErrorCode, isApiErrorCode, unknownConversation } from './errors';
+import { ApiError, isApiErrorCode, unknownConversation } from './errors';
+import type { TemporalCall } from './temporal-errors';
+import { isTemporalError, temporalFailure } from './temporal-errors';
 
 // By name, so the API process never loads workflow code; `satisfies` keeps the name honest.
 const CONVERSATION_WORKFLOW = 'conversationWorkflow' satisfies keyof typeof workflows;
 // The server's failure type for an update accepted just before the workflow completed.
 const ACCEPTED_UPDATE_COMPLETED = 'AcceptedUpdateCompletedWorkflow';
 const SUMMARY_LIMIT = 200;
-// How the SDK refuses an update that reaches a run before its handler is registered.
-const NO_HANDLER = /No registered handler for update/;
+
+/** A conversation as read: the workflow's snapshot, or the store's read model when the workflow cannot answer. */
+export type ConversationReading =
+  { source: 'workflow'; conversation: ConversationDetails } | { source: 'readModel'; conversation: ConversationView };
+
+/** Deadlines of Temporal calls. */
+export interface ConversationClientTimeouts {
+  /** Starts and updates: past it, the outcome is unknown (503 OUTCOME_UNKNOWN). */
+  updateMs: number;
+  /** Queries: past it, the read model answers. */
+  queryMs: number;
+}
+
+/** The compact summary of a read-model row (for a conversation whose workflow has finished). */
+function summaryOf(view: ConversationView): ConversationSummary {
+  return {
+    conversationId: view.conversationId,
+    state: view.state,
+    agentId: view.agentId,
+    queueId: view.queueId,
+    capacityHeld: false,
+    unreadCount: view.unreadCount,
+    staleFlaggedAt: view.staleFlaggedAt,
+    version: view.version,
+  };
+}
 
 /**
  * Starts conversation workflows and sends them updates and queries, turning
- * workflow refusals into ApiErrors with the workflow's own error code. Every
- * call has a deadline so an unreachable Temporal answers 503, not a hang.
+ * workflow refusals into ApiErrors with the workflow's own error code and any
+ * other Temporal failure into a 503 that says whether the change may have been
+ * applied. Every call has a deadline, so an unreachable Temporal never hangs a request.
  */
 export class ConversationClient {
   constructor(
     private readonly client: Client,
     private readonly store: Store,
     private readonly taskQueue: string,
-    private readonly timeoutMs: number,
+    private readonly lifecycle: LifecycleConfig,
+    private readonly timeouts: ConversationClientTimeouts,
   ) {}
 
-  private withDeadline<T>(fn: () => Promise<T>): Promise<T> {
-    return this.client.withDeadline(Date.now() + this.timeoutMs, fn);
+  private within<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + ms, fn);
   }
 
   private handle(conversationId: string) {
@@ -45,101 +74,93 @@ export class ConversationClient {
   }
 
   /**
-   * Starts the workflow (an existing one with this id counts as started: a
-   * retry after a crash) and waits until it is queued in the store.
+   * Starts the workflow and answers its first summary, once it is queued, in
+   * one update-with-start call. An existing run with this id is used (a keyed
+   * retry after a crash); one that has finished is never started again: its
+   * final standing is the answer. The lifecycle rules travel in the start
+   * arguments, so the run never fetches them. `updateId` makes a retried call
+   * attach to the first one's update.
    */
-  async start(start: StartConversationInput): Promise<ConversationSummary> {
+  async start(start: StartConversationInput, updateId?: string): Promise<ConversationSummary> {
     const who = start.customer.name ?? start.customer.id;
+    const operation = new WithStartWorkflowOperation<typeof conversationWorkflow>(CONVERSATION_WORKFLOW, {
+      workflowId: conversationWorkflowId(start.conversationId),
+      taskQueue: this.taskQueue,
+      args: [{ start, config: this.lifecycle }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      // A keyed retry must find the first run, even a finished one, never start a second.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: ConversationStateAttribute, value: ConversationState.Open },
+        { key: QueueIdAttribute, value: start.queueId },
+        { key: ChannelAttribute, value: start.channel },
+      ],
+      staticSummary: `${start.channel} from ${who} in queue ${start.queueId}`.slice(0, SUMMARY_LIMIT),
+    });
     try {
-      await this.withDeadline(() =>
-        this.client.workflow.start<typeof conversationWorkflow>(CONVERSATION_WORKFLOW, {
-          workflowId: conversationWorkflowId(start.conversationId),
-          taskQueue: this.taskQueue,
-          // No config: the worker's lifecycle rules apply.
-          args: [{ start }],
-          // A keyed retry must find the first run, even a finished one, never start a second.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: ConversationStateAttribute, value: ConversationState.Open },
-            { key: QueueIdAttribute, value: start.queueId },
-            { key: ChannelAttribute, value: start.channel },
-          ],
-          staticSummary: `${start.channel} from ${who} in queue ${start.queueId}`.slice(0, SUMMARY_LIMIT),
-        }),
+      return await this.within(this.timeouts.updateMs, () =>
+        this.client.workflow.executeUpdateWithStart(syncUpdate, { startWorkflowOperation: operation, updateId }),
       );
     } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    }
-    try {
-      return await this.syncAfterStart(start.conversationId);
-    } catch (error) {
+      const finished =
+        error instanceof WorkflowExecutionAlreadyStartedError ||
+        (error instanceof WorkflowUpdateFailedError &&
+          error.cause instanceof ApplicationFailure &&
+          error.cause.type === ErrorCode.ConversationClosed);
+      if (!finished) throw await this.translate(start.conversationId, error, 'change');
       // A retried start of a conversation that has closed since: answer its final standing.
-      if (error instanceof ApiError && error.code === ApiErrorCode.ConversationClosed)
-        return summarize(await this.snapshot(start.conversationId));
-      throw error;
-    }
-  }
-
-  /**
-   * The sync update, retried while the new run has not registered its handlers
-   * yet (it fetches its lifecycle config first). Such a rejection is not written
-   * to history, so retrying is safe.
-   */
-  private async syncAfterStart(conversationId: string): Promise<ConversationSummary> {
-    const deadline = Date.now() + this.timeoutMs;
-    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      try {
-        return await this.update(conversationId, syncUpdate, undefined);
-      } catch (error) {
-        if (!(error instanceof WorkflowUpdateFailedError && NO_HANDLER.test(error.cause?.message ?? '')) || Date.now() > deadline)
-          throw error;
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      const view = await this.store.getConversation(start.conversationId);
+      if (view) return summaryOf(view);
+      throw unknownConversation(start.conversationId);
     }
   }
 
   /** Sends an update and returns its answer; `updateId` makes a retried send apply once. */
   async update<A>(
     conversationId: string,
-    def: UpdateDefinition<ConversationSummary, [A]> | UpdateDefinition<ConversationSummary, []>,
+    def: UpdateDefinition<ConversationSummary, [A]>,
     arg: A,
     updateId?: string,
   ): Promise<ConversationSummary> {
-    const args = (arg === undefined ? [] : [arg]) as [A];
     try {
-      return await this.withDeadline(() =>
-        this.handle(conversationId).executeUpdate(def as UpdateDefinition<ConversationSummary, [A]>, { args, updateId }),
-      );
+      return await this.within(this.timeouts.updateMs, () => this.handle(conversationId).executeUpdate(def, { args: [arg], updateId }));
     } catch (error) {
-      throw await this.translate(conversationId, error);
+      throw await this.translate(conversationId, error, 'change');
     }
   }
 
-  /** The full snapshot from the workflow's query. */
-  async snapshot(conversationId: string): Promise<ConversationDetails> {
+  /**
+   * The conversation as the workflow holds it. When the workflow cannot answer
+   * within the query deadline (no worker polls, Temporal is unreachable) or no
+   * longer exists (past retention), the store's read model answers instead, marked as such.
+   */
+  async read(conversationId: string): Promise<ConversationReading> {
     try {
-      return await this.withDeadline(() => this.handle(conversationId).query(snapshotQuery));
+      const conversation = await this.within(this.timeouts.queryMs, () => this.handle(conversationId).query(snapshotQuery));
+      return { source: 'workflow', conversation };
     } catch (error) {
-      throw await this.translate(conversationId, error);
+      if (!(error instanceof WorkflowNotFoundError) && !isTemporalError(error)) throw error;
+      const view = await this.store.getConversation(conversationId);
+      if (view) return { source: 'readModel', conversation: view };
+      throw error instanceof WorkflowNotFoundError
+        ? unknownConversation(conversationId)
+        : await this.translate(conversationId, error, 'read');
     }
   }
 
-  /** Workflow refusals become ApiErrors; anything else (unavailability) passes through. */
-  private async translate(conversationId: string, error: unknown): Promise<unknown> {
+  /** Workflow refusals become ApiErrors; other Temporal failures 503s; anything else passes through as a bug. */
+  private async translate(conversationId: string, error: unknown, call: TemporalCall): Promise<unknown> {
     if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
       const failure = error.cause;
       if (failure.type === ACCEPTED_UPDATE_COMPLETED) return this.closedOrUnknown(conversationId);
-      // Anything but a known refusal is a bug (e.g. an unregistered handler): it goes on as a 500.
-      if (!isApiErrorCode(failure.type)) return error;
-      const details = failure.details?.[0];
-      return new ApiError(
-        failure.type,
-        failure.message,
-        typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : undefined,
-      );
+      if (isApiErrorCode(failure.type)) {
+        const details = failure.details?.[0];
+        const record = typeof details === 'object' && details !== null ? Object.fromEntries(Object.entries(details)) : undefined;
+        return new ApiError(failure.type, failure.message, record);
+      }
     }
     if (error instanceof WorkflowNotFoundError) return this.closedOrUnknown(conversationId);
-    return error;
+    return temporalFailure(error, call) ?? error;
   }
 
   /** A workflow that no longer runs: Closed if the read model says so, else unknown. */

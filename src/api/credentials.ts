@@ -10,6 +10,12 @@ export interface ResolvedCredentials {
   generatedAdminToken: boolean;
 }
 
+/** The errno code of a file-system error (ENOENT, EEXIST), if it has one. */
+function errno(error: unknown): unknown {
+  // Not `instanceof Error`: errors from another realm (a VM context, Jest) fail it.
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+}
+
 /**
  * Reads a secret file, or creates it with a fresh random value readable only
  * by this user. `wx` makes a concurrent first start lose the race cleanly and
@@ -19,14 +25,14 @@ function readOrCreate(path: string): { value: string; created: boolean } {
   try {
     return { value: readFileSync(path, 'utf8').trim(), created: false };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if (errno(error) !== 'ENOENT') throw error;
   }
   const value = randomBytes(32).toString('base64url');
   try {
     writeFileSync(path, `${value}\n`, { mode: 0o600, flag: 'wx' });
     return { value, created: true };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (errno(error) !== 'EEXIST') throw error;
     return { value: readFileSync(path, 'utf8').trim(), created: false };
   }
 }

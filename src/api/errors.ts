@@ -6,12 +6,16 @@ export const ApiErrorCode = {
   Unauthorized: 'UNAUTHORIZED',
   Forbidden: 'FORBIDDEN',
   NotFound: 'NOT_FOUND',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   AlreadyExists: 'ALREADY_EXISTS',
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   RateLimited: 'RATE_LIMITED',
+  /** Temporal was not reached (or refused before applying anything): safe to retry. */
   TemporalUnavailable: 'TEMPORAL_UNAVAILABLE',
+  /** An update was sent but no answer came in time: it may have been applied; retry with the same Idempotency-Key. */
+  OutcomeUnknown: 'OUTCOME_UNKNOWN',
   StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
@@ -27,6 +31,7 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode, number>> = {
   NOT_YOUR_CONVERSATION: 403,
   NOT_QUEUE_MEMBER: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   UNKNOWN_AGENT: 404,
   UNKNOWN_QUEUE: 404,
   UNKNOWN_CONVERSATION: 404,
@@ -43,6 +48,7 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode, number>> = {
   RATE_LIMITED: 429,
   INTERNAL: 500,
   TEMPORAL_UNAVAILABLE: 503,
+  OUTCOME_UNKNOWN: 503,
   STORE_UNAVAILABLE: 503,
 };
 

@@ -1,10 +1,11 @@
+import { Type } from '@sinclair/typebox';
 import { DEFAULT_QUEUE_ID } from '../domain/defaults';
 import type { ApiContext } from './context';
-import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './error-handler';
 import { ApiError, ApiErrorCode } from './errors';
-import type { RouteSpec } from './route';
-import { route } from './route';
-import { NoQuery } from './schemas';
+import type { Route } from './route';
+import { none, publicRoute, reply } from './route';
+import { closed, NoParams, NoQuery } from './schemas';
+import { UNAVAILABLE_RETRY_AFTER_SECONDS } from './temporal-errors';
 
 const READY_TIMEOUT_MS = 2_000;
 
@@ -30,38 +31,39 @@ export async function readiness(ctx: ApiContext): Promise<{ temporal: 'ok' | 'un
   return { temporal, store };
 }
 
-const healthz = route({
+const healthz = publicRoute({
   method: 'get',
   path: '/healthz',
   tag: 'Health',
   summary: 'Liveness: the process is up (touches no dependency, so a Temporal outage does not restart it).',
-  access: 'public',
-  responses: { 200: { description: 'Up.', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } } },
-  async handle() {
-    return { status: 200, body: { status: 'ok' } };
-  },
+  params: NoParams,
+  query: NoQuery,
+  body: none,
+  responses: { 200: { description: 'Up.', schema: closed({ status: Type.Literal('ok') }) } },
+  handle: () => Promise.resolve(reply(200, { status: 'ok' })),
 });
 
-const readyz = route({
+const readyz = publicRoute({
   method: 'get',
   path: '/readyz',
   tag: 'Health',
   summary: 'Readiness: Temporal and the store both answer; 503 with Retry-After otherwise.',
-  access: 'public',
+  params: NoParams,
   query: NoQuery,
+  body: none,
   responses: {
     200: {
       description: 'Ready.',
-      schema: { type: 'object', properties: { status: { type: 'string' }, temporal: { type: 'string' }, store: { type: 'string' } } },
+      schema: closed({ status: Type.Literal('ready'), temporal: Type.Literal('ok'), store: Type.Literal('ok') }),
     },
   },
   async handle(ctx) {
     const status = await readiness(ctx);
-    if (status.temporal === 'ok' && status.store === 'ok') return { status: 200, body: { status: 'ready', ...status } };
+    if (status.temporal === 'ok' && status.store === 'ok') return reply(200, { status: 'ready', temporal: 'ok', store: 'ok' });
     const code = status.temporal === 'ok' ? ApiErrorCode.StoreUnavailable : ApiErrorCode.TemporalUnavailable;
     throw new ApiError(code, 'Not ready: a dependency is unreachable.', status, UNAVAILABLE_RETRY_AFTER_SECONDS);
   },
 });
 
 /** Liveness and readiness probes (outside /api, where orchestrators expect them). */
-export const healthRoutes: readonly RouteSpec[] = [healthz, readyz];
+export const healthRoutes: readonly Route[] = [healthz, readyz];

@@ -1,89 +1,126 @@
-import type { RouteSpec } from './route';
-import type { Schema } from './schema';
-import { ErrorBody } from './schemas';
+import type { TSchema } from '@sinclair/typebox';
+import { ErrorBody } from './response-schemas';
+import type { Route, RouteDoc } from './route';
+import { IdempotencyKey } from './schemas';
 
 /** An OpenAPI 3.1 document (kept loosely typed: it is only serialised). */
 export type OpenApiDocument = Record<string, unknown>;
 
 const ERRORS: Record<number, string> = {
   400: 'INVALID_INPUT: a field is missing or malformed (details.problems names each field and why).',
-  401: 'UNAUTHORIZED: no bearer token, or one that matches nothing.',
-  403: 'FORBIDDEN / NOT_YOUR_CONVERSATION: the token is valid but not for this.',
+  401: 'UNAUTHORIZED: no bearer token, or one that matches nothing (or has expired, or was revoked).',
+  403: 'FORBIDDEN / NOT_YOUR_CONVERSATION / NOT_QUEUE_MEMBER: the token is valid but not for this.',
   404: 'UNKNOWN_CONVERSATION / UNKNOWN_AGENT / UNKNOWN_QUEUE.',
-  409: 'A state refusal (INVALID_TRANSITION, CONVERSATION_CLOSED naming the state), a lost pick race (ALREADY_TAKEN), NO_CAPACITY, ALREADY_EXISTS.',
+  409: 'A state refusal (INVALID_TRANSITION, CONVERSATION_CLOSED naming the state), a lost pick race (ALREADY_TAKEN), NO_CAPACITY, ALREADY_EXISTS, or IDEMPOTENCY_KEY_REUSED (the key was used with another body, or by another client).',
   413: 'PAYLOAD_TOO_LARGE: the body is over the limit.',
-  429: 'RATE_LIMITED: too many starts from this client; see Retry-After.',
-  503: 'TEMPORAL_UNAVAILABLE / STORE_UNAVAILABLE: retry after Retry-After seconds.',
+  415: 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json (no body at all counts as {}).',
+  429: 'RATE_LIMITED: too many starts from this client address; see Retry-After.',
+  503: 'TEMPORAL_UNAVAILABLE / STORE_UNAVAILABLE: nothing was applied; retry after Retry-After seconds.',
+};
+const CHANGE_503 =
+  'TEMPORAL_UNAVAILABLE / STORE_UNAVAILABLE: nothing was applied, retry after Retry-After seconds. OUTCOME_UNKNOWN: the change was sent to Temporal but no answer came in time, so it may have been applied: retry with the same Idempotency-Key, which answers as the first attempt would have and applies nothing twice.';
+
+const text = (description: string, required: boolean, pattern?: string) => ({
+  description,
+  required,
+  schema: { type: 'string', ...(pattern ? { pattern } : {}) },
+});
+const REQUEST_ID = { 'X-Request-Id': text('This request’s id (the one sent, when well-formed), also in the logs.', true) };
+const RETRY_AFTER = { 'Retry-After': text('Seconds to wait before retrying.', true, '^[0-9]+$') };
+const REPLAYED = {
+  'Idempotent-Replayed': text('"true" when this is the recorded answer to an earlier request with this Idempotency-Key.', false),
 };
 
-function parameters(location: 'path' | 'query' | 'header', schema: Schema | Readonly<Record<string, Schema>> | undefined): unknown[] {
-  if (!schema) return [];
-  const props = location === 'header' ? (schema as Record<string, Schema>) : ((schema as Schema).properties ?? {});
-  const required = location === 'header' ? [] : ((schema as Schema).required ?? []);
-  return Object.entries(props).map(([name, s]) => ({
-    name: location === 'header' ? name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase()) : name,
-    in: location,
-    required: location === 'path' || required.includes(name),
-    schema: s,
-  }));
+function properties(schema: TSchema): [string, unknown][] {
+  const props: unknown = schema.properties;
+  return typeof props === 'object' && props !== null ? Object.entries(props) : [];
 }
 
-function errorCodes(spec: RouteSpec): number[] {
+function parameters(doc: RouteDoc): unknown[] {
+  const required: unknown = doc.query.required;
+  const list = (location: 'path' | 'query', schema: TSchema) =>
+    properties(schema).map(([name, s]) => ({
+      name,
+      in: location,
+      required: location === 'path' || (Array.isArray(required) && required.includes(name)),
+      schema: s,
+    }));
+  const headers = doc.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: IdempotencyKey }] : [];
+  return [...list('path', doc.params), ...list('query', doc.query), ...headers];
+}
+
+/** The error statuses a route can answer, each one it really sends. */
+function errorCodes(doc: RouteDoc): number[] {
   const codes = [400];
-  if (spec.access !== 'public') codes.push(401, 403);
+  if (doc.access !== 'public') codes.push(401, 403);
   // Path ids, and ids inside bodies (queueId, agentId, queues), can name nothing.
-  if (spec.params || spec.body) codes.push(404);
-  if (spec.method !== 'get') codes.push(409);
-  if (spec.body) codes.push(413);
-  if (spec.rateLimited) codes.push(429);
-  if (spec.path !== '/healthz') codes.push(503);
+  if (properties(doc.params).length > 0 || doc.body) codes.push(404);
+  if (doc.idempotent) codes.push(409);
+  if (doc.body) codes.push(413, 415);
+  if (doc.rateLimited) codes.push(429);
+  // Everything but liveness and this document reads the store or calls Temporal.
+  if (doc.path !== '/healthz' && doc.path !== '/api/openapi.json') codes.push(503);
   return codes;
 }
 
-function operation(spec: RouteSpec): Record<string, unknown> {
+function accessNote(doc: RouteDoc): string {
+  if (doc.access === 'public') return 'No token needed.';
+  const kinds = doc.access.map((k) => (k === 'agent' && doc.selfOnly ? 'agent (for themselves only)' : k));
+  return `Tokens admitted: ${kinds.join(', ')}.`;
+}
+
+function operation(doc: RouteDoc): Record<string, unknown> {
   const responses: Record<string, unknown> = {};
-  for (const [status, r] of Object.entries(spec.responses)) {
-    responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) };
+  for (const [status, r] of Object.entries(doc.responses)) {
+    responses[status] = {
+      description: r.description,
+      headers: { ...REQUEST_ID, ...(doc.idempotent ? REPLAYED : {}), ...r.headers },
+      content: { 'application/json': { schema: r.schema } },
+    };
   }
-  for (const status of errorCodes(spec)) {
+  for (const status of errorCodes(doc)) {
     responses[String(status)] ??= {
-      description: ERRORS[status],
+      description: status === 503 && doc.idempotent ? CHANGE_503 : ERRORS[status],
+      headers: { ...REQUEST_ID, ...(status === 429 || status === 503 ? RETRY_AFTER : {}) },
       content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
     };
   }
+  const camel = (w: string) => w.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
   return {
-    operationId: `${spec.method}${spec.path.replace(/\/:?([a-z-]+)/g, (_, w: string) => w.replace(/(^|-)([a-z])/g, (__, ___, c: string) => c.toUpperCase()))}`,
-    tags: [spec.tag],
-    summary: spec.summary,
-    security: spec.access === 'public' ? [] : [{ bearer: [] }],
-    ...(spec.access === 'public' ? {} : { description: `Tokens admitted: ${spec.access.join(', ')}.` }),
-    parameters: [...parameters('path', spec.params), ...parameters('query', spec.query), ...parameters('header', spec.headers)],
-    ...(spec.body
-      ? { requestBody: { required: (spec.body.required ?? []).length > 0, content: { 'application/json': { schema: spec.body } } } }
-      : {}),
+    operationId: `${doc.method}${doc.path.replace(/\/:?([a-z-]+)/g, (_, w: string) => camel(w))}`,
+    tags: [doc.tag],
+    summary: doc.summary,
+    description: accessNote(doc),
+    security: doc.access === 'public' ? [] : [{ bearer: [] }],
+    parameters: parameters(doc),
+    ...(doc.body ? { requestBody: { required: doc.bodyRequired, content: { 'application/json': { schema: doc.body } } } } : {}),
     responses,
   };
 }
 
-/** The OpenAPI 3.1 document of `routes`, built from the very schemas that validate requests. */
-export function openApiDocument(routes: readonly RouteSpec[]): OpenApiDocument {
+/** The OpenAPI 3.1 document of `routes`, built from the very schemas that validate requests and answers. */
+export function openApiDocument(routes: readonly Route[]): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const spec of routes) {
-    const path = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
-    (paths[path] ??= {})[spec.method] = operation(spec);
+  for (const { doc } of routes) {
+    const path = doc.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    (paths[path] ??= {})[doc.method] = operation(doc);
   }
-  return {
-    openapi: '3.1.0',
-    info: {
-      title: 'convoflow API',
-      version: '0.1.0',
-      description:
-        'Customer-service conversation routing on Temporal. Bearer tokens: the admin token (supervisor), agent tokens (from POST /api/agents), customer tokens (from POST /api/conversations, valid for that conversation only).',
-    },
-    paths,
-    components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { Error: ErrorBody },
-    },
-  };
+  // Through JSON: TypeBox's symbol keys drop out, and the document is plain data.
+  const document: OpenApiDocument = JSON.parse(
+    JSON.stringify({
+      openapi: '3.1.0',
+      info: {
+        title: 'convoflow API',
+        version: '0.1.0',
+        description:
+          'Customer-service conversation routing on Temporal. Bearer tokens: the admin token (supervisor), agent tokens (from POST /api/agents or POST /api/agents/{id}/tokens; they expire), customer tokens (from POST /api/conversations, valid for that conversation only). Every route that changes something accepts an Idempotency-Key.',
+      },
+      paths,
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        schemas: { Error: ErrorBody },
+      },
+    }),
+  );
+  return document;
 }

@@ -1,210 +1,158 @@
-import { ErrorCode } from '../domain/errors';
+import type { TProperties, TSchema } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { AssignmentMethod } from '../domain/assignment-method';
+import type { Presence } from '../domain/presence';
 import { ALL_PRESENCES } from '../domain/presence';
-import { AssignmentMethod } from '../domain/assignment-method';
+import { AssignmentMethod as Methods } from '../domain/assignment-method';
+import type { Channel, ConversationState } from '../domain/states';
+import type { OfferMode } from '../store/types';
 import { ALL_CHANNELS, ALL_STATES } from '../domain/states';
-import type { Schema } from './schema';
+import { ID_PATTERN } from '../domain/ids';
+import { KEY_PATTERN, LINE_PATTERN, MAX_COUNT, MAX_NAME_LENGTH, MAX_OVERFLOW_MS, MAX_TEXT_LENGTH, TEXT_PATTERN } from '../domain/limits';
+import { MAX_OFFER_TIMEOUT_MS } from '../domain/commands';
 
-// Request and response schemas: the single source for validation and for the
-// OpenAPI document. Request schemas forbid unknown fields so a typo is a 400,
-// not a silently ignored setting.
+// Request schemas, written once with TypeBox: Ajv validates requests against
+// these very objects, the OpenAPI document shows them, and handlers get their
+// types by inference (Static<typeof Schema>). Every object is closed
+// (additionalProperties: false) so a typo, `__proto__` or `constructor` is a 400,
+// not a silently ignored or inherited setting.
 
-/** An id as the domain accepts it (conversation, agent, queue, customer). */
-export const Id: Schema = { type: 'string', pattern: '^[\\w.:@-]{1,128}$', description: '1-128 letters, digits, or . _ : @ -' };
-const Name: Schema = { type: 'string', minLength: 1, maxLength: 200 };
-const Count: Schema = { type: 'integer', minimum: 0, maximum: 1_000_000 };
-const Force: Schema = { type: 'boolean', description: 'Exceed the agent’s capacity.' };
-const Presence: Schema = { type: 'string', enum: ALL_PRESENCES };
-const Time: Schema = { type: 'string', format: 'date-time' };
-const NullableTime: Schema = { type: ['string', 'null'], format: 'date-time' };
-const NullableId: Schema = { type: ['string', 'null'] };
+/** What each pattern means, for error messages a person can act on. */
+export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
+  [ID_PATTERN]: 'must be 1-128 letters, digits, or . _ : @ -',
+  [LINE_PATTERN]: 'must not contain control characters (such as NUL)',
+  [TEXT_PATTERN]: 'must not contain control characters other than tab and line breaks (such as NUL)',
+  [KEY_PATTERN]: 'must be 1-200 visible ASCII characters',
+};
+
+/** A string schema whose values are `values`, typed as their union (TypeBox's documented use of Unsafe). */
+export function stringEnum<T extends string>(values: readonly T[], description?: string) {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+}
+
+/** `schema` or null. */
+export function nullable<T extends TSchema>(schema: T, description?: string) {
+  return Type.Union([schema, Type.Null()], description ? { description } : {});
+}
+
+/** A closed object: unknown keys are refused. */
+export function closed<P extends TProperties>(properties: P, description?: string) {
+  return Type.Object(properties, { additionalProperties: false, ...(description ? { description } : {}) });
+}
+
+/** An id (see ID_PATTERN). */
+export const Id = Type.String({ pattern: ID_PATTERN, description: '1-128 letters, digits, or . _ : @ -' });
+const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: LINE_PATTERN });
+const Count = Type.Integer({ minimum: 0, maximum: MAX_COUNT });
+const Force = Type.Boolean({ description: 'Exceed the agent’s capacity.' });
+/** An agent presence. */
+export const PresenceSchema = stringEnum<Presence>(ALL_PRESENCES);
+/** A conversation state. */
+export const StateSchema = stringEnum<ConversationState>(ALL_STATES);
+/** A channel. */
+export const ChannelSchema = stringEnum<Channel>(ALL_CHANNELS);
+/** A queue's assignment method. */
+export const MethodSchema = stringEnum<AssignmentMethod>(Object.values(Methods));
+/** How a queue hands pushed work to an agent. */
+export const OfferModeSchema = stringEnum<OfferMode>(
+  ['autoAccept', 'offer'],
+  'autoAccept (default): the agent has it at once; offer: the agent accepts or declines first.',
+);
 
 /** Path parameters `{id}`. */
-export const IdParams: Schema = { type: 'object', properties: { id: Id }, required: ['id'], additionalProperties: false };
-/** A list's optional `limit` query parameter. */
-export const LimitQuery: Schema = {
-  type: 'object',
-  properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, description: 'At most this many items (default 100).' } },
-  additionalProperties: false,
-};
+export const IdParams = closed({ id: Id });
+/** No path parameters. */
+export const NoParams = closed({});
 /** No query parameters. */
-export const NoQuery: Schema = { type: 'object', additionalProperties: false };
-/** No body (or an empty object). */
-export const EmptyBody: Schema = { type: 'object', additionalProperties: false };
+export const NoQuery = closed({});
+/** A list's optional `limit` query parameter. */
+export const LimitQuery = closed({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'At most this many items (default 100).' })),
+});
 /** The Idempotency-Key header. */
-export const IdempotencyKeyHeader: Schema = {
-  type: 'string',
-  pattern: '^[\\x21-\\x7e]{1,200}$',
-  description: 'Retrying with the same key returns the first answer and creates nothing twice.',
-};
+export const IdempotencyKey = Type.String({
+  pattern: KEY_PATTERN,
+  description:
+    'Retrying with the same key (same route, target and caller) answers as the first time did and applies nothing twice; the same key with another body is 409 IDEMPOTENCY_KEY_REUSED.',
+});
 
-/** Body of POST /conversations. */
-export const StartConversationBody: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    customer: { type: 'object', additionalProperties: false, properties: { id: Id, name: Name } },
-    queueId: { ...Id, description: 'Default: "default".' },
-    channel: { type: 'string', enum: ALL_CHANNELS, description: 'Default: chat.' },
-    priority: { ...Count, description: 'Lower is served first (default 10).' },
-  },
-};
+/** No body, or an empty object. */
+export const EmptyBody = closed({});
+/** Body of POST /api/conversations. */
+export const StartConversationBody = closed({
+  customer: Type.Optional(closed({ id: Type.Optional(Id), name: Type.Optional(Name) })),
+  queueId: Type.Optional(Type.String({ pattern: ID_PATTERN, description: 'Default: "default".' })),
+  channel: Type.Optional(stringEnum<Channel>(ALL_CHANNELS, 'Default: chat.')),
+  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Lower is served first (default 10).' })),
+});
 /** Body of pick and reopen. */
-export const ForceBody: Schema = { type: 'object', additionalProperties: false, properties: { force: Force } };
-/** Body of transfer: exactly one target. */
-export const TransferBody: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { toQueueId: Id, toAgentId: Id, force: Force },
-  oneOf: [
-    { required: ['toQueueId'], description: '{ toQueueId }' },
-    { required: ['toAgentId'], description: '{ toAgentId, force? }' },
-  ],
-};
+export const ForceBody = closed({ force: Type.Optional(Force) });
+/** Body of transfer: exactly one target (force only applies to an agent). */
+export const TransferBody = Type.Union(
+  [closed({ toQueueId: Id }, '{ toQueueId }'), closed({ toAgentId: Id, force: Type.Optional(Force) }, '{ toAgentId, force? }')],
+  {
+    description: 'Exactly one target: a queue, or an agent.',
+  },
+);
 /** Body of assign (supervisor). */
-export const AssignBody: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { agentId: Id, force: Force },
-  required: ['agentId'],
-};
+export const AssignBody = closed({ agentId: Id, force: Type.Optional(Force) });
 /** Body of POST .../messages. */
-export const MessageBody: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { text: { type: 'string', minLength: 1, maxLength: 4000 } },
-  required: ['text'],
-};
+export const MessageBody = closed({ text: Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH, pattern: TEXT_PATTERN }) });
 
 const agentFields = {
-  name: Name,
-  capacity: Count,
-  presence: Presence,
-  queues: { type: 'array', items: Id, uniqueItems: true, maxItems: 100 },
-} satisfies Record<string, Schema>;
-/** Body of POST /agents. */
-export const CreateAgentBody: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { id: Id, ...agentFields },
-  required: ['id'],
+  name: Type.Optional(Name),
+  capacity: Type.Optional(Count),
+  presence: Type.Optional(PresenceSchema),
+  queues: Type.Optional(Type.Array(Id, { uniqueItems: true, maxItems: 100 })),
+  autoPresence: Type.Optional(
+    Type.Boolean({
+      description:
+        'Automatic presence: while the chosen presence is Available, Busy with capacity partly used and BusyDND when full. Default: the configuration file’s autoPresence.',
+    }),
+  ),
 };
-/** Body of PATCH /agents/:id. */
-export const PatchAgentBody: Schema = { type: 'object', additionalProperties: false, properties: agentFields };
-/** Body of PUT /agents/:id/presence. */
-export const PresenceBody: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { presence: Presence },
-  required: ['presence'],
-};
+/** Body of POST /api/agents. */
+export const CreateAgentBody = closed({ id: Id, ...agentFields });
+/** Body of PATCH /api/agents/:id. */
+export const PatchAgentBody = closed(agentFields);
+/** Body of decline: why, optionally. */
+export const DeclineBody = closed({ reason: Type.Optional(Type.String({ maxLength: 500, pattern: TEXT_PATTERN })) });
+/** Body of PUT /api/agents/:id/presence. */
+export const PresenceBody = closed({ presence: PresenceSchema });
+/** Body of POST /api/agents/:id/tokens. */
+export const IssueTokenBody = closed({
+  revokeOthers: Type.Optional(Type.Boolean({ description: 'Revoke every other token of the agent (sign out everywhere else).' })),
+});
 
 const queueFields = {
-  name: Name,
-  priority: Count,
-  assignmentMethod: { type: 'string', enum: Object.values(AssignmentMethod) },
-  eligiblePresences: { type: 'array', items: Presence, uniqueItems: true },
-  unitsPerConversation: { type: ['integer', 'null'], minimum: 1, maximum: 1_000_000 },
-  overflow: {
-    type: ['object', 'null'],
-    additionalProperties: false,
-    properties: { afterMs: { type: 'integer', minimum: 1 }, toQueueId: Id },
-    required: ['afterMs', 'toQueueId'],
-  },
-} satisfies Record<string, Schema>;
-/** Body of POST /queues. */
-export const CreateQueueBody: Schema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: { id: Id, ...queueFields },
-  required: ['id'],
+  name: Type.Optional(Name),
+  priority: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Lower is served first across queues.' })),
+  assignmentMethod: Type.Optional(MethodSchema),
+  eligiblePresences: Type.Optional(Type.Array(PresenceSchema, { uniqueItems: true })),
+  unitsPerConversation: Type.Optional(nullable(Type.Integer({ minimum: 1, maximum: MAX_COUNT }))),
+  overflow: Type.Optional(
+    nullable(closed({ afterMs: Type.Integer({ minimum: 1, maximum: MAX_OVERFLOW_MS, description: 'At most 30 days.' }), toQueueId: Id })),
+  ),
+  offerMode: Type.Optional(OfferModeSchema),
+  offerTimeoutMs: Type.Optional(
+    Type.Integer({
+      minimum: 1_000,
+      maximum: MAX_OFFER_TIMEOUT_MS,
+      description: 'Offer mode: the countdown (default 120000, 1 s to 24 h).',
+    }),
+  ),
+  maxDeclines: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 5,
+      description: 'Offer mode: declines and misses after which it is no longer pushed (default 3).',
+    }),
+  ),
+  missedOfferPresence: Type.Optional(
+    nullable(PresenceSchema, 'Offer mode: the presence an agent who lets an offer expire is set to (default Away; null: unchanged).'),
+  ),
 };
-/** Body of PATCH /queues/:id. */
-export const PatchQueueBody: Schema = { type: 'object', additionalProperties: false, properties: queueFields };
-
-const obj = (properties: Record<string, Schema>): Schema => ({ type: 'object', properties, required: Object.keys(properties) });
-const State: Schema = { type: 'string', enum: ALL_STATES };
-
-/** An operation's answer: the conversation's standing after it. */
-export const Summary = obj({
-  conversationId: Id,
-  state: State,
-  agentId: NullableId,
-  queueId: Id,
-  capacityHeld: { type: 'boolean' },
-  unreadCount: Count,
-  staleFlagged: { type: 'boolean' },
-  version: Count,
-});
-/** The workflow's full snapshot (abridged here; see ConversationSnapshot in src/domain/snapshot.ts). */
-export const Snapshot: Schema = {
-  type: 'object',
-  description: 'State, agent, queue, times, flags, unread count and the transition log.',
-  properties: { conversationId: Id, state: State, agentId: NullableId, queueId: Id, unreadCount: Count, transitions: { type: 'array' } },
-};
-/** A conversation as the store's read model has it (work items). */
-export const WorkItem = obj({
-  conversationId: Id,
-  state: State,
-  agentId: NullableId,
-  lastAgentId: NullableId,
-  queueId: Id,
-  channel: { type: 'string', enum: ALL_CHANNELS },
-  priority: Count,
-  units: Count,
-  customerId: Id,
-  unreadCount: Count,
-  createdAt: Time,
-  stateEnteredAt: Time,
-  closedAt: NullableTime,
-  staleFlagged: { type: 'boolean' },
-  version: Count,
-});
-/** A stored chat message. */
-export const Message = obj({
-  id: Id,
-  conversationId: Id,
-  sender: { type: 'string', enum: ['customer', 'agent'] },
-  text: { type: 'string' },
-  createdAt: Time,
-});
-/** An agent as stored. */
-export const Agent = obj({ id: Id, ...agentFields, lastAssignedAt: NullableTime, lastReleasedAt: NullableTime });
-/** An agent with its load. */
-export const AgentLoad = obj({
-  id: Id,
-  ...agentFields,
-  usedUnits: Count,
-  conversations: Count,
-  lastAssignedAt: NullableTime,
-  lastReleasedAt: NullableTime,
-});
-/** A queue as stored. */
-export const Queue = obj({ id: Id, ...queueFields });
-/** A queue with depth and oldest wait. */
-export const QueueStats = obj({ id: Id, ...queueFields, depth: Count, oldestEnqueuedAt: NullableTime, members: Count });
-/** A conversation waiting in a queue. */
-export const QueueEntry = obj({
-  conversationId: Id,
-  queueId: Id,
-  priority: Count,
-  units: Count,
-  enqueuedAt: Time,
-  preferredAgentId: NullableId,
-});
-/** The error body of every 4xx and 5xx. */
-export const ErrorBody = obj({
-  error: {
-    type: 'object',
-    properties: {
-      code: { type: 'string', description: `e.g. ${Object.values(ErrorCode).slice(0, 4).join(', ')}` },
-      message: { type: 'string' },
-      details: { type: 'object' },
-    },
-    required: ['code', 'message'],
-  },
-});
-
-/** A JSON object with one array property. */
-export function listOf(name: string, item: Schema): Schema {
-  return obj({ [name]: { type: 'array', items: item } });
-}
+/** Body of POST /api/queues. */
+export const CreateQueueBody = closed({ id: Id, ...queueFields });
+/** Body of PATCH /api/queues/:id. */
+export const PatchQueueBody = closed(queueFields);

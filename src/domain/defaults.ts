@@ -16,8 +16,6 @@ export const DEFAULT_PRIORITY = 10;
 export const DEFAULT_UNITS = 10;
 /** The channel of a conversation started without one. */
 export const DEFAULT_CHANNEL: Channel = 'chat';
-/** The largest priority, capacity or unit count anywhere (an integer column, and far beyond any real figure). */
-export const MAX_COUNT = 1_000_000;
 /**
  * Offer mode's defaults, Dynamics 365's: a 120-second countdown, and after 3
  * declines or misses (1-5 allowed) the conversation is no longer pushed.

@@ -3,7 +3,8 @@
  * messages): 1 to 128 letters, digits, or `_ . : @ -`. The API's schemas, the
  * workflow's input checks, the configuration file and the store all use it.
  */
-export const ID_PATTERN = '^[\\w.:@-]{1,128}$';
+// Spelled out rather than with \w, which other regex engines (OpenAPI tools in Python or Rust) read as Unicode-aware.
+export const ID_PATTERN = '^[A-Za-z0-9_.:@-]{1,128}$';
 /** The id rule in words, for error messages. */
 export const ID_RULE = '1-128 letters, digits, or _ . : @ -';
 

@@ -1,7 +1,8 @@
 import type { OfferTerms, RefusedSignalRecord, TransitionRecord } from './operations';
 import { ActorKind } from './operations';
 import type { Channel, ConversationState } from './states';
-import { DEFAULT_PRIORITY, DEFAULT_UNITS, MAX_COUNT } from './defaults';
+import { DEFAULT_PRIORITY, DEFAULT_UNITS } from './defaults';
+import { MAX_COUNT } from './limits';
 import { ID_RULE, isId } from './ids';
 import { isObject } from './json';
 import { ALL_CHANNELS, ConversationState as S } from './states';

@@ -9,7 +9,8 @@ export interface ConversationSummary {
   queueId: string;
   capacityHeld: boolean;
   unreadCount: number;
-  staleFlagged: boolean;
+  /** When it was flagged for automatic closure (null: not flagged), as in the snapshot and the read model. */
+  staleFlaggedAt: string | null;
   version: number;
 }
 
@@ -22,7 +23,7 @@ export function summarize(s: ConversationSnapshot): ConversationSummary {
     queueId: s.queueId,
     capacityHeld: s.capacityHeld,
     unreadCount: s.unreadCount,
-    staleFlagged: s.staleFlaggedAt !== null,
+    staleFlaggedAt: s.staleFlaggedAt,
     version: s.version,
   };
 }

@@ -1,7 +1,7 @@
 import type { Program } from './program';
 import { all, one, run } from './program';
 import type { ChatMessage, ChatSender, IdempotencyRecord, NewChatMessage } from './types';
-import { invalid, requireId } from './validation';
+import { invalid, isoTime, requireEntityId, requireId, validateMessage } from './validation';
 
 /** A `messages` row. */
 interface MessageRow {
@@ -32,10 +32,7 @@ function toIdempotency(row: IdempotencyRow): IdempotencyRecord {
 
 /** Inserts a message unless its id exists, then reads back the one that stands. */
 export function* addMessage(message: NewChatMessage, now: string): Program<ChatMessage> {
-  requireId(message.id, 'Message id');
-  requireId(message.conversationId, 'Conversation id');
-  if (message.sender !== 'customer' && message.sender !== 'agent') throw invalid('Message sender must be customer or agent.');
-  if (typeof message.text !== 'string') throw invalid('Message text must be a string.');
+  validateMessage(message);
   yield* run(`INSERT INTO messages (id, conversation_id, sender, text, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, [
     message.id,
     message.conversationId,
@@ -62,15 +59,15 @@ export function* listMessages(conversationId: string, limit?: number): Program<C
   return rows.map(toMessage);
 }
 
-/** Records a token hash for an agent (idempotent). */
-export function* addAgentToken(agentId: string, tokenHash: string, now: string): Program<void> {
-  requireId(agentId, 'Agent id');
+/** Records a token hash for an agent, valid until `expiresAt` (null: until revoked); a repeated add keeps the first. */
+export function* addAgentToken(agentId: string, tokenHash: string, expiresAt: string | null, now: string): Program<void> {
+  requireEntityId(agentId, 'Agent id');
   requireId(tokenHash, 'Token hash');
-  yield* run('INSERT INTO agent_tokens (token_hash, agent_id, created_at) VALUES (?, ?, ?) ON CONFLICT (token_hash) DO NOTHING', [
-    tokenHash,
-    agentId,
-    now,
-  ]);
+  if (expiresAt !== null && Number.isNaN(Date.parse(expiresAt))) throw invalid('Token expiry must be an ISO time or null.');
+  yield* run(
+    'INSERT INTO agent_tokens (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING',
+    [tokenHash, agentId, now, expiresAt === null ? null : isoTime(expiresAt)],
+  );
 }
 
 /** Forgets a token hash. */
@@ -78,10 +75,20 @@ export function* deleteAgentToken(tokenHash: string): Program<void> {
   yield* run('DELETE FROM agent_tokens WHERE token_hash = ?', [tokenHash]);
 }
 
-/** The agent a token hash belongs to. */
-export function* findAgentByTokenHash(tokenHash: string): Program<string | null> {
-  const row = yield* one<{ agent_id: string }>('SELECT agent_id FROM agent_tokens WHERE token_hash = ?', [tokenHash]);
+/** The agent a token hash belongs to, unless the token expired by `now`. */
+export function* findAgentByTokenHash(tokenHash: string, now: string): Program<string | null> {
+  const row = yield* one<{ agent_id: string }>(
+    'SELECT agent_id FROM agent_tokens WHERE token_hash = ? AND (expires_at IS NULL OR expires_at > ?)',
+    [tokenHash, now],
+  );
   return row?.agent_id ?? null;
+}
+
+/** Deletes every token of an agent but `keepHash`; returns how many. */
+export function* revokeAgentTokens(agentId: string, keepHash: string | undefined): Program<number> {
+  return keepHash === undefined
+    ? yield* run('DELETE FROM agent_tokens WHERE agent_id = ?', [agentId])
+    : yield* run('DELETE FROM agent_tokens WHERE agent_id = ? AND token_hash <> ?', [agentId, keepHash]);
 }
 
 /** Reads the answer recorded for a key. */

@@ -208,7 +208,7 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
         isoTime(view.createdAt),
         isoTime(view.stateEnteredAt),
         view.closedAt === null ? null : isoTime(view.closedAt),
-        view.staleFlagged ? 1 : 0,
+        view.staleFlaggedAt === null ? 0 : 1,
         optionalTime(view.staleFlaggedAt),
         optionalTime(view.waitingTimeoutAt),
         optionalTime(view.reviveUntil),

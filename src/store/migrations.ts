@@ -207,6 +207,13 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: 'CREATE INDEX conversations_queue_state ON conversations (queue_id, state);',
   },
   {
+    version: 4,
+    // Agent tokens expire (null: until revoked); tokens issued before this migration keep working until revoked.
+    name: 'api: agent token expiry',
+    sqlite: 'ALTER TABLE agent_tokens ADD COLUMN expires_at TEXT;',
+    postgres: 'ALTER TABLE agent_tokens ADD COLUMN expires_at TEXT;',
+  },
+  {
     version: 5,
     // The outbox: every change a person can see, written in the transaction
     // that makes it. SQLite's single writer makes AUTOINCREMENT ids commit-

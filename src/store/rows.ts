@@ -181,7 +181,6 @@ export function toView(row: ConversationRow): ConversationView {
     createdAt: row.created_at,
     stateEnteredAt: row.state_entered_at,
     closedAt: row.closed_at,
-    staleFlagged: Number(row.stale_flagged) === 1,
     staleFlaggedAt: row.stale_flagged_at,
     waitingTimeoutAt: row.waiting_timeout_at,
     reviveUntil: row.revive_until,

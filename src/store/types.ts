@@ -120,7 +120,6 @@ export interface ConversationView {
   createdAt: string;
   stateEnteredAt: string;
   closedAt: string | null;
-  staleFlagged: boolean;
   /** When the conversation was flagged for automatic closure (kept once Closed). */
   staleFlaggedAt: string | null;
   /** While Waiting: when the waiting timeout closes it unless agent and customer exchange a message. */

@@ -106,10 +106,13 @@ describe('OpenAPI and readiness', () => {
   it('documents every route from the validating schemas', async () => {
     const res = await call(h.app, 'get', '/api/openapi.json');
     expect(res.body.openapi).toBe('3.1.0');
-    for (const r of API_ROUTES) {
-      const op = res.body.paths[r.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[r.method];
-      expect({ route: `${r.method} ${r.path}`, documented: Boolean(op) }).toEqual({ route: `${r.method} ${r.path}`, documented: true });
-      if (r.body) expect(op.requestBody.content['application/json'].schema).toEqual(JSON.parse(JSON.stringify(r.body)));
+    for (const { doc } of API_ROUTES) {
+      const op = res.body.paths[doc.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[doc.method];
+      expect({ route: `${doc.method} ${doc.path}`, documented: Boolean(op) }).toEqual({
+        route: `${doc.method} ${doc.path}`,
+        documented: true,
+      });
+      if (doc.body) expect(op.requestBody.content['application/json'].schema).toEqual(JSON.parse(JSON.stringify(doc.body)));
     }
     const start = res.body.paths['/api/conversations'].post;
     expect(start.parameters).toEqual([expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]);

@@ -1,5 +1,5 @@
 import { CONVERSATION_ACCESS } from '../../src/api/access';
-import type { ApiHarness } from './helpers';
+import type { ApiHarness, Method } from './helpers';
 import { ADMIN_TOKEN, call, startApi, startChat, stopApi, worldState } from './helpers';
 
 // Who calls: the admin; alice (has the conversation, member of its queue); bob
@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, call, startApi, startChat, stopApi, worldState } from './h
 // changes: the matrix checks authorization without side effects.
 const WHO = ['admin', 'alice', 'bob', 'carol', 'customer', 'otherCustomer', 'none'] as const;
 type Who = (typeof WHO)[number];
-type Row = [method: 'get' | 'post' | 'put' | 'patch', path: string, body: unknown, expected: Record<Who, number>];
+type Row = [method: Method, path: string, body: unknown, expected: Record<Who, number>];
 
 const row = (admin: number, alice: number, bob: number, carol: number, customer: number, otherCustomer: number): Record<Who, number> => ({
   admin,
@@ -24,7 +24,8 @@ const row = (admin: number, alice: number, bob: number, carol: number, customer:
 const C = ':conversation';
 const MATRIX: Row[] = [
   ['get', `/api/conversations/${C}`, undefined, row(200, 200, 200, 403, 200, 403)],
-  ['get', `/api/conversations/${C}/messages`, undefined, row(200, 200, 200, 403, 200, 403)],
+  // Transcripts: its customer, its (last) agent and the admin; bob may see the snapshot to pick, not the messages.
+  ['get', `/api/conversations/${C}/messages`, undefined, row(200, 200, 403, 403, 200, 403)],
   ['post', `/api/conversations/${C}/messages`, { text: 'hi' }, row(403, 409, 403, 403, 409, 403)],
   ['post', `/api/conversations/${C}/pick`, {}, row(403, 409, 409, 403, 403, 403)],
   ['post', `/api/conversations/${C}/end`, {}, row(403, 409, 403, 403, 409, 403)],
@@ -36,11 +37,17 @@ const MATRIX: Row[] = [
   ['post', `/api/conversations/${C}/read`, {}, row(403, 409, 403, 403, 403, 403)],
   ['post', `/api/conversations/${C}/assign`, { agentId: 'bob' }, row(409, 403, 403, 403, 403, 403)],
   ['post', `/api/conversations/${C}/force-close`, {}, row(409, 403, 403, 403, 403, 403)],
+  // No offer stands (it is Closed): members of its queue reach the workflow's refusal, others are turned away.
+  ['post', `/api/conversations/${C}/accept`, {}, row(403, 409, 409, 403, 403, 403)],
+  ['post', `/api/conversations/${C}/decline`, {}, row(403, 409, 409, 403, 403, 403)],
   // Admin-only writes get an invalid body: 400 proves the admin got through, and nothing is written.
   ['post', '/api/agents', {}, row(400, 403, 403, 403, 403, 403)],
   ['patch', '/api/agents/bob', { capacity: -1 }, row(400, 403, 403, 403, 403, 403)],
   ['get', '/api/agents', undefined, row(200, 403, 403, 403, 403, 403)],
   ['put', '/api/agents/alice/presence', { presence: 'Offline' }, row(200, 200, 403, 403, 403, 403)],
+  ['post', '/api/agents/alice/tokens', {}, row(201, 201, 403, 403, 403, 403)],
+  // An unknown query parameter: 400 proves the caller got through, and no token is revoked.
+  ['delete', '/api/agents/alice/tokens?unexpected=1', undefined, row(400, 400, 403, 403, 403, 403)],
   ['get', '/api/agents/alice/work-items', undefined, row(200, 200, 403, 403, 403, 403)],
   ['get', '/api/agents/alice/closed-work-items', undefined, row(200, 200, 403, 403, 403, 403)],
   ['post', '/api/queues', {}, row(400, 403, 403, 403, 403, 403)],
@@ -78,6 +85,7 @@ describe('authorization matrix', () => {
       forceClose: 'force-close',
       view: '',
       message: 'messages',
+      readMessages: 'messages',
     };
     for (const action of Object.keys(CONVERSATION_ACCESS)) {
       const suffix = routes[action] ?? action;
@@ -103,5 +111,23 @@ describe('authorization matrix', () => {
     await call(h.app, 'get', '/healthz').expect(200);
     await call(h.app, 'get', '/readyz').expect(200);
     await call(h.app, 'get', '/api/openapi.json').expect(200);
+  });
+});
+
+describe('transcripts', () => {
+  it('stay readable by the agent who last had the conversation, not by other agents of the queue', async () => {
+    const chat = await startChat(h.app);
+    const alice = h.agentTokens.alice as string;
+    const carol = h.agentTokens.carol as string;
+    await call(h.app, 'post', `/api/conversations/${chat.id}/pick`, alice).expect(200);
+    await call(h.app, 'post', `/api/conversations/${chat.id}/messages`, chat.customerToken, { text: 'hello' }).expect(201);
+    await call(h.app, 'post', `/api/conversations/${chat.id}/transfer`, alice, { toQueueId: 'billing' }).expect(200);
+    // Back in a queue: alice is its last agent; carol, of the billing queue, may see it to pick but not read it.
+    await call(h.app, 'get', `/api/conversations/${chat.id}/messages`, alice).expect(200);
+    await call(h.app, 'get', `/api/conversations/${chat.id}`, carol).expect(200);
+    await call(h.app, 'get', `/api/conversations/${chat.id}/messages`, carol).expect(403);
+    await call(h.app, 'post', `/api/conversations/${chat.id}/pick`, carol).expect(200);
+    await call(h.app, 'get', `/api/conversations/${chat.id}/messages`, carol).expect(200);
+    await call(h.app, 'get', `/api/conversations/${chat.id}/messages`, ADMIN_TOKEN).expect(200);
   });
 });

@@ -275,6 +275,20 @@ describe('413, 429 and 503', () => {
     expect(await worldState(h.store)).toEqual(before);
   });
 
+  it('counts starts per client address: behind a trusted proxy, per X-Forwarded-For; otherwise the proxy’s own', async () => {
+    const deps = (trustProxy: string | false) => ({ ...apiDeps(h.store, h.env.client, h.taskQueue, { startsPerMinute: 1 }), trustProxy });
+    const start = (app: ReturnType<typeof createApp>, client: string) =>
+      call(app, 'post', '/api/conversations', null, {}).set('X-Forwarded-For', client);
+    const proxied = createApp(deps('loopback'));
+    expect((await start(proxied, '203.0.113.1')).status).toBe(201);
+    expect((await start(proxied, '203.0.113.2')).status).toBe(201);
+    expectError(await start(proxied, '203.0.113.1'), 429, 'RATE_LIMITED');
+    // Not trusted: X-Forwarded-For is ignored, so one address (the proxy's) shares one budget.
+    const direct = createApp(deps(false));
+    expect((await start(direct, '203.0.113.3')).status).toBe(201);
+    expectError(await start(direct, '203.0.113.4'), 429, 'RATE_LIMITED');
+  });
+
   it('answers 503 with Retry-After when Temporal is unreachable, creating nothing', async () => {
     const connection = Connection.lazy({ address: '127.0.0.1:1' });
     const down = createApp(apiDeps(h.store, new Client({ connection }), h.taskQueue, { temporalTimeoutMs: 500 }));

@@ -2,14 +2,10 @@ import type { Client } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import type { Store } from '../../src/store/store';
+import { apiDeps } from './helpers';
 
 // Liveness must not depend on the store or Temporal, so neither is usable here.
-const app = createApp({
-  store: {} as Store,
-  client: {} as Client,
-  taskQueue: 'conversations',
-  credentials: { adminToken: 'admin-token-0123456789', secret: 'secret-0123456789abcdef' },
-});
+const app = createApp(apiDeps({} as Store, {} as Client, 'conversations'));
 
 describe('health endpoint', () => {
   it('answers 200 with status ok', async () => {

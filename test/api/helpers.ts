@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import type { ApiDeps, ApiLimits } from '../../src/api/context';
 import { newAgentToken } from '../../src/api/tokens';
+import { createLogger } from '../../src/logger';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import type { SeedOptions } from '../../src/store';
@@ -25,14 +26,29 @@ export interface ApiHarness extends Harness {
   agentTokens: Record<string, string>;
 }
 
-/** The dependencies of an app over `store` and `client` with the test credentials. */
-export function apiDeps(store: Store, client: Client, taskQueue: string, limits: Partial<ApiLimits> = {}): ApiDeps {
+/** A logger for test apps: silent unless LOG_LEVEL is set. */
+export const testLogger = createLogger({ level: process.env.LOG_LEVEL ?? 'silent' });
+
+/**
+ * The dependencies of an app over `store` and `client` with the test credentials.
+ * Every answer is checked against its documented schema, so a test also proves the OpenAPI document right.
+ */
+export function apiDeps(
+  store: Store,
+  client: Client,
+  taskQueue: string,
+  limits: Partial<ApiLimits> = {},
+  lifecycle: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG,
+): ApiDeps {
   return {
     store,
     client,
     taskQueue,
+    lifecycle,
+    logger: testLogger,
     credentials: { adminToken: ADMIN_TOKEN, secret: SECRET },
     limits: { startsPerMinute: 1000, ...limits },
+    checkResponses: true,
   };
 }
 
@@ -45,10 +61,24 @@ export async function issueAgentToken(store: Store, agentId: string): Promise<st
 
 /** Starts the time-skipping environment, a worker, the store (seeded, everyone Offline) and the app. */
 export async function startApi(
-  options: { seed?: SeedOptions; lifecycle?: LifecycleConfig; limits?: Partial<ApiLimits> } = {},
+  options: {
+    seed?: SeedOptions;
+    lifecycle?: LifecycleConfig;
+    limits?: Partial<ApiLimits>;
+    /** Another store than a private in-memory SQLite one (e.g. PostgreSQL). */
+    openStore?: () => Promise<Store>;
+    /** The real dev server instead of the time-skipping one (worker restarts: the test server never hands a stuck task to a new worker). */
+    devServer?: boolean;
+  } = {},
 ): Promise<ApiHarness> {
-  const h = await startHarness({ lifecycle: options.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG, seed: options.seed ?? PICK_ONLY_SEED });
-  const deps = apiDeps(h.store, h.env.client, h.taskQueue, options.limits);
+  const lifecycle = options.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG;
+  const h = await startHarness({
+    lifecycle,
+    seed: options.seed ?? PICK_ONLY_SEED,
+    openStore: options.openStore,
+    devServer: options.devServer,
+  });
+  const deps = apiDeps(h.store, h.env.client, h.taskQueue, options.limits, lifecycle);
   const agentTokens: Record<string, string> = {};
   for (const agent of await h.store.listAgents()) agentTokens[agent.id] = await issueAgentToken(h.store, agent.id);
   return { ...h, app: createApp(deps), deps, agentTokens };
@@ -59,8 +89,11 @@ export async function stopApi(h: ApiHarness | undefined): Promise<void> {
   await stopHarness(h);
 }
 
+/** HTTP methods the API routes use. */
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
 /** A request to `app`, with a bearer token when given. */
-export function call(app: Express, method: 'get' | 'post' | 'put' | 'patch', path: string, token?: string | null, body?: unknown): Test {
+export function call(app: Express, method: Method, path: string, token?: string | null, body?: unknown): Test {
   let req: Test = request(app)[method](path);
   if (token) req = req.set('Authorization', `Bearer ${token}`);
   return body === undefined ? req : req.send(body as object);

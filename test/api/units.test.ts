@@ -1,36 +1,61 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
 import { resolveCredentials } from '../../src/api/credentials';
 import { ApiErrorCode, STATUS_BY_CODE } from '../../src/api/errors';
-import { RateLimiter } from '../../src/api/rate-limit';
-import { validate } from '../../src/api/schema';
 import { StartConversationBody, TransferBody } from '../../src/api/schemas';
 import { customerToken, derivedId, verifyCustomerToken } from '../../src/api/tokens';
+import { jsonChecker, textChecker } from '../../src/api/validate';
+import type { ApiConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { ErrorCode } from '../../src/domain/errors';
 
+const problems = (checked: { ok: boolean; problems?: unknown }) => (checked.ok ? [] : checked.problems);
+
 describe('schema validation', () => {
+  const start = jsonChecker(StartConversationBody, 'body');
+  const transfer = jsonChecker(TransferBody, 'body');
+
   it('accepts a valid body and reports every problem with its field otherwise', () => {
-    expect(validate(StartConversationBody, { customer: { name: 'Dana' }, channel: 'sms' }, 'body').problems).toEqual([]);
-    expect(validate(StartConversationBody, { channel: 'fax', priority: 1.5, extra: 1 }, 'body').problems).toEqual([
-      { field: 'body.channel', message: 'must be one of "chat", "sms", "social"' },
-      { field: 'body.priority', message: 'must be a whole number' },
-      { field: 'body.extra', message: 'is not allowed here' },
+    expect(start.check({ customer: { name: 'Dana' }, channel: 'sms' })).toEqual({
+      ok: true,
+      value: { customer: { name: 'Dana' }, channel: 'sms' },
+    });
+    expect(problems(start.check({ channel: 'fax', priority: 1.5, extra: 1 }))).toEqual(
+      expect.arrayContaining([
+        { field: 'body.channel', message: 'must be one of "chat", "sms", "social"' },
+        { field: 'body.priority', message: 'must be a whole number' },
+        { field: 'body.extra', message: 'is not allowed here' },
+      ]),
+    );
+    expect(problems(start.check([]))).toEqual([{ field: 'body', message: 'must be an object' }]);
+  });
+
+  it('needs exactly one transfer target, and names a bad one', () => {
+    expect(transfer.check({ toQueueId: 'q' }).ok).toBe(true);
+    expect(transfer.check({ toAgentId: 'a', force: true }).ok).toBe(true);
+    expect(problems(transfer.check({}))).toEqual([
+      { field: 'body', message: 'must match exactly one of: { toQueueId }; { toAgentId, force? }' },
     ]);
-    expect(validate(StartConversationBody, [], 'body').problems).toEqual([{ field: 'body', message: 'must be an object' }]);
+    expect(problems(transfer.check({ toQueueId: 'q', toAgentId: 'a' }))).toEqual([
+      { field: 'body', message: 'must match exactly one of: { toQueueId }; { toAgentId, force? }' },
+    ]);
+    expect(problems(transfer.check({ toQueueId: 'bad id' }))).toEqual([
+      { field: 'body.toQueueId', message: 'must be 1-128 letters, digits, or . _ : @ -' },
+    ]);
+    expect(problems(transfer.check('q'))).toEqual([{ field: 'body', message: 'must be an object' }]);
   });
 
-  it('needs exactly one transfer target', () => {
-    expect(validate(TransferBody, { toQueueId: 'q' }).problems).toEqual([]);
-    expect(validate(TransferBody, { toAgentId: 'a', force: true }).problems).toEqual([]);
-    expect(validate(TransferBody, {}).problems[0]?.message).toContain('exactly one');
-    expect(validate(TransferBody, { toQueueId: 'q', toAgentId: 'a' }).problems[0]?.message).toContain('exactly one');
-  });
-
-  it('coerces path and query text to numbers and booleans only where asked', () => {
-    const schema = { type: 'object', properties: { limit: { type: 'integer', maximum: 10 }, name: { type: 'string' } } } as const;
-    expect(validate(schema, { limit: '5', name: '7' }, 'query', true)).toEqual({ value: { limit: 5, name: '7' }, problems: [] });
-    expect(validate(schema, { limit: '50' }, 'query', true).problems).toEqual([{ field: 'query.limit', message: 'must be at most 10' }]);
+  it('coerces path and query text to numbers only where asked', () => {
+    const schema = Type.Object({ limit: Type.Optional(Type.Integer({ maximum: 10 })), name: Type.Optional(Type.String()) });
+    expect(textChecker(schema, 'query').check({ limit: '5', name: '7' })).toEqual({ ok: true, value: { limit: 5, name: '7' } });
+    expect(problems(textChecker(schema, 'query').check({ limit: '50' }))).toEqual([
+      { field: 'query.limit', message: 'must be at most 10' },
+    ]);
+    expect(problems(jsonChecker(schema, 'body').check({ limit: '5' }))).toEqual([
+      { field: 'body.limit', message: 'must be a whole number' },
+    ]);
   });
 });
 
@@ -39,19 +64,6 @@ describe('error table', () => {
     for (const code of Object.values(ErrorCode)) expect(STATUS_BY_CODE[code]).toBeGreaterThanOrEqual(400);
     expect(STATUS_BY_CODE[ApiErrorCode.AlreadyTaken]).toBe(409);
     expect(STATUS_BY_CODE[ApiErrorCode.TemporalUnavailable]).toBe(503);
-  });
-});
-
-describe('rate limiter', () => {
-  it('allows a burst, then refills at the configured rate, per key', () => {
-    let now = 0;
-    const limiter = new RateLimiter({ perMinute: 30, now: () => now });
-    for (let i = 0; i < 30; i++) expect(limiter.take('a').ok).toBe(true);
-    expect(limiter.take('a')).toEqual({ ok: false, retryAfterSeconds: 2 });
-    expect(limiter.take('b').ok).toBe(true);
-    now += 2_000;
-    expect(limiter.take('a').ok).toBe(true);
-    expect(limiter.take('a').ok).toBe(false);
   });
 });
 
@@ -75,7 +87,14 @@ describe('credentials', () => {
   it('generates the admin token and secret once, readable only by the owner, and prefers configured values', () => {
     const dir = mkdtempSync(join(tmpdir(), 'convoflow-api-'));
     try {
-      const api = { adminToken: null, secret: null, startsPerMinute: 30, bodyLimitBytes: 32768 };
+      const api: ApiConfig = {
+        adminToken: null,
+        secret: null,
+        startsPerMinute: 30,
+        bodyLimitBytes: 32768,
+        agentTokenTtlMs: null,
+        trustProxy: false,
+      };
       const first = resolveCredentials(api, dir);
       expect(first.generatedAdminToken).toBe(true);
       expect(statSync(join(dir, 'admin-token')).mode & 0o777).toBe(0o600);
@@ -88,5 +107,36 @@ describe('credentials', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('API settings from the environment', () => {
+  it('defaults to 30-day agent tokens, no trusted proxy, 600 starts a minute and a silent log under Jest', () => {
+    const config = loadConfig({});
+    expect(config.api).toMatchObject({ agentTokenTtlMs: 30 * 86_400_000, trustProxy: false, startsPerMinute: 600 });
+    expect(config.log).toEqual({ level: 'info' });
+    expect(loadConfig({ JEST_WORKER_ID: '1' }).log).toEqual({ level: 'silent' });
+    expect(loadConfig({ JEST_WORKER_ID: '1', LOG_LEVEL: 'warn' }).log).toEqual({ level: 'warn' });
+  });
+
+  it('reads token lifetimes, trust proxy, an unlimited start rate and the log level', () => {
+    const config = loadConfig({
+      CONVOFLOW_AGENT_TOKEN_TTL: 'none',
+      CONVOFLOW_TRUST_PROXY: 'loopback, 10.0.0.0/8',
+      CONVOFLOW_START_RATE_PER_MINUTE: 'off',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config.api).toMatchObject({ agentTokenTtlMs: null, trustProxy: 'loopback, 10.0.0.0/8', startsPerMinute: null });
+    expect(config.log).toEqual({ level: 'debug' });
+    expect(loadConfig({ CONVOFLOW_AGENT_TOKEN_TTL: '12h', CONVOFLOW_TRUST_PROXY: '1' }).api).toMatchObject({
+      agentTokenTtlMs: 12 * 3_600_000,
+      trustProxy: 1,
+    });
+  });
+
+  it('refuses malformed values, naming each', () => {
+    expect(() => loadConfig({ CONVOFLOW_AGENT_TOKEN_TTL: 'forever', CONVOFLOW_TRUST_PROXY: 'everyone', LOG_LEVEL: 'loud' })).toThrow(
+      /CONVOFLOW_AGENT_TOKEN_TTL[\s\S]*CONVOFLOW_TRUST_PROXY[\s\S]*LOG_LEVEL/,
+    );
   });
 });

@@ -37,7 +37,6 @@ export function view(conversationId: string, patch: Partial<ConversationView> = 
     createdAt: '2025-01-01T00:00:00.000Z',
     stateEnteredAt: '2025-01-01T00:00:00.000Z',
     closedAt: null,
-    staleFlagged: false,
     staleFlaggedAt: null,
     waitingTimeoutAt: null,
     reviveUntil: null,

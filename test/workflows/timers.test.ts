@@ -58,7 +58,7 @@ describe('stale auto-close', () => {
     expect(flagged.state).toBe('Open');
     const description = await handle.describe();
     expect(description.searchAttributes.StaleFlagged).toEqual([true]);
-    expect((await h.store.getConversation(flagged.conversationId))?.staleFlagged).toBe(true);
+    expect((await h.store.getConversation(flagged.conversationId))?.staleFlaggedAt).toBe(flagged.staleFlaggedAt);
     await h.env.sleep(24 * 60 * MIN - 60_000);
     expect((await snapshot(handle)).state).toBe('Open');
     await h.env.sleep(2 * MIN);

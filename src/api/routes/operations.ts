@@ -1,3 +1,4 @@
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { ConversationSummary } from '../../domain/summary';
 import type { ConversationView } from '../../store/types';
@@ -5,67 +6,61 @@ import * as m from '../../../workflows/messages';
 import type { ConversationAction } from '../access';
 import { actorOf, authorize, loadConversation } from '../access';
 import type { Principal, PrincipalKind } from '../auth';
-import type { RouteSpec } from '../route';
-import { route } from '../route';
-import type { Schema } from '../schema';
+import * as r from '../response-schemas';
+import type { Route } from '../route';
+import { json, reply, route } from '../route';
 import * as s from '../schemas';
 
-/** The update to send and its argument. */
-interface Call {
-  def: UpdateDefinition<ConversationSummary, [never]>;
-  arg: unknown;
+/** Sends one update to the conversation of the request, with the update id derived from its Idempotency-Key. */
+export interface Updater {
+  update<A>(def: UpdateDefinition<ConversationSummary, [A]>, arg: A): Promise<ConversationSummary>;
 }
 
-interface OperationSpec<B> {
+interface OperationSpec<S extends TSchema, K extends PrincipalKind> {
   path: string;
   action: ConversationAction;
   summary: string;
-  access: readonly PrincipalKind[];
-  body: Schema;
+  access: readonly K[];
+  body: S;
   tag?: string;
-  call(principal: Principal, view: ConversationView, body: B): Call;
-}
-
-function call<A>(def: UpdateDefinition<ConversationSummary, [A]>, arg: A): Call {
-  return { def: def as unknown as Call['def'], arg };
+  /** The typed update call: who (from the token, never the body), the read model, and the validated body. */
+  call(op: Updater, principal: Extract<Principal, { kind: K }>, view: ConversationView, body: Static<S>): Promise<ConversationSummary>;
 }
 
 /** One POST operation: load (404), authorize (403), then the update (its refusal maps to 409/404/403). */
-function operation<B>(spec: OperationSpec<B>): RouteSpec {
-  return route<B, { id: string }>({
+function operation<S extends TSchema, K extends PrincipalKind>(spec: OperationSpec<S, K>): Route {
+  return route({
     method: 'post',
     path: `/api/conversations/:id/${spec.path}`,
     tag: spec.tag ?? 'Operations',
     summary: spec.summary,
     access: spec.access,
     params: s.IdParams,
-    body: spec.body,
-    responses: {
-      200: { description: 'Applied; the next read shows it.', schema: { type: 'object', properties: { conversation: s.Summary } } },
-    },
+    query: s.NoQuery,
+    body: json(spec.body),
+    responses: { 200: { description: 'Applied; the next read shows it.', schema: s.closed({ conversation: r.Summary }) } },
     async handle(ctx, req) {
       const view = await loadConversation(ctx, req.params.id);
       authorize(req.principal, spec.action, view);
-      const { def, arg } = spec.call(req.principal as Principal, view, req.body);
-      const conversation = await ctx.conversations.update(view.conversationId, def, arg as never);
-      return { status: 200, body: { conversation } };
+      // Temporal dedupes updates by id: a retry whose first answer was lost is applied once.
+      const updateId = req.idempotency?.derive('update');
+      const op: Updater = { update: (def, arg) => ctx.conversations.update(view.conversationId, def, arg, updateId) };
+      return reply(200, { conversation: await spec.call(op, req.principal, view, req.body) });
     },
   });
 }
 
 const actor = (p: Principal, v: ConversationView) => ({ actor: actorOf(p, v) });
-type Force = { force?: boolean };
-type Transfer = { toQueueId?: string; toAgentId?: string; force?: boolean };
 
 /** The lifecycle operations, each mapped to its workflow update; the actor always comes from the token. */
-export const operationRoutes: readonly RouteSpec[] = [
-  operation<Force>({
+export const operationRoutes: readonly Route[] = [
+  operation({
     path: 'pick',
     action: 'pick',
     summary: 'An agent of the queue picks an Open conversation (Open -> Active).',
     access: ['agent'],
     body: s.ForceBody,
-    call: (p, _v, b) => call(m.pickUpdate, { agentId: p.kind === 'agent' ? p.agent.id : '', force: b.force ?? false }),
+    call: (op, p, _v, b) => op.update(m.pickUpdate, { agentId: p.agent.id, force: b.force ?? false }),
   }),
   operation({
     path: 'end',
@@ -73,7 +68,7 @@ export const operationRoutes: readonly RouteSpec[] = [
     summary: 'The agent presses End, or the customer ends the chat (Active -> Wrap-up; Open/Waiting -> Closed for the customer).',
     access: ['agent', 'customer'],
     body: s.EmptyBody,
-    call: (p, v) => (p.kind === 'customer' ? call(m.customerEndUpdate, actor(p, v)) : call(m.endUpdate, actor(p, v))),
+    call: (op, p, v) => op.update(p.kind === 'customer' ? m.customerEndUpdate : m.endUpdate, actor(p, v)),
   }),
   operation({
     path: 'close-tab',
@@ -81,23 +76,23 @@ export const operationRoutes: readonly RouteSpec[] = [
     summary: 'The agent closes the session tab (Active -> Waiting, Wrap-up -> Closed).',
     access: ['agent'],
     body: s.EmptyBody,
-    call: (p, v) => call(m.closeTabUpdate, actor(p, v)),
+    call: (op, p, v) => op.update(m.closeTabUpdate, actor(p, v)),
   }),
-  operation<Force>({
+  operation({
     path: 'reopen',
     action: 'reopen',
     summary: 'The agent reopens a Waiting conversation from My work items (Waiting -> Active).',
     access: ['agent'],
     body: s.ForceBody,
-    call: (p, v, b) => call(m.reopenUpdate, { ...actor(p, v), force: b.force ?? false }),
+    call: (op, p, v, b) => op.update(m.reopenUpdate, { ...actor(p, v), force: b.force ?? false }),
   }),
-  operation<Transfer>({
+  operation({
     path: 'transfer',
     action: 'transfer',
     summary: 'The agent (or the admin as supervisor) transfers an Active conversation to a queue or to another agent.',
     access: ['agent', 'admin'],
     body: s.TransferBody,
-    call: (p, v, b) => call(m.transferUpdate, { ...b, ...actor(p, v) }),
+    call: (op, p, v, b) => op.update(m.transferUpdate, { ...b, ...actor(p, v) }),
   }),
   operation({
     path: 'revive',
@@ -105,7 +100,7 @@ export const operationRoutes: readonly RouteSpec[] = [
     summary: 'The customer revives a Waiting conversation within the revive window (Waiting -> Open).',
     access: ['customer'],
     body: s.EmptyBody,
-    call: (p, v) => call(m.reviveUpdate, actor(p, v)),
+    call: (op, p, v) => op.update(m.reviveUpdate, actor(p, v)),
   }),
   operation({
     path: 'disconnect',
@@ -113,7 +108,7 @@ export const operationRoutes: readonly RouteSpec[] = [
     summary: 'The customer’s session ended (Open -> Closed; otherwise recorded).',
     access: ['customer'],
     body: s.EmptyBody,
-    call: (p, v) => call(m.disconnectUpdate, actor(p, v)),
+    call: (op, p, v) => op.update(m.disconnectUpdate, actor(p, v)),
   }),
   operation({
     path: 'read',
@@ -121,16 +116,33 @@ export const operationRoutes: readonly RouteSpec[] = [
     summary: 'The assigned agent has read the customer’s messages (unread count to 0).',
     access: ['agent'],
     body: s.EmptyBody,
-    call: (p, v) => call(m.markReadUpdate, actor(p, v)),
+    call: (op, p, v) => op.update(m.markReadUpdate, actor(p, v)),
   }),
-  operation<{ agentId: string; force?: boolean }>({
+  operation({
+    path: 'accept',
+    action: 'accept',
+    summary: 'The agent an offer stands for accepts it (Open -> Active, with the capacity already reserved).',
+    access: ['agent'],
+    body: s.EmptyBody,
+    call: (op, p, v) => op.update(m.acceptUpdate, actor(p, v)),
+  }),
+  operation({
+    path: 'decline',
+    action: 'decline',
+    summary:
+      'The agent an offer stands for declines it: the reservation is released, the conversation keeps its place in line and is never offered to this agent again.',
+    access: ['agent'],
+    body: s.DeclineBody,
+    call: (op, p, v, b) => op.update(m.declineUpdate, { ...actor(p, v), ...(b.reason === undefined ? {} : { reason: b.reason }) }),
+  }),
+  operation({
     path: 'assign',
     action: 'assign',
     tag: 'Supervisor',
     summary: 'The supervisor assigns an Open conversation to an agent (Open -> Active).',
     access: ['admin'],
     body: s.AssignBody,
-    call: (p, v, b) => call(m.assignUpdate, { agentId: b.agentId, force: b.force ?? false, ...actor(p, v) }),
+    call: (op, p, v, b) => op.update(m.assignUpdate, { agentId: b.agentId, force: b.force ?? false, ...actor(p, v) }),
   }),
   operation({
     path: 'force-close',
@@ -140,6 +152,6 @@ export const operationRoutes: readonly RouteSpec[] = [
       'The supervisor ends the chat on the customer’s behalf (the customer-end path: Open/Waiting -> Closed, Active -> Wrap-up); 409 naming the state otherwise.',
     access: ['admin'],
     body: s.EmptyBody,
-    call: (p, v) => call(m.customerEndUpdate, actor(p, v)),
+    call: (op, p, v) => op.update(m.customerEndUpdate, actor(p, v)),
   }),
 ];

@@ -1,13 +1,13 @@
+import { Type } from '@sinclair/typebox';
 import type { QueueInput } from '../../store/types';
 import type { ApiContext } from '../context';
 import { ApiError, ApiErrorCode, forbidden, unknownQueue } from '../errors';
-import type { RouteSpec } from '../route';
-import { route } from '../route';
+import * as r from '../response-schemas';
+import type { Route } from '../route';
+import { json, none, reply, route } from '../route';
 import * as s from '../schemas';
 
-type IdParams = { id: string };
-type QueueFields = Omit<QueueInput, 'id'>;
-const queueReply = (description: string) => ({ description, schema: { type: 'object', properties: { queue: s.Queue } } as const });
+const queueReply = (description: string) => ({ description, schema: s.closed({ queue: r.Queue }) });
 
 /** An overflow must point at a queue that exists (or the queue itself). */
 async function requireOverflowTarget(ctx: ApiContext, queueId: string, overflow: QueueInput['overflow']): Promise<void> {
@@ -15,37 +15,40 @@ async function requireOverflowTarget(ctx: ApiContext, queueId: string, overflow:
   if (target !== undefined && target !== queueId && !(await ctx.store.getQueue(target))) throw unknownQueue(target);
 }
 
-const create = route<QueueInput>({
+const create = route({
   method: 'post',
   path: '/api/queues',
   tag: 'Queues',
   summary: 'Creates a queue (defaults: highestCapacity, Available and Busy agents eligible).',
   access: ['admin'],
-  body: s.CreateQueueBody,
-  responses: { 201: queueReply('Created.') },
+  params: s.NoParams,
+  query: s.NoQuery,
+  body: json(s.CreateQueueBody),
+  responses: { 201: { ...queueReply('Created.'), headers: { Location: { description: 'The queue’s URL.', required: true } } } },
   async handle(ctx, req) {
     if (await ctx.store.getQueue(req.body.id)) {
       throw new ApiError(ApiErrorCode.AlreadyExists, `Queue ${req.body.id} exists; PATCH /api/queues/${req.body.id} changes it.`);
     }
     await requireOverflowTarget(ctx, req.body.id, req.body.overflow);
     const queue = await ctx.changes.upsertQueue(req.body);
-    return { status: 201, body: { queue }, headers: { Location: `/api/queues/${queue.id}` } };
+    return reply(201, { queue }, { Location: `/api/queues/${queue.id}` });
   },
 });
 
-const patch = route<QueueFields, IdParams>({
+const patch = route({
   method: 'patch',
   path: '/api/queues/:id',
   tag: 'Queues',
   summary: 'Changes a queue (omitted fields stay); its dispatcher re-runs.',
   access: ['admin'],
   params: s.IdParams,
-  body: s.PatchQueueBody,
+  query: s.NoQuery,
+  body: json(s.PatchQueueBody),
   responses: { 200: queueReply('Changed.') },
   async handle(ctx, req) {
     if (!(await ctx.store.getQueue(req.params.id))) throw unknownQueue(req.params.id);
     await requireOverflowTarget(ctx, req.params.id, req.body.overflow);
-    return { status: 200, body: { queue: await ctx.changes.upsertQueue({ ...req.body, id: req.params.id }) } };
+    return reply(200, { queue: await ctx.changes.upsertQueue({ ...req.body, id: req.params.id }) });
   },
 });
 
@@ -55,14 +58,13 @@ const list = route({
   tag: 'Queues',
   summary: 'Every queue with its depth, oldest wait and member count.',
   access: ['admin', 'agent'],
+  params: s.NoParams,
   query: s.NoQuery,
+  body: none,
   responses: {
     200: {
       description: 'All queues; oldestWaitMs is measured at the time of the answer.',
-      schema: s.listOf('queues', {
-        ...s.QueueStats,
-        properties: { ...s.QueueStats.properties, oldestWaitMs: { type: ['integer', 'null'] } },
-      }),
+      schema: s.closed({ queues: Type.Array(r.QueueOverview) }),
     },
   },
   async handle(ctx) {
@@ -71,11 +73,11 @@ const list = route({
       ...q,
       oldestWaitMs: q.oldestEnqueuedAt === null ? null : Math.max(0, now - Date.parse(q.oldestEnqueuedAt)),
     }));
-    return { status: 200, body: { queues } };
+    return reply(200, { queues });
   },
 });
 
-const openWorkItems = route<unknown, IdParams, { limit?: number }>({
+const openWorkItems = route({
   method: 'get',
   path: '/api/queues/:id/open-work-items',
   tag: 'Queues',
@@ -83,15 +85,16 @@ const openWorkItems = route<unknown, IdParams, { limit?: number }>({
   access: ['admin', 'agent'],
   params: s.IdParams,
   query: s.LimitQuery,
-  responses: { 200: { description: 'Priority, then arrival.', schema: s.listOf('openWorkItems', s.QueueEntry) } },
+  body: none,
+  responses: { 200: { description: 'Priority, then arrival.', schema: s.closed({ openWorkItems: Type.Array(r.QueueEntry) }) } },
   async handle(ctx, req) {
     if (!(await ctx.store.getQueue(req.params.id))) throw unknownQueue(req.params.id);
-    if (req.principal?.kind === 'agent' && !req.principal.agent.queues.includes(req.params.id)) {
+    if (req.principal.kind === 'agent' && !req.principal.agent.queues.includes(req.params.id)) {
       throw forbidden(`Agent ${req.principal.agent.id} is not a member of queue ${req.params.id}.`);
     }
-    return { status: 200, body: { openWorkItems: await ctx.store.listQueueEntries(req.params.id, req.query.limit ?? 100) } };
+    return reply(200, { openWorkItems: await ctx.store.listQueueEntries(req.params.id, req.query.limit ?? 100) });
   },
 });
 
 /** Queue administration and what waits in each queue. */
-export const queueRoutes: readonly RouteSpec[] = [create, list, patch, openWorkItems];
+export const queueRoutes: readonly Route[] = [create, list, patch, openWorkItems];

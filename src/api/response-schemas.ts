@@ -1,0 +1,214 @@
+import { Type } from '@sinclair/typebox';
+import type { ActorKind, Operation } from '../domain/operations';
+import { ActorKind as ActorKinds, Operation as Operations } from '../domain/operations';
+import type { ChatSender } from '../store/types';
+import { ApiErrorCode } from './errors';
+import { ChannelSchema, closed, Id, MethodSchema, nullable, OfferModeSchema, PresenceSchema, StateSchema, stringEnum } from './schemas';
+
+// Response schemas: what the API answers, closed like the request schemas so
+// the OpenAPI document lists every field and a test that checks answers against
+// them (ApiDeps.checkResponses) notices a field the document does not show.
+// Handlers' replies are type-checked against these same schemas.
+
+const Count = Type.Integer({ minimum: 0 });
+const Time = Type.String({ format: 'date-time' });
+const NullableTime = nullable(Time);
+const NullableId = nullable(Id);
+
+/** Who caused a transition. */
+const Actor = closed({ kind: stringEnum<ActorKind>(Object.values(ActorKinds)), id: Type.Optional(Id) });
+
+/** An operation's answer: the conversation's standing after it. */
+export const Summary = closed({
+  conversationId: Id,
+  state: StateSchema,
+  agentId: NullableId,
+  queueId: Id,
+  capacityHeld: Type.Boolean(),
+  unreadCount: Count,
+  staleFlaggedAt: NullableTime,
+  version: Count,
+});
+
+const Transition = closed({
+  from: nullable(StateSchema),
+  to: StateSchema,
+  op: stringEnum<Operation | 'start'>([...Object.values(Operations), 'start']),
+  actor: Actor,
+  at: Time,
+  agentId: Type.Optional(NullableId),
+  queueId: Type.Optional(Id),
+  reason: Type.Optional(Type.String()),
+});
+
+const RefusedSignal = closed({
+  op: stringEnum<Operation>(Object.values(Operations)),
+  code: Type.String(),
+  message: Type.String(),
+  at: Time,
+});
+
+/** The workflow's full snapshot (ConversationSnapshot in src/domain/snapshot.ts). */
+export const Snapshot = closed(
+  {
+    conversationId: Id,
+    state: StateSchema,
+    queueId: Id,
+    channel: ChannelSchema,
+    priority: Count,
+    units: Count,
+    customer: closed({ id: Id, name: Type.Optional(Type.String()) }),
+    agentId: NullableId,
+    lastAgentId: NullableId,
+    capacityHeld: Type.Boolean(),
+    customerConnected: Type.Boolean(),
+    createdAt: Time,
+    stateEnteredAt: Time,
+    enteredAt: closed({
+      Open: Type.Optional(Time),
+      Active: Type.Optional(Time),
+      WrapUp: Type.Optional(Time),
+      Waiting: Type.Optional(Time),
+      Closed: Type.Optional(Time),
+    }),
+    staleFlaggedAt: NullableTime,
+    lastExchangeAt: NullableTime,
+    unreadCount: Count,
+    messageCount: Count,
+    closedReason: nullable(Type.String()),
+    offer: nullable(
+      closed(
+        {
+          agentId: Id,
+          offeredAt: Time,
+          expiresAt: Time,
+          timeoutMs: Count,
+          maxDeclines: Count,
+          missedPresence: nullable(PresenceSchema),
+        },
+        'The offer standing while Open in an offer-mode queue (the agent’s capacity is reserved meanwhile).',
+      ),
+    ),
+    excludedAgents: Type.Array(Id, { description: 'Agents never pushed it again: declined, missed, or handed it back to a queue.' }),
+    declines: Count,
+    offersStopped: Type.Boolean({
+      description: 'Declines and misses reached the queue’s limit: no longer pushed, the supervisor should assign it.',
+    }),
+    version: Count,
+    transitions: Type.Array(Transition),
+    transitionsDropped: Count,
+    refusedSignals: Type.Array(RefusedSignal),
+  },
+  'State, agent, queue, times, flags, unread count and the transition log, as the workflow holds them.',
+);
+
+/** A conversation as the store's read model has it (work items; reads while the workflow cannot answer). */
+export const WorkItem = closed(
+  {
+    conversationId: Id,
+    state: StateSchema,
+    agentId: NullableId,
+    lastAgentId: NullableId,
+    queueId: Id,
+    channel: ChannelSchema,
+    priority: Count,
+    units: Count,
+    customerId: Id,
+    unreadCount: Count,
+    createdAt: Time,
+    stateEnteredAt: Time,
+    closedAt: NullableTime,
+    staleFlaggedAt: NullableTime,
+    waitingTimeoutAt: nullable(Time, 'While Waiting: when the waiting timeout closes it unless agent and customer exchange a message.'),
+    reviveUntil: nullable(Time, 'While Waiting with the customer connected: until when the customer may revive it.'),
+    offerAgentId: nullable(Id, 'While an offer stands: the agent it is offered to.'),
+    offerExpiresAt: nullable(Time, 'While an offer stands: when its countdown ends.'),
+    offersStopped: Type.Boolean(),
+    version: Count,
+  },
+  'The read model: what the store last recorded of the conversation.',
+);
+
+/** GET /api/conversations/:id: the workflow's snapshot, or the read model when the workflow cannot answer. */
+export const ConversationReading = Type.Union([
+  closed({ source: Type.Literal('workflow'), conversation: Snapshot }, 'Answered by the workflow (the full snapshot).'),
+  closed(
+    { source: Type.Literal('readModel'), conversation: WorkItem },
+    'The workflow could not answer (no worker polling, a timeout, or past retention): the store’s read model instead.',
+  ),
+]);
+
+/** A stored chat message. */
+export const Message = closed({
+  id: Id,
+  conversationId: Id,
+  sender: stringEnum<ChatSender>(['customer', 'agent']),
+  text: Type.String(),
+  createdAt: Time,
+});
+
+const agentProps = {
+  id: Id,
+  name: Type.String(),
+  capacity: Count,
+  presence: PresenceSchema,
+  chosenPresence: PresenceSchema,
+  autoPresence: Type.Boolean(),
+  queues: Type.Array(Id),
+  lastAssignedAt: NullableTime,
+  lastReleasedAt: NullableTime,
+};
+/** An agent as stored. */
+export const Agent = closed(agentProps);
+/** An agent with its load. */
+export const AgentLoad = closed({ ...agentProps, usedUnits: Count, conversations: Count });
+
+const queueProps = {
+  id: Id,
+  name: Type.String(),
+  priority: Count,
+  assignmentMethod: MethodSchema,
+  eligiblePresences: Type.Array(PresenceSchema),
+  unitsPerConversation: nullable(Count),
+  overflow: nullable(closed({ afterMs: Count, toQueueId: Id })),
+  offerMode: OfferModeSchema,
+  offerTimeoutMs: Count,
+  maxDeclines: Count,
+  missedOfferPresence: nullable(PresenceSchema),
+};
+/** A queue as stored. */
+export const Queue = closed(queueProps);
+/** A queue with depth, oldest wait (measured when answered) and member count. */
+export const QueueOverview = closed({
+  ...queueProps,
+  depth: Count,
+  oldestEnqueuedAt: NullableTime,
+  oldestWaitMs: nullable(Count),
+  members: Count,
+});
+/** A conversation waiting in a queue. */
+export const QueueEntry = closed({
+  conversationId: Id,
+  queueId: Id,
+  priority: Count,
+  units: Count,
+  enqueuedAt: Time,
+  preferredAgentId: NullableId,
+  pushable: Type.Optional(Type.Boolean({ description: 'False once offers stopped: it waits for a pick or the supervisor.' })),
+});
+
+/** A new agent token: shown once, only its hash is kept. */
+export const IssuedToken = closed({
+  agentId: Id,
+  token: Type.String({ description: 'The bearer token; answered only here.' }),
+  expiresAt: nullable(Time),
+});
+
+/** The error body of every 4xx and 5xx. */
+export const ErrorBody = closed({
+  error: closed({
+    code: stringEnum<ApiErrorCode>(Object.values(ApiErrorCode)),
+    message: Type.String(),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  }),
+});
