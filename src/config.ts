@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { SeedConfig } from './config-file';
 import { readConfigFile } from './config-file';
+import { parseDuration } from './domain/durations';
 import type { LifecycleConfig } from './domain/lifecycle-config';
+import { DEFAULT_EVENT_RETENTION_MS } from './live/retention';
 import { projectRoot } from './project-root';
 
 /** Client TLS for a remote Temporal cluster (mutual TLS when a certificate and key are given). */
@@ -33,6 +35,14 @@ export interface TemporalConfig {
   devServer: { port: number; uiPort: number; dbFile: string };
 }
 
+/** The event stream and the pages. */
+export interface LiveConfig {
+  /** How long the events outbox keeps events for resuming streams (CONVOFLOW_EVENT_RETENTION); null: forever. */
+  eventRetentionMs: number | null;
+  /** TEMPORAL_UI_URL: the Web UI the supervisor page links to; null: the embedded dev server's (none for a cluster). */
+  temporalUiUrl: string | null;
+}
+
 /** Settings of the HTTP API. */
 export interface ApiConfig {
   /** CONVOFLOW_ADMIN_TOKEN; null: generated at first start into <dataDir>/admin-token. */
@@ -54,6 +64,7 @@ export interface AppConfig {
   temporal: TemporalConfig;
   http: { host: string; port: number };
   api: ApiConfig;
+  live: LiveConfig;
   /** PostgreSQL connection string for the store; null uses embedded SQLite. */
   databaseUrl: string | null;
   sqliteFile: string;
@@ -109,6 +120,32 @@ class EnvReader {
     const value = this.string(name);
     if (value !== null && value.length < MIN_SECRET_LENGTH) this.problems.push(`${name}: must be at least ${MIN_SECRET_LENGTH} characters`);
     return value;
+  }
+
+  /** A duration such as "24h" (or "none" when `noneAllowed`). */
+  duration(name: string, fallback: number, noneAllowed: boolean): number | null {
+    const raw = this.string(name);
+    if (raw === null) return fallback;
+    try {
+      const ms = parseDuration(raw, name);
+      if (ms === null && noneAllowed) return null;
+      if (ms !== null && ms > 0) return ms;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name}=${raw}: expected a duration such as "30m", "24h" or "7d"${noneAllowed ? ', or "none"' : ''}`);
+    return fallback;
+  }
+
+  /** An http(s) URL, without a trailing slash. */
+  url(name: string): string | null {
+    const raw = this.string(name);
+    if (raw === null) return null;
+    if (!/^https?:\/\/[^\s]+$/.test(raw)) {
+      this.problems.push(`${name}=${raw}: expected an http:// or https:// URL`);
+      return null;
+    }
+    return raw.replace(/\/+$/, '');
   }
 
   file(name: string): string | null {
@@ -184,6 +221,10 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
   const temporal = readTemporal(read, dataDir);
   const http = { host: read.string('HOST') ?? '127.0.0.1', port: read.port('PORT', 3000) };
   const api = readApi(read);
+  const live: LiveConfig = {
+    eventRetentionMs: read.duration('CONVOFLOW_EVENT_RETENTION', DEFAULT_EVENT_RETENTION_MS, true),
+    temporalUiUrl: read.url('TEMPORAL_UI_URL'),
+  };
   const databaseUrl = read.string('DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Never echo the URL: it usually carries a password.
@@ -205,6 +246,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     temporal,
     http,
     api,
+    live,
     databaseUrl,
     sqliteFile: join(dataDir, 'convoflow.sqlite'),
     configFile,

@@ -13,6 +13,10 @@ import { agentRoutes } from './routes/agents';
 import { conversationRoutes } from './routes/conversations';
 import { operationRoutes } from './routes/operations';
 import { queueRoutes } from './routes/queues';
+import { sessionRoutes } from './routes/session';
+import { supervisorListRoutes } from './routes/supervisor-lists';
+import { eventRoutes } from '../live/events-route';
+import { pageRoutes } from '../live/pages';
 import { NoQuery } from './schemas';
 
 export type { ApiDeps } from './context';
@@ -24,6 +28,9 @@ export const API_ROUTES: readonly RouteSpec[] = [
   ...operationRoutes,
   ...agentRoutes,
   ...queueRoutes,
+  ...supervisorListRoutes,
+  ...sessionRoutes,
+  ...eventRoutes,
 ];
 
 let document: OpenApiDocument | undefined;
@@ -51,6 +58,7 @@ export function createApp(deps: ApiDeps): Express {
   const router = Router();
   mount(router, ctx, ALL_ROUTES);
   app.use(router);
+  app.use(pageRoutes());
   app.use((req: Request) => {
     throw new ApiError(ApiErrorCode.NotFound, `No such endpoint: ${req.method} ${req.path}.`);
   });

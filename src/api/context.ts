@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import type { LiveContext, LiveOptions } from '../live/live-context';
+import { createLiveContext } from '../live/live-context';
 import type { Router } from '../routing';
 import { createTemporalRouter, RoutingChanges } from '../routing';
 import type { Store } from '../store/store';
@@ -27,6 +29,8 @@ export interface ApiDeps {
   taskQueue: string;
   credentials: Credentials;
   limits?: Partial<ApiLimits>;
+  /** The event stream and the pages' configuration (src/live). */
+  live?: LiveOptions;
 }
 
 /** What route handlers use: the dependencies plus the services built over them once per app. */
@@ -40,6 +44,8 @@ export interface ApiContext {
   /** Agent, presence and queue writes that poke the dispatchers concerned. */
   changes: RoutingChanges;
   conversations: ConversationClient;
+  /** The event hub and stream settings. */
+  live: LiveContext;
 }
 
 /** The dispatcher router with a deadline on each call, so an unreachable Temporal answers 503 instead of hanging. */
@@ -66,5 +72,6 @@ export function createContext(deps: ApiDeps): ApiContext {
       withDeadline(deps.client, limits.temporalTimeoutMs, createTemporalRouter(deps.client, deps.taskQueue)),
     ),
     conversations: new ConversationClient(deps.client, deps.store, deps.taskQueue, limits.temporalTimeoutMs),
+    live: createLiveContext(deps.store, deps.live),
   };
 }

@@ -10,6 +10,8 @@ export interface Reply {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Takes the response over instead of a JSON body (the server-sent event stream), after every check passed. */
+  stream?: (req: Request, res: Response) => Promise<void>;
 }
 
 /** A validated request as a handler sees it. */
@@ -29,6 +31,8 @@ export interface RouteRequest<B, P, Q> {
 export interface ResponseSpec {
   description: string;
   schema?: Schema;
+  /** Media type of the body (default application/json). */
+  contentType?: string;
 }
 
 /** One endpoint: its schemas, who may call it, and its handler. The OpenAPI document is built from these. */
@@ -109,6 +113,7 @@ export function mount(router: Router, ctx: ApiContext, specs: readonly RouteSpec
       const body = spec.body ? validated(spec.body, req.body ?? {}, 'body', false, problems) : undefined;
       if (problems.length) throw invalid(problems);
       const reply = await spec.handle(ctx, { principal, body, params, query, headers, ip });
+      if (reply.stream) return reply.stream(req, res);
       for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
       res.status(reply.status).json(reply.body);
     });

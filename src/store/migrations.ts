@@ -151,6 +151,11 @@ ALTER TABLE conversations ADD COLUMN waiting_timeout_at TEXT;
 ALTER TABLE conversations ADD COLUMN revive_until TEXT;
 `;
 
+const CONVERSATION_LIST_INDEXES = `
+CREATE INDEX conversations_state_created ON conversations (state, created_at);
+CREATE INDEX conversations_created ON conversations (created_at);
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -186,6 +191,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'events outbox; deadlines and stale time in the read model',
     sqlite: EVENT_TABLES('id INTEGER PRIMARY KEY AUTOINCREMENT'),
     postgres: EVENT_TABLES('id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'),
+  },
+  {
+    version: 6,
+    // The supervisor lists conversations newest first, by state or not at all; queue and agent filters start from their own indexes.
+    name: 'index conversations by state and creation time',
+    sqlite: CONVERSATION_LIST_INDEXES,
+    postgres: CONVERSATION_LIST_INDEXES,
   },
 ];
 
