@@ -21,8 +21,8 @@ export interface StreamedEvent {
   data: Record<string, unknown>;
 }
 
-/** Listens on 127.0.0.1 on a free port; answers the base URL and how to stop (dropping open streams). */
-export async function listen(app: Express): Promise<{ url: string; close: () => Promise<void> }> {
+/** Listens on 127.0.0.1 on a free port; answers the base URL, how to drop every open connection, and how to stop. */
+export async function listen(app: Express): Promise<{ url: string; drop: () => void; close: () => Promise<void> }> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -30,6 +30,7 @@ export async function listen(app: Express): Promise<{ url: string; close: () => 
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     url: `http://127.0.0.1:${port}`,
+    drop: () => server.closeAllConnections(),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

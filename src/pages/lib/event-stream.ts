@@ -46,12 +46,15 @@ export function followEvents(token: string, handlers: LiveHandlers, query = ''):
       });
   };
 
+  /** Whether this connection has reloaded already (a `reset` comes before its `ready`). */
+  let reloaded = false;
   const dispatch = (frame: Frame): void => {
     if (frame.event === 'ready') {
       failures = 0;
       handlers.status('live');
-      if (!(JSON.parse(frame.data) as { resumed: boolean }).resumed) reload();
+      if (!(JSON.parse(frame.data) as { resumed: boolean }).resumed && !reloaded) reload();
     } else if (frame.event === 'reset') {
+      reloaded = true;
       reload();
     } else if (frame.data) {
       const event = JSON.parse(frame.data) as StoredEvent;
@@ -99,8 +102,9 @@ export function followEvents(token: string, handlers: LiveHandlers, query = ''):
       controller = new AbortController();
       const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' };
       if (lastId !== null) headers['Last-Event-ID'] = lastId;
+      reloaded = false;
       try {
-        const res = await fetch(`/api/events${query}`, { headers, signal: controller.signal, cache: 'no-store' });
+        const res = await fetch(`/api/events${query}`, { headers, signal: controller.signal });
         if (res.status === 401 || res.status === 403) {
           handlers.status('denied', 'This token is not accepted any more; sign in again.');
           return;
