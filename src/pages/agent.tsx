@@ -39,7 +39,14 @@ class Desk extends Model<DeskState> {
   private stream: { close(): void } | null = null;
   private markingRead = new Set<string>();
 
+  private readonly onVisible = (): void => {
+    const id = this.state.selected;
+    if (id && document.visibilityState === 'visible' && (this.state.items[id]?.unreadCount ?? 0) > 0) this.markRead(id);
+  };
+
   start(): void {
+    // Messages that arrived while the tab was hidden count as read once the agent looks again.
+    document.addEventListener('visibilitychange', this.onVisible);
     this.stream = followEvents(this.state.token, {
       load: () => this.load(),
       apply: (event) => {
@@ -55,6 +62,7 @@ class Desk extends Model<DeskState> {
   }
 
   stop(): void {
+    document.removeEventListener('visibilitychange', this.onVisible);
     this.stream?.close();
   }
 

@@ -109,10 +109,16 @@ describeWithBrowser('the pages in a browser, against the embedded stack', () => 
       const response = await page.goto(url(path));
       expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
       await page.getByText(ready).first().waitFor();
-      const ms = Date.now() - started;
-      const paint = (await page.evaluate('performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null')) as number | null;
-      process.stderr.write(`first render of ${path}: ${ms} ms to usable (first contentful paint ${paint?.toFixed(0) ?? '?'} ms)\n`);
-      expect(ms).toBeLessThan(1000);
+      const wall = Date.now() - started;
+      // From navigation start: the pages mark their first render; the static index has its first contentful paint.
+      const rendered = (await page.evaluate(
+        'performance.getEntriesByName("convoflow:rendered")[0]?.startTime ?? performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? null',
+      )) as number | null;
+      process.stderr.write(
+        `first render of ${path}: ${rendered?.toFixed(0) ?? '?'} ms after navigation start (${wall} ms as the test saw it)\n`,
+      );
+      expect(rendered).not.toBeNull();
+      expect(rendered as number).toBeLessThan(1000);
     }
     // Keyboard: the sign-in field takes focus by Tab and shows it.
     await page.goto(url('/agent'));

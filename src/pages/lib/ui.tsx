@@ -88,4 +88,6 @@ export function mount(app: VNode): void {
   const root = document.getElementById('app') as HTMLElement;
   root.replaceChildren();
   render(app, root);
+  // Read by the browser tests: when the first render was done, from navigation start.
+  performance.mark('convoflow:rendered');
 }
