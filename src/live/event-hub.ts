@@ -61,7 +61,13 @@ export class EventHub {
 
   /** Starts following the log from its current end (once; later calls wait for the first). */
   start(): Promise<void> {
-    this.starting ??= this.begin();
+    this.starting ??= this.begin().catch((error: unknown) => {
+      // The store did not answer: the next stream tries again instead of inheriting this failure.
+      this.stopListening?.();
+      this.stopListening = null;
+      this.starting = null;
+      throw error;
+    });
     return this.starting;
   }
 

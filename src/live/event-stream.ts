@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { StoredEvent } from '../domain/events';
 import type { EventHub, EventSource, HubSubscriber } from './event-hub';
 import type { StreamAudience, StreamFilter } from './event-scope';
@@ -65,7 +65,6 @@ function frame(event: string, id: number | null, data: unknown): string {
  * one written are skipped, so the join has neither a gap nor a duplicate.
  */
 export async function serveEventStream(
-  req: Request,
   res: Response,
   deps: { hub: EventHub; log: EventSource; options: StreamOptions },
   request: StreamRequest,
@@ -131,7 +130,8 @@ export async function serveEventStream(
     close: end,
   };
 
-  req.on('close', end);
+  // The response closes when the client goes away (or the hub ends the stream).
+  res.on('close', end);
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');

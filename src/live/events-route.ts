@@ -92,9 +92,8 @@ const events = route<unknown, Record<string, never>, EventsQuery>({
     return {
       status: 200,
       body: null,
-      stream: (httpReq, res) =>
+      stream: (_req, res) =>
         serveEventStream(
-          httpReq,
           res,
           { hub: ctx.live.hub, log: ctx.store, options: ctx.live.stream },
           { audience: audienceOf(principal), filter, lastEventId: lastEventId === undefined ? null : Number(lastEventId), refreshAudience },
