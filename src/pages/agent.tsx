@@ -118,6 +118,10 @@ class Desk extends Model<DeskState> {
       case 'queue.stats': {
         const queue = s.queues.find((q) => q.id === e.queueId);
         if (queue) Object.assign(queue, { depth: e.data.depth, oldestEnqueuedAt: e.data.oldestEnqueuedAt });
+        // A conversation can leave a queue without an event this agent sees (overflow to a queue not theirs):
+        // when the depth disagrees with the list, read the list again.
+        const listed = Object.values(s.open).filter((o) => o.queueId === e.queueId).length;
+        if (e.queueId && s.agent.queues.includes(e.queueId) && listed !== e.data.depth) this.refreshOpen(e.queueId);
         return;
       }
       case 'conversation.state': {
@@ -170,6 +174,28 @@ class Desk extends Model<DeskState> {
         return;
       }
     }
+  }
+
+  private readonly openRefresh = new Map<string, ReturnType<typeof setTimeout>>();
+
+  /** Re-reads one queue's Open work soon (coalescing bursts of queue events). */
+  private refreshOpen(queueId: string): void {
+    if (this.openRefresh.has(queueId)) return;
+    this.openRefresh.set(
+      queueId,
+      setTimeout(() => {
+        this.openRefresh.delete(queueId);
+        this.call<{ openWorkItems: QueueEntry[] }>('GET', `/api/queues/${encodeURIComponent(queueId)}/open-work-items`).then(
+          ({ openWorkItems }) => {
+            const s = this.state;
+            for (const [id, entry] of Object.entries(s.open)) if (entry.queueId === queueId) delete s.open[id];
+            for (const entry of openWorkItems) s.open[entry.conversationId] = entry;
+            this.changed();
+          },
+          () => undefined,
+        );
+      }, 300),
+    );
   }
 
   /** My item for the event's conversation, created from the event when new to this page. */

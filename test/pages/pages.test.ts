@@ -196,6 +196,65 @@ describeWithBrowser('the pages in a browser, against the embedded stack', () => 
     expect(problems).toEqual([]);
   });
 
+  it('shows the Open work of the agent’s queues while Offline to pick, and the supervisor assigns and force-closes', async () => {
+    const supervisor = await newPage('supervisor');
+    await signIn(supervisor, '/supervisor', 'Admin token', (app as AppProcess).adminToken);
+    const agent = await newPage('agent');
+    await signIn(agent, '/agent', 'Agent token', agentToken);
+    await agent.getByLabel('Presence').selectOption('Offline');
+    await shown(supervisor.locator('tr[data-agent="ada"]').getByTestId('presence'), 'Offline');
+
+    // Nobody is pushed work now: the chat waits in billing, listed as Open work with its queue.
+    const customer = await newPage('customer');
+    await customer.goto(url('/chat'));
+    await customer.getByLabel('Your name').fill('Fay');
+    await customer.getByLabel('Topic').selectOption('billing');
+    await customer.getByRole('button', { name: 'Start chat' }).click();
+    await shown(customer.getByTestId('standing'), 'Waiting in queue');
+    const picked = await conversationOf(customer);
+    const entry = agent.getByTestId('open-work').locator('li', { hasText: 'Billing' });
+    await entry.waitFor();
+    await shown(supervisor.locator('tr[data-queue="billing"]').getByTestId('depth'), '1');
+    await entry.getByRole('button', { name: 'Pick' }).click();
+    await shown(agent.getByTestId('my-work').locator(`[data-conversation="${picked}"]`), 'Active');
+    await entry.waitFor({ state: 'detached' });
+    await shown(supervisor.locator('tr[data-queue="billing"]').getByTestId('depth'), '0');
+    await shown(customer.getByTestId('standing'), 'You are chatting with ada');
+
+    // The supervisor assigns the next one by hand, then force-closes it on the customer's behalf (Active -> Wrap-up).
+    const second = await newPage('second customer');
+    await second.goto(url('/chat'));
+    await second.getByLabel('Your name').fill('Gus');
+    await second.getByRole('button', { name: 'Start chat' }).click();
+    await shown(second.getByTestId('standing'), 'Waiting in queue');
+    const assigned = await conversationOf(second);
+    const row = supervisor.locator(`tr[data-conversation="${assigned}"]`);
+    await shown(row.getByTestId('state'), 'Open');
+    await row.getByRole('combobox').selectOption('ada');
+    await row.getByRole('button', { name: 'Assign' }).click();
+    await shown(row.getByTestId('state'), 'Active');
+    await shown(agent.getByTestId('my-work').locator(`[data-conversation="${assigned}"]`), 'Active');
+    await shown(second.getByTestId('standing'), 'You are chatting with ada');
+    await row.getByRole('button', { name: 'Force close' }).click();
+    await shown(row.getByTestId('state'), 'Wrap-up');
+    await shown(agent.getByTestId('my-work').locator(`[data-conversation="${assigned}"]`), 'Wrap-up');
+
+    // Leave ada as the other tests expect her: Available, nothing held.
+    for (const id of [picked, assigned]) {
+      const item = agent.getByTestId('my-work').locator(`[data-conversation="${id}"]`);
+      await item.click();
+      if (id === picked) {
+        await agent.getByRole('button', { name: 'End', exact: true }).click();
+        await shown(item, 'Wrap-up');
+      }
+      await agent.getByRole('button', { name: 'Close tab' }).click();
+      await item.waitFor({ state: 'detached' });
+    }
+    await agent.getByLabel('Presence').selectOption('Available');
+    await shown(supervisor.locator('tr[data-agent="ada"]').getByTestId('presence'), 'Available');
+    expect(problems).toEqual([]);
+  });
+
   it('lets the customer revive a chat the agent closed the tab on, and it is assigned again', async () => {
     const supervisor = await newPage('supervisor');
     await signIn(supervisor, '/supervisor', 'Admin token', (app as AppProcess).adminToken);
