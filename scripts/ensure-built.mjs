@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles the project into dist/ only when a source is newer than the last
+// Compiles the project (tsc, then the pages with esbuild) into dist/ only when a source is newer than the last
 // build, so `npm start` after a crash takes seconds while an edited checkout
 // still runs what it says. Run by `npm start` (and start:worker, start:api,
 // start:temporal, bench) before node, by `npm install`/`npm ci` (prepare), and
@@ -26,7 +26,9 @@ const dist = join(root, 'dist');
 const stamp = join(dist, '.build-stamp');
 const lock = join(dist, '.build-lock');
 /** Every entry point the npm scripts run: a build missing one is no build. */
-const OUTPUTS = ['src/main.js', 'src/worker.js', 'src/server.js', 'src/temporal-dev-server.js', 'bench/run.js'].map((p) => join(dist, p));
+const OUTPUTS = ['src/main.js', 'src/worker.js', 'src/server.js', 'src/temporal-dev-server.js', 'bench/run.js', 'pages/agent.html'].map(
+  (p) => join(dist, p),
+);
 const LOCK_WAIT_MS = 180_000;
 /** A lock older than this was left by a build that died. */
 const STALE_LOCK_MS = 600_000;
@@ -115,6 +117,12 @@ function compile() {
   if (result.status !== 0) {
     log(`tsc failed (${result.status ?? result.signal}); dist/ is not current.`);
     return result.status || 1;
+  }
+  // The pages (src/pages) are bundled by esbuild into dist/pages.
+  const pages = spawnSync(process.execPath, [join(root, 'scripts', 'build-pages.mjs')], { cwd: root, stdio: 'inherit' });
+  if (pages.status !== 0) {
+    log(`the pages did not build (${pages.status ?? pages.signal}); dist/ is not current.`);
+    return pages.status || 1;
   }
   writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
   utimesSync(stamp, started / 1000, started / 1000);

@@ -6,6 +6,7 @@ import { parseDuration } from './domain/durations';
 import type { LifecycleConfig } from './domain/lifecycle-config';
 import type { LogConfig } from './logger';
 import { isLogLevel, LOG_LEVELS } from './logger';
+import { DEFAULT_EVENT_RETENTION_MS } from './live/retention';
 import { projectRoot } from './project-root';
 
 /** Client TLS for a remote Temporal cluster (mutual TLS when a certificate and key are given). */
@@ -58,6 +59,14 @@ export interface TemporalConfig {
   devServer: DevServerConfig;
 }
 
+/** The event stream and the pages. */
+export interface LiveConfig {
+  /** How long the events outbox keeps events for resuming streams (CONVOFLOW_EVENT_RETENTION); null: forever. */
+  eventRetentionMs: number | null;
+  /** TEMPORAL_UI_URL: the Web UI the supervisor page links to; null: the embedded dev server's (none for a cluster). */
+  temporalUiUrl: string | null;
+}
+
 /** Settings of the HTTP API. */
 export interface ApiConfig {
   /** CONVOFLOW_ADMIN_TOKEN; null: generated at first start into <dataDir>/admin-token. */
@@ -90,6 +99,7 @@ export interface AppConfig {
   api: ApiConfig;
   /** The process log (LOG_LEVEL). */
   log: LogConfig;
+  live: LiveConfig;
   /** PostgreSQL connection string for the store; null uses embedded SQLite. */
   databaseUrl: string | null;
   sqliteFile: string;
@@ -183,6 +193,17 @@ class EnvReader {
       return false;
     }
     return entries.join(', ');
+  }
+
+  /** An http(s) URL, without a trailing slash. */
+  url(name: string): string | null {
+    const raw = this.string(name);
+    if (raw === null) return null;
+    if (!/^https?:\/\/[^\s]+$/.test(raw)) {
+      this.problems.push(`${name}=${raw}: expected an http:// or https:// URL`);
+      return null;
+    }
+    return raw.replace(/\/+$/, '');
   }
 
   file(name: string): string | null {
@@ -281,6 +302,10 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
   const http = { host: read.string('HOST') ?? '127.0.0.1', port: read.port('PORT', 3000) };
   const api = readApi(read);
   const log = readLog(read, env);
+  const live: LiveConfig = {
+    eventRetentionMs: read.duration('CONVOFLOW_EVENT_RETENTION', DEFAULT_EVENT_RETENTION_MS),
+    temporalUiUrl: read.url('TEMPORAL_UI_URL'),
+  };
   const databaseUrl = read.string('DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Never echo the URL: it usually carries a password.
@@ -303,6 +328,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     http,
     api,
     log,
+    live,
     databaseUrl,
     sqliteFile: join(dataDir, 'convoflow.sqlite'),
     configFile,

@@ -48,10 +48,12 @@ async function start(config: AppConfig, parts: Parts): Promise<void> {
   await ensureSearchAttributes(config, connection);
   parts.store = await openStore(config);
   parts.worker = await startWorker(config, parts.store, client);
-  parts.http = await startHttpServer(config, { store: parts.store, client });
+  parts.http = await startHttpServer(config, { store: parts.store, client, temporalUiUrl: parts.devServer?.uiUrl ?? null });
+  const uiUrl = config.live.temporalUiUrl ?? parts.devServer?.uiUrl ?? null;
   console.log('');
   console.log(`  API:         ${parts.http.url}   (try: curl ${parts.http.url}/healthz)`);
-  console.log(`  Temporal UI: ${parts.devServer?.uiUrl ?? `served by your cluster at ${config.temporal.address}`}`);
+  console.log(`  Pages:       ${parts.http.url}/agent   ${parts.http.url}/chat   ${parts.http.url}/supervisor`);
+  console.log(`  Temporal UI: ${uiUrl ?? `served by your cluster at ${config.temporal.address} (set TEMPORAL_UI_URL to link it)`}`);
   console.log(`  Task queue:  ${config.temporal.taskQueue} (namespace ${config.temporal.namespace})`);
   console.log('');
   console.log('Press Ctrl-C to stop.');

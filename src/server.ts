@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import { createApp } from './api/app';
+import { EventHub } from './live/event-hub';
+import { startEventRetention } from './live/retention';
 import { resolveCredentials } from './api/credentials';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
@@ -20,15 +22,24 @@ export interface RunningHttpServer {
 
 const CLOSE_GRACE_MS = 5_000;
 
-/** Starts the HTTP API on the configured host and port. */
-export function startHttpServer(config: AppConfig, deps: { store: Store; client: Client }): Promise<RunningHttpServer> {
+/**
+ * Starts the HTTP API on the configured host and port, with this process's
+ * event hub (ended first on close, so open streams do not hold the shutdown)
+ * and the periodic prune of the events outbox.
+ */
+export function startHttpServer(
+  config: AppConfig,
+  deps: { store: Store; client: Client; temporalUiUrl?: string | null },
+): Promise<RunningHttpServer> {
   const { credentials, generatedAdminToken } = resolveCredentials(config.api, config.dataDir);
   if (generatedAdminToken) {
     // Printed this once only; afterwards it is in the file (mode 0600) and never logged again.
     console.log(`Generated the admin token (kept in ${config.dataDir}/admin-token): ${credentials.adminToken}`);
   }
+  const hub = new EventHub(deps.store);
   const app = createApp({
-    ...deps,
+    store: deps.store,
+    client: deps.client,
     taskQueue: config.temporal.taskQueue,
     credentials,
     lifecycle: config.lifecycle,
@@ -40,10 +51,15 @@ export function startHttpServer(config: AppConfig, deps: { store: Store; client:
       bodyLimitBytes: config.api.bodyLimitBytes,
       agentTokenTtlMs: config.api.agentTokenTtlMs,
     },
+    live: { hub, ui: { temporalUiUrl: config.live.temporalUiUrl ?? deps.temporalUiUrl ?? null, namespace: config.temporal.namespace } },
   });
+  const stopRetention =
+    config.live.eventRetentionMs === null ? () => undefined : startEventRetention(deps.store, config.live.eventRetentionMs);
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(config.http.port, config.http.host);
     server.once('error', (error: NodeJS.ErrnoException) => {
+      stopRetention();
+      hub.close();
       reject(error.code === 'EADDRINUSE' ? new StartupError(`Port ${config.http.port} is in use: set PORT to another one.`) : error);
     });
     server.once('listening', () => {
@@ -52,6 +68,8 @@ export function startHttpServer(config: AppConfig, deps: { store: Store; client:
         url: `http://${host}:${config.http.port}`,
         close: () =>
           new Promise<void>((done) => {
+            stopRetention();
+            hub.close();
             server.close(() => done());
             server.closeIdleConnections();
             setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS).unref();

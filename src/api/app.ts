@@ -17,6 +17,10 @@ import { agentRoutes } from './routes/agents';
 import { conversationRoutes } from './routes/conversations';
 import { operationRoutes } from './routes/operations';
 import { queueRoutes } from './routes/queues';
+import { sessionRoutes } from './routes/session';
+import { supervisorListRoutes } from './routes/supervisor-lists';
+import { eventRoutes } from '../live/events-route';
+import { pageRoutes } from '../live/pages';
 import { NoParams, NoQuery } from './schemas';
 import { Type } from '@sinclair/typebox';
 
@@ -30,6 +34,9 @@ export const API_ROUTES: readonly Route[] = [
   ...agentRoutes,
   ...agentTokenRoutes,
   ...queueRoutes,
+  ...supervisorListRoutes,
+  ...sessionRoutes,
+  ...eventRoutes,
 ];
 
 let document: OpenApiDocument | undefined;
@@ -124,6 +131,7 @@ export function createApp(deps: ApiDeps): Express {
   const router = Router();
   mount(router, ctx, ALL_ROUTES);
   app.use(router);
+  app.use(pageRoutes());
   app.use(methodNotAllowed(ALL_ROUTES));
   app.use((req: Request) => {
     throw new ApiError(ApiErrorCode.NotFound, `No such endpoint: ${req.method} ${req.path}.`);

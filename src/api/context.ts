@@ -3,6 +3,8 @@ import type { RequestHandler } from 'express';
 import express from 'express';
 import type { Logger } from 'pino';
 import type { LifecycleConfig } from '../domain/lifecycle-config';
+import type { LiveContext, LiveOptions } from '../live/live-context';
+import { createLiveContext } from '../live/live-context';
 import type { Router } from '../routing';
 import { createTemporalRouter, RoutingChanges } from '../routing';
 import type { Store } from '../store/store';
@@ -55,6 +57,8 @@ export interface ApiDeps {
   trustProxy?: TrustProxy;
   /** Check every answer against its documented schema (tests): a mismatch is a 500. */
   checkResponses?: boolean;
+  /** The event stream and the pages' configuration (src/live). */
+  live?: LiveOptions;
 }
 
 /** What route handlers use: the dependencies plus the services built over them once per app. */
@@ -75,6 +79,8 @@ export interface ApiContext {
   changes: RoutingChanges;
   conversations: ConversationClient;
   checkResponses: boolean;
+  /** The event hub and stream settings. */
+  live: LiveContext;
 }
 
 // A lone surrogate (JSON allows "\ud800") has no UTF-8 form: SQLite and
@@ -118,5 +124,6 @@ export function createContext(deps: ApiDeps): ApiContext {
       queryMs: limits.queryTimeoutMs,
     }),
     checkResponses: deps.checkResponses === true,
+    live: createLiveContext(deps.store, deps.live),
   };
 }

@@ -46,7 +46,15 @@ function parameters(doc: RouteDoc): unknown[] {
       schema: s,
     }));
   const headers = doc.idempotent ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: IdempotencyKey }] : [];
-  return [...list('path', doc.params), ...list('query', doc.query), ...headers];
+  const declared = doc.headers
+    ? properties(doc.headers).map(([name, s]) => ({ name: headerName(name), in: 'header', required: false, schema: s }))
+    : [];
+  return [...list('path', doc.params), ...list('query', doc.query), ...headers, ...declared];
+}
+
+/** A header's name as people write it: last-event-id -> Last-Event-ID. */
+function headerName(name: string): string {
+  return name === 'last-event-id' ? 'Last-Event-ID' : name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 }
 
 /** The error statuses a route can answer, each one it really sends. */
@@ -75,7 +83,7 @@ function operation(doc: RouteDoc): Record<string, unknown> {
     responses[status] = {
       description: r.description,
       headers: { ...REQUEST_ID, ...(doc.idempotent ? REPLAYED : {}), ...r.headers },
-      content: { 'application/json': { schema: r.schema } },
+      content: { [r.contentType ?? 'application/json']: { schema: r.schema } },
     };
   }
   for (const status of errorCodes(doc)) {

@@ -1,5 +1,5 @@
-import type { Static, TSchema } from '@sinclair/typebox';
-import type { Router } from 'express';
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
+import type { Request, Response, Router } from 'express';
 import type { Principal, PrincipalKind } from './auth';
 import type { ApiContext } from './context';
 import type { Idempotency } from './idempotency';
@@ -18,6 +18,8 @@ export interface ResponseSpec<S extends TSchema = TSchema> {
   description: string;
   schema: S;
   headers?: Readonly<Record<string, { description: string; required?: boolean }>>;
+  /** Media type of the body (default application/json; the event stream is text/event-stream). */
+  contentType?: string;
 }
 
 /** A route's documented successful answers, by status. */
@@ -25,7 +27,13 @@ export type Responses = Readonly<Record<number, ResponseSpec>>;
 
 /** What a handler may answer: one of its documented statuses with a body of that status's schema. */
 export type ReplyOf<R extends Responses> = {
-  [K in keyof R & number]: { status: K; body: Static<R[K]['schema']>; headers?: Record<string, string> };
+  [K in keyof R & number]: {
+    status: K;
+    body: Static<R[K]['schema']>;
+    headers?: Record<string, string>;
+    /** Takes the response over instead of a JSON body (the server-sent event stream), after every check has passed. */
+    stream?: (req: Request, res: Response) => Promise<void>;
+  };
 }[keyof R & number];
 
 /**
@@ -52,12 +60,14 @@ export function json<S extends TSchema>(schema: S): BodyInput<Static<S>> {
 }
 
 /** A validated request as a handler sees it. */
-export interface RouteRequest<P, Q, B, U> {
+export interface RouteRequest<P, Q, B, U, H = Record<string, never>> {
   /** The caller, typed by the route's access list; null on public routes. */
   principal: U;
   params: P;
   query: Q;
   body: B;
+  /** The request headers the route declares (lower-case names), validated. */
+  headers: H;
   /** The Idempotency-Key of this request, scoped to its route, target and caller; null without one. */
   idempotency: Idempotency | null;
   /** The client's address (after CONVOFLOW_TRUST_PROXY), for rate limiting. */
@@ -81,12 +91,17 @@ export interface SpecBase<P extends TSchema, Q extends TSchema, B, U, R extends 
   params: P;
   query: Q;
   body: BodyInput<B>;
+  /** Request headers the route reads besides the token and Idempotency-Key (lower-case names), e.g. Last-Event-ID. */
+  headers?: TObject;
   /** Limited per client address (starting conversations). */
   rateLimited?: boolean;
   responses: R;
   credentials?: ReplayedCredentials;
-  handle(ctx: ApiContext, req: RouteRequest<Static<P>, Static<Q>, B, U>): Promise<NoInfer<ReplyOf<R>>>;
+  handle(ctx: ApiContext, req: RouteRequest<Static<P>, Static<Q>, B, U, HeadersOf<this>>): Promise<NoInfer<ReplyOf<R>>>;
 }
+
+/** The validated headers a route declares. */
+export type HeadersOf<S> = S extends { headers: infer H extends TObject } ? Static<H> : Record<string, never>;
 
 /** A route open to the principal kinds listed (others 403, no token 401). */
 export interface RouteSpec<P extends TSchema, Q extends TSchema, B, K extends PrincipalKind, R extends Responses> extends SpecBase<
@@ -111,6 +126,8 @@ export interface RouteDoc {
   selfOnly: boolean;
   params: TSchema;
   query: TSchema;
+  /** Request headers the route reads (lower-case names), for the document's header parameters. */
+  headers: TObject | null;
   body: TSchema | null;
   /** Whether a body must be sent (an empty one is refused, or the route is public). */
   bodyRequired: boolean;

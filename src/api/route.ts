@@ -5,7 +5,7 @@ import type { ApiContext } from './context';
 import { ApiError, ApiErrorCode, forbidden } from './errors';
 import type { Idempotency, StoredReply } from './idempotency';
 import { fingerprintOf, IDEMPOTENCY_HEADER, idempotencyFor, lookUp, record } from './idempotency';
-import type { Responses, Route, RouteDoc, RouteSpec, SpecBase } from './route-spec';
+import type { HeadersOf, Responses, Route, RouteDoc, RouteSpec, SpecBase } from './route-spec';
 import { IdempotencyKey } from './schemas';
 import type { Checker, Problem } from './validate';
 import { accepts, MAX_DEPTH, nestedDeeperThan, responseChecker, textChecker } from './validate';
@@ -70,6 +70,8 @@ function defineRoute<P extends TSchema, Q extends TSchema, B, U extends Principa
 ): Route {
   const params = textChecker(spec.params, 'path');
   const query = textChecker(spec.query, 'query');
+  const declaredHeaders = spec.headers ?? null;
+  const headerCheck = declaredHeaders ? textChecker(declaredHeaders, 'header') : null;
   const key = textChecker(IdempotencyKey, `header Idempotency-Key`);
   const idempotent = spec.method !== 'get';
   const responseCheckers = new Map<number, Checker<unknown>>();
@@ -92,7 +94,14 @@ function defineRoute<P extends TSchema, Q extends TSchema, B, U extends Principa
     const q = query.check({ ...req.query });
     if (!p.ok) problems.push(...p.problems);
     if (!q.ok) problems.push(...q.problems);
-    if (!p.ok || !q.ok || problems.length) throw invalid(problems);
+    const sent: Record<string, string> = {};
+    for (const name of Object.keys(declaredHeaders?.properties ?? {})) {
+      const value = req.get(name);
+      if (value !== undefined) sent[name] = value;
+    }
+    const h = headerCheck ? headerCheck.check(sent) : null;
+    if (h && !h.ok) problems.push(...h.problems);
+    if (!p.ok || !q.ok || (h && !h.ok) || problems.length) throw invalid(problems);
 
     const raw = spec.body.kind === 'json' ? await readBody(ctx, req, res, doc.access === 'public') : undefined;
     // Before anything walks the body (the fingerprint below, the schema): a 10,000-deep array must be a 400, not a stack overflow.
@@ -118,7 +127,18 @@ function defineRoute<P extends TSchema, Q extends TSchema, B, U extends Principa
       body = checked.value;
     } else body = spec.body.value;
 
-    const reply = await spec.handle(ctx, { principal, params: p.value, query: q.value, body, idempotency: idem, ip });
+    const requestHeaders = (h?.ok ? h.value : {}) as HeadersOf<typeof spec>;
+    const reply = await spec.handle(ctx, {
+      principal,
+      params: p.value,
+      query: q.value,
+      body,
+      headers: requestHeaders,
+      idempotency: idem,
+      ip,
+    });
+    // A stream (server-sent events) takes the response over once every check has passed.
+    if (reply.stream) return reply.stream(req, res);
     const headers: Record<string, string> = { ...reply.headers };
     if (idem && reply.status < 300) {
       const saved = await record(ctx.store, idem, fingerprint, { status: reply.status, body: withoutCredentials(reply.body), headers });
@@ -163,6 +183,7 @@ function defineRoute<P extends TSchema, Q extends TSchema, B, U extends Principa
       tag: spec.tag,
       params: spec.params,
       query: spec.query,
+      headers: declaredHeaders,
       body: spec.body.kind === 'json' ? spec.body.schema : null,
       // The public start takes JSON only (see readBody), so its body, even {}, is required.
       bodyRequired: spec.body.kind === 'json' && (doc.access === 'public' || !accepts(spec.body.schema, {})),

@@ -74,7 +74,9 @@ export function* listEvents(_tx: Tx, afterId: number, limit: number): Program<St
 export function* eventLogBounds(_tx: Tx): Program<{ latestId: number; prunedThrough: number }> {
   const latest = yield* one<{ m: number | string | null }>('SELECT MAX(id) AS m FROM events');
   const pruned = yield* one<{ value: string }>('SELECT value FROM store_meta WHERE key = ?', [PRUNED_THROUGH]);
-  return { latestId: Number(latest?.m ?? 0), prunedThrough: Number(pruned?.value ?? 0) };
+  const prunedThrough = Number(pruned?.value ?? 0);
+  // A log pruned empty still has written up to what it pruned.
+  return { latestId: Math.max(Number(latest?.m ?? 0), prunedThrough), prunedThrough };
 }
 
 /**

@@ -180,6 +180,11 @@ UPDATE agents SET chosen_presence = presence;
 ALTER TABLE agents ADD COLUMN auto_presence ${bool} NOT NULL DEFAULT 0;
 `;
 
+const CONVERSATION_LIST_INDEXES = `
+CREATE INDEX conversations_state_created ON conversations (state, created_at);
+CREATE INDEX conversations_created ON conversations (created_at);
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -248,6 +253,13 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'automatic presence',
     sqlite: AUTO_PRESENCE('INTEGER'),
     postgres: AUTO_PRESENCE('SMALLINT'),
+  },
+  {
+    version: 9,
+    // The supervisor lists conversations newest first, by state or not at all; queue and agent filters start from their own indexes.
+    name: 'index conversations by state and creation time',
+    sqlite: CONVERSATION_LIST_INDEXES,
+    postgres: CONVERSATION_LIST_INDEXES,
   },
 ];
 

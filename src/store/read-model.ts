@@ -1,7 +1,7 @@
 import type { Operations } from './program';
 import { read } from './program';
 import * as reads from './read-programs';
-import type { ConversationView, QueueEntry } from './types';
+import type { ConversationFilter, ConversationView, QueueEntry } from './types';
 
 /** What people see of conversations, written by the workflows' store writes. */
 export interface ConversationReadModel {
@@ -12,6 +12,8 @@ export interface ConversationReadModel {
   listClosedWorkItems(agentId: string, since: Date): Promise<ConversationView[]>;
   /** Open conversations of a queue in service order (priority, then arrival). */
   listQueueEntries(queueId: string, limit?: number): Promise<QueueEntry[]>;
+  /** Conversations matching every given field, newest first, at most `limit` (1-1,000): the supervisor's list. */
+  listConversations(filter: ConversationFilter): Promise<ConversationView[]>;
 }
 
 /** The ConversationReadModel operations. */
@@ -20,4 +22,5 @@ export const readModelOperations: Operations<ConversationReadModel> = {
   listWorkItems: read(reads.listWorkItems),
   listClosedWorkItems: read(reads.listClosedWorkItems),
   listQueueEntries: read(reads.listQueueEntries),
+  listConversations: read(reads.listConversations),
 };

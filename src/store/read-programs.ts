@@ -3,7 +3,8 @@ import type { Program, Tx } from './program';
 import { all, one, placeholders } from './program';
 import type { ConversationRow, EntryRow } from './rows';
 import { CONVERSATION_COLUMNS, ENTRY_COLUMNS, toEntry, toView } from './rows';
-import type { ConversationView, QueueEntry } from './types';
+import type { ConversationFilter, ConversationView, QueueEntry } from './types';
+import { invalid } from './validation';
 
 const VIEW = `SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations`;
 
@@ -44,4 +45,29 @@ export function* listQueueEntries(_tx: Tx, queueId: string, limit?: number): Pro
     bounded ? [queueId, Math.max(0, Math.floor(limit))] : [queueId],
   );
   return rows.map(toEntry);
+}
+
+/**
+ * Conversations matching the filter, newest first. Bounded by `limit`; each
+ * filter has an index to start from (agent and state, queue and state, state
+ * and creation time, creation time).
+ */
+export function* listConversations(_tx: Tx, filter: ConversationFilter): Program<ConversationView[]> {
+  const { limit } = filter;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`Conversation limit must be 1-1000 (got ${limit}).`);
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (column: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    where.push(`${column} = ?`);
+    params.push(value);
+  };
+  add('state', filter.state);
+  add('queue_id', filter.queueId);
+  add('agent_id', filter.agentId);
+  const rows = yield* all<ConversationRow>(
+    `${VIEW}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, conversation_id LIMIT ?`,
+    [...params, limit],
+  );
+  return rows.map(toView);
 }

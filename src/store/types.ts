@@ -135,6 +135,16 @@ export interface ConversationView {
   version: number;
 }
 
+/** Which conversations a supervisor lists: every field given must match. */
+export interface ConversationFilter {
+  state?: ConversationState;
+  queueId?: string;
+  /** The agent who has (or, once Closed, last had) the conversation. */
+  agentId?: string;
+  /** At most this many (1-1,000). */
+  limit: number;
+}
+
 /** Capacity reserved on an agent for one conversation (at most one per conversation). */
 export interface Reservation {
   conversationId: string;

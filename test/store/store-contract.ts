@@ -6,6 +6,7 @@ import type { ConversationState } from '../../src/domain/states';
 import { StoreError } from '../../src/store';
 import type { Store } from '../../src/store/store';
 import { describeApiTables } from './api-tables-contract';
+import { describeConversationList } from './conversation-list-contract';
 import { describeEventLog } from './event-log-contract';
 import { describeRoutingOnWrite } from './routing-contract';
 import type { StoreFixture } from './store-fixtures';
@@ -521,5 +522,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describeApiTables({ store: () => store, openAnother, clock: () => clock });
     describeEventLog({ store: () => store, openAnother, clock: () => clock });
     describeRoutingOnWrite({ store: () => store, openAnother, clock: () => clock });
+    describeConversationList({ store: () => store, openAnother, clock: () => clock });
   });
 }

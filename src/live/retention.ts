@@ -1,0 +1,36 @@
+import type { EventLog } from '../store/event-log';
+
+/** Default retention of the events outbox (CONVOFLOW_EVENT_RETENTION). */
+export const DEFAULT_EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
+const LONGEST_INTERVAL_MS = 10 * 60 * 1000;
+const SHORTEST_INTERVAL_MS = 1000;
+
+/**
+ * Prunes events older than `retentionMs` now and then periodically (a quarter
+ * of the retention, at most every 10 minutes). Several API processes may each
+ * run one: pruning is idempotent. Returns the stop function.
+ */
+export function startEventRetention(
+  log: Pick<EventLog, 'pruneEvents'>,
+  retentionMs: number,
+  options: { now?: () => number; intervalMs?: number; report?: (message: string) => void } = {},
+): () => void {
+  const now = options.now ?? Date.now;
+  const report = options.report ?? ((message: string) => console.error(`[events] ${message}`));
+  const interval = options.intervalMs ?? Math.max(SHORTEST_INTERVAL_MS, Math.min(LONGEST_INTERVAL_MS, Math.floor(retentionMs / 4)));
+  let running = false;
+  const prune = (): void => {
+    if (running) return;
+    running = true;
+    log
+      .pruneEvents(new Date(now() - retentionMs))
+      .catch((error: unknown) => report(`pruning the event log failed (next try in ${interval} ms): ${(error as Error).message}`))
+      .finally(() => {
+        running = false;
+      });
+  };
+  prune();
+  const timer = setInterval(prune, interval);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,355 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, messageOf } from './lib/api';
+import type { StreamStatus } from './lib/event-stream';
+import { followEvents } from './lib/event-stream';
+import { clock } from './lib/format';
+import { Model, useModel, useNow } from './lib/model';
+import { clearToken, loadToken, saveToken } from './lib/session';
+import type { ChatMessage, ConversationState, Me, StoredEvent, UiConfig } from './lib/types';
+import { ErrorBox, mount, StatusLine } from './lib/ui';
+
+const PAGE = 'chat';
+
+interface ChatState {
+  token: string;
+  conversationId: string;
+  state: ConversationState;
+  agentId: string | null;
+  reviveUntil: string | null;
+  messages: ChatMessage[];
+  status: StreamStatus;
+  error: string | null;
+}
+
+/** One customer's chat: its standing and messages, kept live by the stream. */
+class Chat extends Model<ChatState> {
+  private stream: { close(): void } | null = null;
+
+  start(): void {
+    this.stream = followEvents(this.state.token, {
+      load: () => this.load(),
+      apply: (event) => {
+        this.apply(event);
+        this.changed();
+      },
+      status: (status) => {
+        this.state.status = status;
+        this.changed();
+      },
+    });
+  }
+
+  stop(): void {
+    this.stream?.close();
+  }
+
+  async load(): Promise<void> {
+    const s = this.state;
+    const [me, messages] = await Promise.all([
+      api<Me>(s.token, 'GET', '/api/me'),
+      api<{ messages: ChatMessage[] }>(s.token, 'GET', `/api/conversations/${encodeURIComponent(s.conversationId)}/messages`),
+    ]);
+    if (me.kind !== 'customer') throw new Error('This is not a chat token.');
+    s.state = me.conversation.state;
+    s.agentId = me.conversation.agentId;
+    s.reviveUntil = me.conversation.reviveUntil;
+    s.messages = messages.messages;
+    this.changed();
+  }
+
+  apply(e: StoredEvent): void {
+    const s = this.state;
+    switch (e.type) {
+      case 'conversation.state':
+        s.state = e.data.to;
+        s.agentId = e.agentId;
+        if (e.data.to !== 'Waiting') s.reviveUntil = null;
+        return;
+      case 'conversation.assigned':
+      case 'conversation.transferred':
+        s.agentId = e.agentId;
+        return;
+      case 'conversation.deadline':
+        s.reviveUntil = e.data.reviveUntil;
+        return;
+      case 'conversation.message':
+        if (!s.messages.some((m) => m.id === e.data.messageId)) {
+          s.messages.push({
+            id: e.data.messageId,
+            conversationId: s.conversationId,
+            sender: e.data.sender,
+            text: e.data.text,
+            createdAt: e.data.createdAt,
+          });
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  async act(work: () => Promise<unknown>): Promise<boolean> {
+    this.state.error = null;
+    this.changed();
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      this.state.error = messageOf(error);
+      return false;
+    } finally {
+      this.changed();
+    }
+  }
+
+  operation(op: 'end' | 'revive'): Promise<boolean> {
+    return this.act(() => api(this.state.token, 'POST', `/api/conversations/${encodeURIComponent(this.state.conversationId)}/${op}`, {}));
+  }
+
+  send(text: string): Promise<boolean> {
+    return this.act(async () => {
+      const { message } = await api<{ message: ChatMessage }>(
+        this.state.token,
+        'POST',
+        `/api/conversations/${encodeURIComponent(this.state.conversationId)}/messages`,
+        { text },
+      );
+      if (!this.state.messages.some((m) => m.id === message.id)) this.state.messages.push(message);
+    });
+  }
+}
+
+function Standing({ chat, now }: { chat: Chat; now: number }) {
+  const s = chat.state;
+  switch (s.state) {
+    case 'Open':
+      return (
+        <div class="standing" data-testid="standing">
+          <p>Waiting in queue… an agent will be with you shortly.</p>
+          {/* Reserved for the queue position and estimated wait (added by the queue-position issue). */}
+          <p class="queue-position" data-slot="queue-position" aria-live="polite" />
+        </div>
+      );
+    case 'Active':
+      return (
+        <p class="standing" data-testid="standing">
+          You are chatting with {s.agentId ?? 'an agent'}.
+        </p>
+      );
+    case 'WrapUp':
+      return (
+        <p class="standing" data-testid="standing">
+          The agent has ended the chat.
+        </p>
+      );
+    case 'Waiting': {
+      const open = s.reviveUntil !== null && Date.parse(s.reviveUntil) > now;
+      return (
+        <div class="standing" data-testid="standing">
+          <p>The agent has closed the chat.</p>
+          {open ? (
+            <p>
+              You can continue it until <time dateTime={s.reviveUntil as string}>{clock(s.reviveUntil as string)}</time>.{' '}
+              <button type="button" onClick={() => void chat.operation('revive')}>
+                Continue the chat
+              </button>
+            </p>
+          ) : (
+            <p>It can no longer be continued from here.</p>
+          )}
+        </div>
+      );
+    }
+    case 'Closed':
+      return (
+        <p class="standing" data-testid="standing">
+          This chat has ended.
+        </p>
+      );
+  }
+}
+
+function ChatView({ chat, onNew }: { chat: Chat; onNew: () => void }) {
+  const s = useModel(chat);
+  const now = useNow(1000);
+  const [text, setText] = useState('');
+  const log = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    log.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
+  }, [s.messages.length]);
+  const canWrite = s.state === 'Open' || s.state === 'Active';
+  return (
+    <main class="chat">
+      <header class="top">
+        <h1>Chat with us</h1>
+        <StatusLine status={s.status} />
+      </header>
+      <div aria-live="polite">
+        <Standing chat={chat} now={now} />
+      </div>
+      <ErrorBox
+        error={s.error}
+        onDismiss={() => {
+          s.error = null;
+          chat.changed();
+        }}
+      />
+      <div class="messages" ref={log} role="log" aria-live="polite" aria-label="Messages" data-testid="messages">
+        {s.messages.map((m) => (
+          <p key={m.id} class={`message from-${m.sender}`}>
+            <span class="who">{m.sender === 'customer' ? 'You' : 'Agent'}</span> {m.text}
+            <time class="muted" dateTime={m.createdAt}>
+              {clock(m.createdAt)}
+            </time>
+          </p>
+        ))}
+      </div>
+      <form
+        class="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const sending = text.trim();
+          if (!sending) return;
+          // Cleared at once (the next message may be typed while this one is on its way); put back if refused.
+          setText('');
+          void chat.send(sending).then((ok) => {
+            if (!ok) setText((current) => current || sending);
+          });
+        }}
+      >
+        <label for="message">Message</label>
+        <textarea
+          id="message"
+          rows={2}
+          value={text}
+          disabled={!canWrite}
+          onInput={(e) => setText(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !e.shiftKey) {
+              e.preventDefault();
+              e.currentTarget.form?.requestSubmit();
+            }
+          }}
+        />
+        <button type="submit" disabled={!canWrite}>
+          Send
+        </button>
+      </form>
+      <div class="actions">
+        {s.state !== 'Closed' ? (
+          <button type="button" onClick={() => void chat.operation('end')}>
+            End chat
+          </button>
+        ) : (
+          <button type="button" onClick={onNew}>
+            Start a new chat
+          </button>
+        )}
+      </div>
+    </main>
+  );
+}
+
+function StartForm({ onStarted }: { onStarted: (token: string, conversationId: string) => void }) {
+  const [name, setName] = useState('');
+  const [queueId, setQueueId] = useState('default');
+  const [queues, setQueues] = useState<UiConfig['queues']>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    api<UiConfig>(null, 'GET', '/api/ui-config').then(
+      (config) => setQueues(config.queues),
+      (err: unknown) => setError(messageOf(err)),
+    );
+  }, []);
+  return (
+    <main class="signin">
+      <h1>Chat with us</h1>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          api<{ conversation: { conversationId: string }; customerToken: string }>(null, 'POST', '/api/conversations', {
+            customer: { name: name.trim() },
+            queueId,
+          }).then(
+            (started) => onStarted(started.customerToken, started.conversation.conversationId),
+            (err: unknown) => {
+              setError(messageOf(err));
+              setBusy(false);
+            },
+          );
+        }}
+      >
+        <label for="name">Your name</label>
+        <input id="name" autocomplete="name" required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+        {queues.length > 1 ? (
+          <>
+            <label for="queue">Topic</label>
+            <select id="queue" value={queueId} onChange={(e) => setQueueId(e.currentTarget.value)}>
+              {queues.map((q) => (
+                <option key={q.id} value={q.id}>
+                  {q.name}
+                </option>
+              ))}
+            </select>
+          </>
+        ) : null}
+        <button type="submit" disabled={busy}>
+          Start chat
+        </button>
+      </form>
+      <ErrorBox error={error} onDismiss={() => setError(null)} />
+    </main>
+  );
+}
+
+/** Opens the chat of a started conversation and follows its stream. */
+function open(token: string, conversationId: string): Chat {
+  const chat = new Chat({
+    token,
+    conversationId,
+    state: 'Open',
+    agentId: null,
+    reviveUntil: null,
+    messages: [],
+    status: 'connecting',
+    error: null,
+  });
+  chat.start();
+  return chat;
+}
+
+function App() {
+  const [chat, setChat] = useState<Chat | null>(() => {
+    const token = loadToken(PAGE);
+    const id = sessionStorage.getItem('convoflow.chat.conversation');
+    return token && id ? open(token, id) : null;
+  });
+  useEffect(() => () => chat?.stop(), [chat]);
+  if (!chat) {
+    return (
+      <StartForm
+        onStarted={(token, id) => {
+          saveToken(PAGE, token);
+          sessionStorage.setItem('convoflow.chat.conversation', id);
+          setChat(open(token, id));
+        }}
+      />
+    );
+  }
+  return (
+    <ChatView
+      chat={chat}
+      onNew={() => {
+        chat.stop();
+        clearToken(PAGE);
+        sessionStorage.removeItem('convoflow.chat.conversation');
+        setChat(null);
+      }}
+    />
+  );
+}
+
+mount(<App />);

@@ -1,0 +1,93 @@
+import type { ComponentChildren, VNode } from 'preact';
+import { render } from 'preact';
+import { useState } from 'preact/hooks';
+import type { StreamStatus } from './event-stream';
+
+/** The connection line every page shows (polite, so screen readers hear reconnects). */
+export function StatusLine({ status, detail }: { status: StreamStatus; detail?: string }) {
+  const text =
+    status === 'live'
+      ? 'Live'
+      : status === 'connecting'
+        ? 'Connecting…'
+        : status === 'reconnecting'
+          ? 'Reconnecting…'
+          : 'Signed out: the token was refused';
+  return (
+    <p class={`status status-${status}`} role="status" aria-live="polite" data-testid="stream-status">
+      {text}
+      {detail ? ` — ${detail}` : ''}
+    </p>
+  );
+}
+
+/** Where refused actions say why (the API's message), assertively. */
+export function ErrorBox({ error, onDismiss }: { error: string | null; onDismiss: () => void }) {
+  if (!error) return <div role="alert" class="error-slot" />;
+  return (
+    <div role="alert" class="error">
+      <span data-testid="error">{error}</span>
+      <button type="button" class="link" onClick={onDismiss}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+/** A token sign-in form: the token goes to sessionStorage only. */
+export function SignIn({
+  title,
+  label,
+  onSignIn,
+  children,
+}: {
+  title: string;
+  label: string;
+  onSignIn: (token: string) => Promise<void>;
+  children?: ComponentChildren;
+}) {
+  const [token, setToken] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  return (
+    <main class="signin">
+      <h1>{title}</h1>
+      {children}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setBusy(true);
+          setError(null);
+          onSignIn(token.trim()).catch((err: unknown) => {
+            setError(err instanceof Error ? err.message : String(err));
+            setBusy(false);
+          });
+        }}
+      >
+        <label for="token">{label}</label>
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autocomplete="off"
+          required
+          value={token}
+          onInput={(e) => setToken(e.currentTarget.value)}
+        />
+        <button type="submit" disabled={busy}>
+          Sign in
+        </button>
+      </form>
+      <ErrorBox error={error} onDismiss={() => setError(null)} />
+    </main>
+  );
+}
+
+/** Renders the page's root component into #app, replacing the static "Loading…" placeholder. */
+export function mount(app: VNode): void {
+  const root = document.getElementById('app') as HTMLElement;
+  root.replaceChildren();
+  render(app, root);
+  // Read by the browser tests: when the first render was done, from navigation start.
+  performance.mark('convoflow:rendered');
+}

@@ -1,0 +1,53 @@
+import { ConfigError, loadConfig } from '../../src/config';
+import { DEFAULT_EVENT_RETENTION_MS, startEventRetention } from '../../src/live/retention';
+import { createStore } from '../../src/store';
+import { TestClock } from '../store/store-fixtures';
+
+describe('event retention', () => {
+  it('prunes events older than the retention at start and periodically, keeping newer ones', async () => {
+    const clock = new TestClock();
+    const store = await createStore({ sqliteFile: ':memory:', clock: clock.now });
+    try {
+      await store.upsertAgent({ id: 'dana', presence: 'Offline' });
+      await store.setPresence('dana', 'Away');
+      const old = (await store.eventLogBounds()).latestId;
+      clock.tick(2 * 60 * 60 * 1000);
+      await store.setPresence('dana', 'Available');
+      const stop = startEventRetention(store, 60 * 60 * 1000, { now: () => clock.now().getTime(), intervalMs: 20 });
+      try {
+        const deadline = Date.now() + 5_000;
+        while ((await store.eventLogBounds()).prunedThrough < old && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        expect((await store.eventLogBounds()).prunedThrough).toBe(old);
+        const kept = await store.listEvents(0, 100);
+        expect(kept.map((e) => [e.type, e.data])).toEqual([['agent.presence', { presence: 'Available', previous: 'Away', reason: null }]]);
+        // Later, periodically: once the newer event is older than the retention too, it goes.
+        clock.tick(2 * 60 * 60 * 1000);
+        while ((await store.listEvents(0, 100)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        expect(await store.listEvents(0, 100)).toEqual([]);
+      } finally {
+        stop();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads CONVOFLOW_EVENT_RETENTION (default 24h, "none" keeps all) and TEMPORAL_UI_URL', () => {
+    expect(loadConfig({}).live).toEqual({ eventRetentionMs: DEFAULT_EVENT_RETENTION_MS, temporalUiUrl: null });
+    expect(DEFAULT_EVENT_RETENTION_MS).toBe(24 * 60 * 60 * 1000);
+    expect(loadConfig({ CONVOFLOW_EVENT_RETENTION: '2h', TEMPORAL_UI_URL: 'https://temporal.example/ui/' }).live).toEqual({
+      eventRetentionMs: 2 * 60 * 60 * 1000,
+      temporalUiUrl: 'https://temporal.example/ui',
+    });
+    expect(loadConfig({ CONVOFLOW_EVENT_RETENTION: 'none' }).live.eventRetentionMs).toBeNull();
+    let message = '';
+    try {
+      loadConfig({ CONVOFLOW_EVENT_RETENTION: 'soon', TEMPORAL_UI_URL: 'temporal:8233' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain('CONVOFLOW_EVENT_RETENTION: expected a duration');
+    expect(message).toContain('TEMPORAL_UI_URL=temporal:8233: expected an http:// or https:// URL');
+  });
+});

@@ -1,0 +1,90 @@
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from '../../src/api/app';
+import type { StoredEvent } from '../../src/domain/events';
+import { EventHub } from '../../src/live/event-hub';
+import type { StreamStatus } from '../../src/pages/lib/event-stream';
+import { followEvents } from '../../src/pages/lib/event-stream';
+import { createStore } from '../../src/store';
+import type { Store } from '../../src/store/store';
+import { ADMIN_TOKEN, apiDeps } from '../api/helpers';
+import { listen } from '../live/sse-client';
+
+// The pages' stream client (src/pages/lib/event-stream.ts) against the real stream: Node has the
+// same fetch and streams as the browser; only the page-relative URL needs the server's origin.
+let store: Store;
+let hub: EventHub;
+let server: Awaited<ReturnType<typeof listen>>;
+const realFetch = globalThis.fetch;
+const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+
+beforeAll(async () => {
+  store = await createStore({ sqliteFile: ':memory:' });
+  await store.upsertAgent({ id: 'dana', presence: 'Offline' });
+  hub = new EventHub(store, { heartbeatMs: 100 });
+  server = await listen(createApp({ ...apiDeps(store, temporal, 'unused'), live: { hub, stream: { retryMs: 100 } } }));
+  globalThis.fetch = ((input: string | URL | Request, init?: RequestInit) =>
+    realFetch(new URL(String(input), server.url), init)) as typeof fetch;
+});
+afterAll(async () => {
+  globalThis.fetch = realFetch;
+  hub.close();
+  await server.close();
+  await store.close();
+  await temporal.connection.close().catch(() => undefined);
+});
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** `times` presence changes of dana, each one event. */
+async function flipPresence(times: number): Promise<void> {
+  for (let i = 0; i < times; i++) {
+    const now = (await store.getAgent('dana'))?.presence;
+    await store.setPresence('dana', now === 'Away' ? 'Offline' : 'Away');
+  }
+}
+
+it('loads once, applies every event once and in order across dropped connections, and reloads after a reset', async () => {
+  const start = (await store.eventLogBounds()).latestId;
+  const applied: number[] = [];
+  const statuses: StreamStatus[] = [];
+  let loads = 0;
+  const stream = followEvents(ADMIN_TOKEN, {
+    load: async () => {
+      loads += 1;
+    },
+    apply: (event: StoredEvent) => applied.push(event.id),
+    status: (status) => statuses.push(status),
+  });
+  try {
+    await until(() => loads === 1 && statuses.includes('live'), 'the first load');
+    await flipPresence(3);
+    await until(() => applied.length === 3, 'three live events');
+
+    // The server drops the connection; events committed meanwhile arrive after the reconnect, once, without a reload.
+    server.drop();
+    await flipPresence(5);
+    const expected = (await store.listEvents(start, 1000)).map((e) => e.id);
+    await until(() => applied.length >= expected.length, 'the events missed while disconnected');
+    expect(applied).toEqual(expected);
+    expect(statuses).toContain('reconnecting');
+    expect(loads).toBe(1);
+
+    // Retention pruned past the client's position while it was away: it is told to reset and reloads.
+    server.drop();
+    expect(await store.pruneEvents(new Date(Date.now() + 60_000))).toBeGreaterThan(0);
+    await until(() => loads >= 2, 'the reload after the reset');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(loads).toBe(2);
+    const before = applied.length;
+    await store.setPresence('dana', 'Available');
+    await until(() => applied.length === before + 1, 'a live event after the reset');
+  } finally {
+    stream.close();
+  }
+});
