@@ -11,12 +11,12 @@ export function createConversationSyncActivities(ledger: CapacityLedger, router:
      * grant (refused: nothing changes), the read-model row and its events, the
      * effects (release, dequeue, enqueue) and the routing they cause. Then tells
      * the conversations the freed room went to. Answers the agent the
-     * conversation itself was matched to on entering its queue, if any.
+     * conversation itself was matched to on entering its queue, if any, or why it waits.
      */
-    async applyConversation(input: ApplyConversationInput): Promise<{ matched: Assignment | null }> {
+    async applyConversation(input: ApplyConversationInput): Promise<{ matched: Assignment | null; waiting: string | null }> {
       const outcome = await ledger.applyConversation(input);
       await actOnWrite(router, ledger, outcome);
-      return { matched: outcome.matched };
+      return { matched: outcome.matched, waiting: outcome.waiting };
     },
   };
 }

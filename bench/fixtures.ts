@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { ConversationState } from '../src/domain/states';
-import type { AgentInput, ApplyConversationInput, ConversationView } from '../src/store/types';
+import type { AgentInput, ApplyConversationInput, ConversationWrite } from '../src/store/types';
 import type { Store } from '../src/store/store';
 import type { conversationWorkflow } from '../workflows/conversation';
 
@@ -38,7 +38,7 @@ export async function seedAgents(
 
 /** The store write a conversation's workflow makes when it enters a queue. */
 export function enqueueWrite(conversationId: string, queueId: string, at: string): ApplyConversationInput {
-  const view: ConversationView = {
+  const view: ConversationWrite = {
     conversationId,
     state: 'Open',
     agentId: null,
@@ -94,7 +94,7 @@ export async function waitForState(
   state: ConversationState,
   timeoutMs: number,
   everyMs = 2,
-): Promise<ConversationView> {
+): Promise<ConversationWrite> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const view = await store.getConversation(conversationId);

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { MAX_OFFER_TIMEOUT_MS } from './domain/commands';
 import { parseDuration } from './domain/durations';
+import type { IntakeRule } from './domain/intake';
+import { parseIntakeRules } from './domain/intake';
+import type { Skills } from './domain/skills';
+import { MAX_PROFICIENCY, MAX_SKILLS, MIN_PROFICIENCY } from './domain/skills';
 import { ID_RULE, isId } from './domain/ids';
 import type { JsonObject } from './domain/json';
 import { isObject } from './domain/json';
@@ -16,6 +20,8 @@ import type { AgentInput, QueueInput } from './store/types';
 export interface SeedConfig {
   queues: QueueInput[];
   agents: AgentInput[];
+  /** The intake rules, when the file has some (written at start-up only if none were ever set). */
+  intake?: IntakeRule[];
 }
 
 /** What the configuration file (CONVOFLOW_CONFIG) holds, validated. */
@@ -141,7 +147,7 @@ function parseOfferSettings(obj: JsonObject, field: string, queue: QueueInput): 
 }
 
 function parseAgent(raw: unknown, field: string): AgentInput {
-  const obj = object(raw, field, ['id', 'name', 'capacity', 'presence', 'queues', 'autoPresence']);
+  const obj = object(raw, field, ['id', 'name', 'capacity', 'presence', 'queues', 'autoPresence', 'skills']);
   const agent: AgentInput = { id: id(obj.id, `${field}.id`) };
   const name = optionalString(obj.name, `${field}.name`);
   if (name !== undefined) agent.name = name;
@@ -152,8 +158,25 @@ function parseAgent(raw: unknown, field: string): AgentInput {
     if (typeof obj.autoPresence !== 'boolean') throw new Error(`${field}.autoPresence: expected true or false`);
     agent.autoPresence = obj.autoPresence;
   }
+  if (obj.skills !== undefined) agent.skills = parseSkills(obj.skills, `${field}.skills`);
   if (obj.queues !== undefined) agent.queues = list(obj.queues, `${field}.queues`).map((q, i) => id(q, `${field}.queues[${i}]`));
   return agent;
+}
+
+/** An agent's skills: { "french": 8 } (skill id -> proficiency 1-10). */
+function parseSkills(raw: unknown, field: string): Skills {
+  if (!isObject(raw)) throw new Error(`${field}: expected an object of skill: proficiency (1-${MAX_PROFICIENCY})`);
+  const entries = Object.entries(raw);
+  if (entries.length > MAX_SKILLS) throw new Error(`${field}: at most ${MAX_SKILLS} skills`);
+  for (const [skill, level] of entries) {
+    if (!isId(skill)) throw new Error(`${field}.${skill}: expected a skill id (${ID_RULE})`);
+    if (typeof level !== 'number' || !Number.isInteger(level) || level < MIN_PROFICIENCY || level > MAX_PROFICIENCY) {
+      throw new Error(
+        `${field}.${skill}: expected a proficiency from ${MIN_PROFICIENCY} to ${MAX_PROFICIENCY}; got ${JSON.stringify(level)}`,
+      );
+    }
+  }
+  return Object.fromEntries(entries.map(([skill, level]) => [skill, level as number]));
 }
 
 function unique(ids: string[], field: string): void {
@@ -166,7 +189,7 @@ function unique(ids: string[], field: string): void {
 
 /** Validates the parsed JSON of a configuration file; throws naming the offending field. */
 export function parseConfigFile(raw: unknown): ConfigFileContents {
-  const obj = object(raw, 'config', ['$comment', 'lifecycle', 'autoPresence', 'queues', 'agents']);
+  const obj = object(raw, 'config', ['$comment', 'lifecycle', 'autoPresence', 'queues', 'agents', 'intake']);
   if (obj.autoPresence !== undefined && typeof obj.autoPresence !== 'boolean') throw new Error('autoPresence: expected true or false');
   // The global opt-in: agents created without their own setting (here or through the API) follow it.
   const autoPresence = obj.autoPresence === true;
@@ -191,7 +214,9 @@ export function parseConfigFile(raw: unknown): ConfigFileContents {
       throw new Error(`queues[${i}].overflow.toQueueId: unknown queue ${JSON.stringify(queue.overflow.toQueueId)}`);
     }
   }
-  return { lifecycle: parseLifecycleConfig(obj.lifecycle), autoPresence, seed: { queues, agents } };
+  const seed: SeedConfig = { queues, agents };
+  if (obj.intake !== undefined) seed.intake = parseIntakeRules(obj.intake, 'intake', (queueId) => known.has(queueId));
+  return { lifecycle: parseLifecycleConfig(obj.lifecycle), autoPresence, seed };
 }
 
 /** Reads and validates a configuration file; errors name the file and the field. */

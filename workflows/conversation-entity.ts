@@ -136,7 +136,8 @@ export class Conversation {
       // exists and matches the conversation to an agent with room, so it is
       // usually Active before this first workflow task ends.
       const entered = { release: false, dequeue: false, enqueue: true, exclude: null, missed: null };
-      const { matched } = await this.write(this.s, entered, { record: this.s.transitions[0] ?? null });
+      const { matched, waiting } = await this.write(this.s, entered, { record: this.s.transitions[0] ?? null });
+      this.noteWaiting(waiting);
       if (matched) await this.execute(routed(matched));
     });
   }
@@ -228,7 +229,7 @@ export class Conversation {
     next: ConversationSnapshot,
     effects: Effects,
     extra: { record: TransitionRecord | null; acquire?: ApplyConversationInput['acquire']; command?: Command },
-  ): Promise<{ matched: Assignment | null }> {
+  ): Promise<{ matched: Assignment | null; waiting: string | null }> {
     const command = extra.command;
     const input = toApplyInput(next, effects, {
       config: this.rules,
@@ -239,13 +240,19 @@ export class Conversation {
     return acts.applyConversation({ ...input, acquire: extra.acquire ?? null, route: true }).catch(rethrowRefusal);
   }
 
+  /** Keeps, in the routing trace, why the conversation waits after entering a queue (the store's words). */
+  private noteWaiting(waiting: string | null): void {
+    this.s = { ...this.s, routing: { ...this.s.routing, waiting } };
+  }
+
   /** Decides, writes the store (granting what it must), then commits and publishes. Runs under the lock. */
   private async execute(command: Command): Promise<ConversationSummary> {
     const decision = decide(this.s, command, new Date(), this.rules);
     if (!decision.ok) throw failure(decision.refusal);
     const acquire = decision.acquire && { ...decision.acquire, requireMembership: command.op === Operation.Pick };
-    const { matched } = await this.write(decision.snapshot, decision.effects, { record: decision.record, acquire, command });
+    const { matched, waiting } = await this.write(decision.snapshot, decision.effects, { record: decision.record, acquire, command });
     this.s = decision.snapshot;
+    if (decision.effects.enqueue) this.noteWaiting(waiting);
     this.publish();
     // Back in a queue (transfer, revive, overflow, a declined offer) and matched at once: take the
     // assignment, or the offer, in this same step.

@@ -5,12 +5,12 @@ import type { ConversationSnapshot } from '../src/domain/snapshot';
 import { ConversationState as S } from '../src/domain/states';
 import { deadlines } from '../src/domain/timers';
 import type { Effects } from '../src/domain/transition';
-import type { ApplyConversationInput, ConversationView } from '../src/store/types';
+import type { ApplyConversationInput, ConversationWrite } from '../src/store/types';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The read-model row for a snapshot, with the deadlines people are shown. */
-export function toView(s: ConversationSnapshot, config: LifecycleConfig): ConversationView {
+export function toView(s: ConversationSnapshot, config: LifecycleConfig): ConversationWrite {
   const waiting = s.state === S.Waiting ? deadlines(s, config).find((d) => d.op === Operation.WaitingTimeout) : undefined;
   const waitingSince = s.enteredAt.Waiting;
   return {
@@ -64,6 +64,7 @@ export function toApplyInput(s: ConversationSnapshot, effects: Effects, context:
           enqueuedAt: s.stateEnteredAt,
           preferredAgentId: context.preferredAgentId,
           pushable: !s.offersStopped,
+          requirements: s.requirements.map((r) => ({ skill: r.skill, minProficiency: r.minProficiency })),
         }
       : null,
     exclude: effects.exclude,

@@ -17,6 +17,7 @@ import { agentRoutes } from './routes/agents';
 import { conversationRoutes } from './routes/conversations';
 import { operationRoutes } from './routes/operations';
 import { queueRoutes } from './routes/queues';
+import { intakeRuleRoutes } from './routes/intake-rules';
 import { sessionRoutes } from './routes/session';
 import { supervisorListRoutes } from './routes/supervisor-lists';
 import { eventRoutes } from '../live/events-route';
@@ -35,6 +36,7 @@ export const API_ROUTES: readonly Route[] = [
   ...agentTokenRoutes,
   ...queueRoutes,
   ...supervisorListRoutes,
+  ...intakeRuleRoutes,
   ...sessionRoutes,
   ...eventRoutes,
 ];

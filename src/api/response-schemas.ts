@@ -3,7 +3,18 @@ import type { ActorKind, Operation } from '../domain/operations';
 import { ActorKind as ActorKinds, Operation as Operations } from '../domain/operations';
 import type { ChatSender } from '../store/types';
 import { ApiErrorCode } from './errors';
-import { ChannelSchema, closed, Id, MethodSchema, nullable, OfferModeSchema, PresenceSchema, StateSchema, stringEnum } from './schemas';
+import {
+  ChannelSchema,
+  closed,
+  Id,
+  MethodSchema,
+  nullable,
+  OfferModeSchema,
+  PresenceSchema,
+  Requirement,
+  StateSchema,
+  stringEnum,
+} from './schemas';
 
 // Response schemas: what the API answers, closed like the request schemas so
 // the OpenAPI document lists every field and a test that checks answers against
@@ -90,6 +101,16 @@ export const Snapshot = closed(
       ),
     ),
     excludedAgents: Type.Array(Id, { description: 'Agents never pushed it again: declined, missed, or handed it back to a queue.' }),
+    requirements: Type.Array(Requirement, { description: 'Skill requirements still in force (relaxed ones are dropped).' }),
+    routing: closed(
+      {
+        routedBy: closed({ rule: nullable(Id), reason: Type.String() }),
+        relaxed: Type.Array(closed({ skill: Id, minProficiency: Count, at: Time })),
+        pushedTo: Type.Array(Id),
+        waiting: nullable(Type.String()),
+      },
+      'The routing trace: why this queue (the intake rule), which requirements were relaxed, whom the engine pushed it to, why it waits.',
+    ),
     declines: Count,
     offersStopped: Type.Boolean({
       description: 'Declines and misses reached the queue’s limit: no longer pushed, the supervisor should assign it.',
@@ -124,6 +145,7 @@ export const WorkItem = closed(
     offerAgentId: nullable(Id, 'While an offer stands: the agent it is offered to.'),
     offerExpiresAt: nullable(Time, 'While an offer stands: when its countdown ends.'),
     offersStopped: Type.Boolean(),
+    waitingReason: nullable(Type.String(), 'While Open: why it waits (nobody eligible, nobody with its skills, everyone at capacity).'),
     version: Count,
   },
   'The read model: what the store last recorded of the conversation.',
@@ -154,6 +176,7 @@ const agentProps = {
   presence: PresenceSchema,
   chosenPresence: PresenceSchema,
   autoPresence: Type.Boolean(),
+  skills: Type.Record(Type.String(), Count, { description: 'Skill id -> proficiency (1-10).' }),
   queues: Type.Array(Id),
   lastAssignedAt: NullableTime,
   lastReleasedAt: NullableTime,

@@ -10,6 +10,7 @@ import { ALL_CHANNELS, ALL_STATES } from '../domain/states';
 import { ID_PATTERN } from '../domain/ids';
 import { KEY_PATTERN, LINE_PATTERN, MAX_COUNT, MAX_NAME_LENGTH, MAX_OVERFLOW_MS, MAX_TEXT_LENGTH, TEXT_PATTERN } from '../domain/limits';
 import { MAX_OFFER_TIMEOUT_MS } from '../domain/commands';
+import { MAX_PROFICIENCY, MAX_RELAX_AFTER_MS, MAX_SKILLS, MIN_PROFICIENCY } from '../domain/skills';
 
 // Request schemas, written once with TypeBox: Ajv validates requests against
 // these very objects, the OpenAPI document shows them, and handlers get their
@@ -79,11 +80,40 @@ export const IdempotencyKey = Type.String({
 /** No body, or an empty object. */
 export const EmptyBody = closed({});
 /** Body of POST /api/conversations. */
+/** Attribute or pre-chat answer values intake rules can test. */
+const Attributes = Type.Record(Type.String({ pattern: ID_PATTERN }), Type.String({ minLength: 1, maxLength: 200, pattern: LINE_PATTERN }), {
+  maxProperties: 50,
+});
+/** A skill requirement. */
+export const Requirement = closed({
+  skill: Id,
+  minProficiency: Type.Integer({ minimum: MIN_PROFICIENCY, maximum: MAX_PROFICIENCY }),
+  relaxAfterMs: Type.Optional(
+    nullable(
+      Type.Integer({ minimum: 0, maximum: MAX_RELAX_AFTER_MS }),
+      'Relax (drop) the requirement once the conversation has waited this long in its queue; null or absent: never.',
+    ),
+  ),
+});
+/** Body of POST /conversations. */
 export const StartConversationBody = closed({
-  customer: Type.Optional(closed({ id: Type.Optional(Id), name: Type.Optional(Name) })),
-  queueId: Type.Optional(Type.String({ pattern: ID_PATTERN, description: 'Default: "default".' })),
+  customer: Type.Optional(
+    closed({
+      id: Type.Optional(Id),
+      name: Type.Optional(Name),
+      attributes: Type.Optional(Attributes),
+    }),
+  ),
+  queueId: Type.Optional(
+    Type.String({ pattern: ID_PATTERN, description: 'The queue asked for (intake rules may send it elsewhere). Default: "default".' }),
+  ),
   channel: Type.Optional(stringEnum<Channel>(ALL_CHANNELS, 'Default: chat.')),
   priority: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Lower is served first (default 10).' })),
+  language: Type.Optional(Type.String({ pattern: ID_PATTERN, description: 'The customer’s language (e.g. fr), for intake rules.' })),
+  answers: Type.Optional(Attributes),
+  requirements: Type.Optional(
+    Type.Array(Requirement, { maxItems: MAX_SKILLS, description: 'Skills the agent must have, besides the intake rule’s.' }),
+  ),
 });
 /** Body of pick and reopen. */
 export const ForceBody = closed({ force: Type.Optional(Force) });
@@ -104,6 +134,12 @@ const agentFields = {
   capacity: Type.Optional(Count),
   presence: Type.Optional(PresenceSchema),
   queues: Type.Optional(Type.Array(Id, { uniqueItems: true, maxItems: 100 })),
+  skills: Type.Optional(
+    Type.Record(Type.String({ pattern: ID_PATTERN }), Type.Integer({ minimum: MIN_PROFICIENCY, maximum: MAX_PROFICIENCY }), {
+      maxProperties: MAX_SKILLS,
+      description: 'Skill id -> proficiency (1-10); replaces the agent’s skills.',
+    }),
+  ),
   autoPresence: Type.Optional(
     Type.Boolean({
       description:

@@ -93,6 +93,7 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
       return { ok: true, command: input.reason === undefined ? { op, actor } : { op, reason: input.reason, actor } };
     case Operation.Accept:
     case Operation.OfferExpire:
+    case Operation.Relax:
     case Operation.End:
     case Operation.CustomerEnd:
     case Operation.Disconnect:

@@ -46,6 +46,8 @@ export const Operation = {
   Decline: 'decline',
   /** Nobody answered the offer in time: a decline by the timer. */
   OfferExpire: 'offerExpire',
+  /** A relaxable skill requirement has waited its time: the timer drops it and matching runs again. */
+  Relax: 'relax',
 } as const;
 
 /** One of the operation names. */
@@ -95,7 +97,8 @@ export type Command =
   | ({ op: typeof Operation.Offer; agentId: string; actor: Actor } & OfferTerms)
   | { op: typeof Operation.Accept; actor: Actor }
   | { op: typeof Operation.Decline; reason?: string; actor: Actor }
-  | { op: typeof Operation.OfferExpire; actor: Actor };
+  | { op: typeof Operation.OfferExpire; actor: Actor }
+  | { op: typeof Operation.Relax; actor: Actor };
 
 /** How a queue in offer mode offers its conversations (travels with each offer, so a running offer keeps its terms). */
 export interface OfferTerms {

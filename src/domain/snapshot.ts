@@ -5,6 +5,8 @@ import { DEFAULT_PRIORITY, DEFAULT_UNITS } from './defaults';
 import { MAX_COUNT } from './limits';
 import { ID_RULE, isId } from './ids';
 import { isObject } from './json';
+import type { Relaxation, SkillRequirement } from './skills';
+import { requirementsError } from './skills';
 import { ALL_CHANNELS, ConversationState as S } from './states';
 
 /** The customer who started the conversation. */
@@ -23,6 +25,27 @@ export interface StartConversationInput {
   priority?: number;
   /** Capacity units the conversation fills on its agent. */
   units?: number;
+  /** Skills the agent must have (from the start request or the intake rule that routed it). */
+  requirements?: SkillRequirement[];
+  /** Why it entered this queue (the intake rule, the request, the default). */
+  routedBy?: RoutedBy;
+}
+
+/** Why a conversation entered its first queue: the intake rule that matched (its id), or why none did. */
+export interface RoutedBy {
+  rule: string | null;
+  reason: string;
+}
+
+/** What a supervisor reads of how a conversation was routed (Dynamics 365's routing diagnostics). */
+export interface RoutingTrace {
+  routedBy: RoutedBy;
+  /** Requirements dropped after waiting their time. */
+  relaxed: Relaxation[];
+  /** Agents the engine pushed it to (assigned or offered), in order. */
+  pushedTo: string[];
+  /** Why it waits, as the store said when it last entered a queue (null: it did not wait). */
+  waiting: string | null;
 }
 
 /** How many transitions and refused signals a snapshot keeps (oldest dropped). */
@@ -60,6 +83,10 @@ export interface ConversationSnapshot {
   excludedAgents: string[];
   /** Offers of it declined or missed so far (the queue's limit stops pushing). */
   declines: number;
+  /** The skill requirements still in force (relaxed ones are dropped). */
+  requirements: SkillRequirement[];
+  /** How it was routed: why this queue, which skills were relaxed, whom it was pushed to, why it waits. */
+  routing: RoutingTrace;
   /** Declines and misses reached the queue's limit: no longer pushed, waiting for a pick or the supervisor. */
   offersStopped: boolean;
   /** Increments on every change; orders read-model writes. */
@@ -107,6 +134,8 @@ export function newConversation(input: StartConversationInput, now: Date): Conve
     offer: null,
     excludedAgents: [],
     declines: 0,
+    requirements: input.requirements ?? [],
+    routing: { routedBy: input.routedBy ?? { rule: null, reason: 'no intake rule' }, relaxed: [], pushedTo: [], waiting: null },
     offersStopped: false,
     version: 1,
     transitions: [
@@ -117,7 +146,14 @@ export function newConversation(input: StartConversationInput, now: Date): Conve
 }
 
 /** Fields added after the first release, with the values a snapshot carried over from an older run takes. */
-const ADDED_LATER = { offer: null, excludedAgents: [], declines: 0, offersStopped: false } satisfies Partial<ConversationSnapshot>;
+const ADDED_LATER = {
+  offer: null,
+  excludedAgents: [],
+  declines: 0,
+  offersStopped: false,
+  requirements: [],
+  routing: { routedBy: { rule: null, reason: 'routed before routing traces' }, relaxed: [], pushedTo: [], waiting: null },
+} satisfies Partial<ConversationSnapshot>;
 
 /** A snapshot carried over continue-as-new from a run of an older version, with every field of this version. */
 export function upgradeSnapshot(
@@ -153,5 +189,9 @@ export function startInputError(input: unknown): string | null {
     }
   }
   if (i.units === 0) return 'start.units: must be at least 1';
+  if (i.requirements !== undefined) {
+    const problem = requirementsError(i.requirements, 'start.requirements');
+    if (problem) return problem;
+  }
   return null;
 }

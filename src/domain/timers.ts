@@ -10,7 +10,8 @@ export interface Deadline {
     | typeof Operation.StaleFlag
     | typeof Operation.StaleClose
     | typeof Operation.WrapUpRelease
-    | typeof Operation.OfferExpire;
+    | typeof Operation.OfferExpire
+    | typeof Operation.Relax;
   at: number;
 }
 
@@ -33,10 +34,20 @@ export function deadlines(s: ConversationSnapshot, config: LifecycleConfig): Dea
     );
   }
   if (s.offer) out.push({ op: Operation.OfferExpire, at: ms(s.offer.expiresAt) });
+  const relaxAt = nextRelaxation(s);
+  if (relaxAt !== null) out.push({ op: Operation.Relax, at: relaxAt });
   if (s.state === S.WrapUp && s.capacityHeld && config.wrapUp.policy === P.HoldFor) {
     out.push({ op: Operation.WrapUpRelease, at: ms(s.enteredAt.WrapUp) + config.wrapUp.holdForMs });
   }
   return out.sort((a, b) => a.at - b.at);
+}
+
+/** While Open: when the earliest relaxable requirement has waited its time in the queue (null: none). */
+export function nextRelaxation(s: ConversationSnapshot): number | null {
+  if (s.state !== S.Open) return null;
+  const since = ms(s.stateEnteredAt);
+  const times = s.requirements.flatMap((r) => (r.relaxAfterMs === null ? [] : [since + r.relaxAfterMs]));
+  return times.length ? Math.min(...times) : null;
 }
 
 /** Whether the timer operation `op` is due at `now`. */

@@ -7,6 +7,7 @@ import type { ConversationSnapshot } from './snapshot';
 import { appendBounded } from './snapshot';
 import type { ConversationState } from './states';
 import type { Presence } from './presence';
+import type { SkillRequirement } from './skills';
 import { ConversationState as S, WrapUpCapacityPolicy as P } from './states';
 import { isDue } from './timers';
 
@@ -107,8 +108,9 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
     // A new state starts a new stale period; a closed conversation keeps the flag time that may have closed it.
     next.staleFlaggedAt = to === S.Closed ? s.staleFlaggedAt : null;
     next.capacityHeld = to === S.Active || (to === S.WrapUp && s.capacityHeld && next.capacityHeld);
-    // An offer stands only while Open.
+    // An offer stands, and a conversation waits, only while Open.
     next.offer = null;
+    if (s.state === S.Open) next.routing = { ...next.routing, waiting: null };
     if (to === S.Closed) next.closedReason = change.reason ?? cmd.op;
   }
   let record: TransitionRecord | null = null;
@@ -158,9 +160,11 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       // A pick or an assignment skips the offer (a person chose the work): one standing for someone
       // else is withdrawn, its reservation moving to the chosen agent.
       const withdraw = s.offer !== null && s.offer.agentId !== cmd.agentId;
+      const pushed =
+        cmd.actor.kind === ActorKind.Engine ? { routing: { ...s.routing, pushedTo: [...s.routing.pushedTo, cmd.agentId] } } : {};
       return commit(s, cmd, now, {
         to: S.Active,
-        patch: { agentId: cmd.agentId },
+        patch: { agentId: cmd.agentId, ...pushed },
         acquire: withdraw ? { kind: 'reserve', agentId: cmd.agentId, force } : { kind: 'claim', agentId: cmd.agentId, force },
         reason: withdraw && s.offer ? `offer to ${s.offer.agentId} withdrawn` : undefined,
       });
@@ -197,6 +201,23 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
         patch: { agentId },
         acquire: { kind: 'claim', agentId, force: false },
         reason: 'offer accepted',
+      });
+    }
+    case Operation.Relax: {
+      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'No requirement has waited its time.', s, cmd.op);
+      const since = Date.parse(s.stateEnteredAt);
+      const due = (r: SkillRequirement) => r.relaxAfterMs !== null && since + r.relaxAfterMs <= t;
+      const dropped = s.requirements.filter(due);
+      const relaxed = dropped.map((r) => ({ skill: r.skill, minProficiency: r.minProficiency, at: now.toISOString() }));
+      return commit(s, cmd, now, {
+        patch: {
+          requirements: s.requirements.filter((r) => !due(r)),
+          routing: { ...s.routing, relaxed: [...s.routing.relaxed, ...relaxed] },
+        },
+        log: true,
+        reason: `relaxed ${dropped.map((r) => `${r.skill} >= ${r.minProficiency}`).join(', ')} after waiting`,
+        // Back in line at the same place with fewer requirements; matching runs again.
+        requeue: true,
       });
     }
     case Operation.Decline:

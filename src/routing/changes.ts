@@ -48,7 +48,7 @@ export class RoutingChanges {
     const matches = await this.store.fillAgent(agentId);
     if (matches.length === 0) return;
     await this.reach(`tell ${matches.map((m) => m.conversationId).join(', ')} of their assignment`, () =>
-      actOnWrite(this.router, this.store, { matched: null, deliver: matches, watch: [] }),
+      actOnWrite(this.router, this.store, { matched: null, deliver: matches, watch: [], waiting: null }),
     );
   }
 

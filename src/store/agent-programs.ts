@@ -1,6 +1,7 @@
 import { ErrorCode } from '../domain/errors';
 import { EventType } from '../domain/events';
 import type { Presence } from '../domain/presence';
+import type { Skills } from '../domain/skills';
 import { DEFAULT_AGENT_CAPACITY } from '../domain/defaults';
 import { Presence as P } from '../domain/presence';
 import type { Dialect, Param, Program, Tx } from './program';
@@ -21,10 +22,23 @@ export function* agentRecord(agentId: string): Program<AgentRecord | null> {
   const row = yield* one<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE id = ?`, [agentId]);
   if (!row) return null;
   const queues = yield* all<{ queue_id: string }>('SELECT queue_id FROM queue_members WHERE agent_id = ? ORDER BY ord', [agentId]);
+  const skills = yield* all<{ skill: string; proficiency: number | string }>(
+    'SELECT skill, proficiency FROM agent_skills WHERE agent_id = ? ORDER BY skill',
+    [agentId],
+  );
   return toAgent(
     row,
     queues.map((q) => q.queue_id),
+    Object.fromEntries(skills.map((k) => [k.skill, Number(k.proficiency)])),
   );
+}
+
+/** Replaces an agent's skills. */
+function* setSkills(agentId: string, skills: Skills): Program<void> {
+  yield* run('DELETE FROM agent_skills WHERE agent_id = ?', [agentId]);
+  for (const [skill, proficiency] of Object.entries(skills)) {
+    yield* run('INSERT INTO agent_skills (agent_id, skill, proficiency) VALUES (?, ?, ?)', [agentId, skill, proficiency]);
+  }
 }
 
 /**
@@ -172,6 +186,7 @@ export function* upsertAgent(tx: Tx, input: AgentInput): Program<AgentRecord> {
     );
   }
   if (queues) yield* setMemberships(input.id, queues);
+  if (input.skills) yield* setSkills(input.id, input.skills);
   const agent = yield* refreshAgent(tx, input.id, {}, true);
   if (agent) emitPresence(tx, input.id, agent.presence, previous?.presence ?? null);
   if (agent && created) yield* emitCapacity(tx, agent);
@@ -214,8 +229,16 @@ export function* listAgents(_tx: Tx): Program<AgentLoad[]> {
     if (list) list.push(m.queue_id);
     else queuesOf.set(m.agent_id, [m.queue_id]);
   }
+  const skillsOf = new Map<string, Skills>();
+  for (const k of yield* all<{ agent_id: string; skill: string; proficiency: number | string }>(
+    'SELECT agent_id, skill, proficiency FROM agent_skills ORDER BY agent_id, skill',
+  )) {
+    const skills = skillsOf.get(k.agent_id) ?? {};
+    skills[k.skill] = Number(k.proficiency);
+    skillsOf.set(k.agent_id, skills);
+  }
   return rows.map((row) => ({
-    ...toAgent(row, queuesOf.get(row.id) ?? []),
+    ...toAgent(row, queuesOf.get(row.id) ?? [], skillsOf.get(row.id) ?? {}),
     usedUnits: Number(row.used_units),
     conversations: Number(row.conversations),
   }));

@@ -8,8 +8,8 @@ import { dequeue, enqueue as enqueueEntry } from './entry-programs';
 import type { Dialect, Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { AgentRow, ConversationRow, ReservationRow } from './rows';
-import { AGENT_COLUMNS, CONVERSATION_COLUMNS, RESERVATION_COLUMNS, toReservation } from './rows';
-import { fillAgent, matchEntry, offerTerms } from './matching-programs';
+import { AGENT_COLUMNS, CONVERSATION_COLUMNS, RESERVATION_COLUMNS, toReservation, VIEW_COLUMNS } from './rows';
+import { fillAgent, matchEntry, offerTerms, waitingReason } from './matching-programs';
 import { queueRow } from './queue-programs';
 import { StoreError } from './store-error';
 import type { ApplyConversationInput, ApplyOutcome, Assignment, Reservation, ReserveInput, ReserveOutcome } from './types';
@@ -169,13 +169,13 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   if (enqueue) validateEntry(enqueue);
   yield* lockConversation(d, view.conversationId);
   const stored = yield* one<ConversationRow>(
-    `SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations WHERE conversation_id = ?${d.forUpdate}`,
+    `SELECT ${VIEW_COLUMNS.join(', ')} FROM conversations WHERE conversation_id = ?${d.forUpdate}`,
     [view.conversationId],
   );
   // A write older than the stored row is a late retry of a superseded
   // activity: its effects are superseded too (a late release could drop a
   // newer reservation, a late enqueue re-queue an Active conversation).
-  if (stored && view.version < Number(stored.version)) return { matched: null, deliver: [], watch: [] };
+  if (stored && view.version < Number(stored.version)) return { matched: null, deliver: [], watch: [], waiting: null };
   // First what the store must grant (idempotent: a retry of this write is granted again); a refusal changes nothing.
   const freed: string[] = [];
   if (input.acquire) {
@@ -246,7 +246,7 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
     // A plain write: the dispatchers of the queue entered and of the freed agents' queues look again.
     const queues = [...(waiting && enqueue ? [enqueue.queueId] : [])];
     for (const agentId of freed) queues.push(...(yield* queuesOf(agentId)));
-    return { matched: null, deliver: [], watch: queues };
+    return { matched: null, deliver: [], watch: queues, waiting: null };
   }
   // Routing on the write: the conversation that entered its queue is matched now (or was, by the first
   // attempt of a retried write), and room the write freed goes to the most deserving waiting conversations.
@@ -259,7 +259,12 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   for (const agentId of freed) deliver.push(...(yield* fillAgent(tx, agentId)));
   // A conversation left waiting in a queue with an overflow limit needs its dispatcher's timer.
   const watch = enqueue && waiting && !matched && (yield* hasOverflow(enqueue.queueId)) ? [enqueue.queueId] : [];
-  return { matched, deliver, watch };
+  // Why it waits, for the supervisor and the customer; cleared once it no longer waits.
+  const reason = enqueue && waiting && !matched ? yield* waitingReason(enqueue) : null;
+  if (reason !== null || stored?.waiting_reason) {
+    yield* run('UPDATE conversations SET waiting_reason = ? WHERE conversation_id = ?', [reason, view.conversationId]);
+  }
+  return { matched, deliver, watch, waiting: reason };
 }
 
 /** The match an earlier attempt of this write made, if the conversation holds a reservation. */

@@ -25,6 +25,7 @@ export function* emitQueueStats(tx: Tx, queueId: string): Program<void> {
 export function* dequeue(tx: Tx, conversationId: string): Program<string | null> {
   const left = yield* one<{ queue_id: string }>('DELETE FROM queue_entries WHERE conversation_id = ? RETURNING queue_id', [conversationId]);
   if (!left) return null;
+  yield* run('DELETE FROM entry_requirements WHERE conversation_id = ?', [conversationId]);
   yield* emitQueueStats(tx, left.queue_id);
   return left.queue_id;
 }
@@ -49,6 +50,15 @@ export function* enqueue(tx: Tx, entry: QueueEntry): Program<boolean> {
       entry.pushable === false ? 0 : 1,
     ],
   );
-  if (added) yield* emitQueueStats(tx, entry.queueId);
+  if (added) {
+    for (const r of entry.requirements ?? []) {
+      yield* run('INSERT INTO entry_requirements (conversation_id, skill, min_proficiency) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
+        entry.conversationId,
+        r.skill,
+        r.minProficiency,
+      ]);
+    }
+    yield* emitQueueStats(tx, entry.queueId);
+  }
   return true;
 }

@@ -3,6 +3,7 @@ import { PostgresBackend } from './postgres-backend';
 import { SqliteBackend } from './sqlite-backend';
 import type { Clock, Store } from './store';
 import { storeOver } from './store';
+import type { IntakeRule } from '../domain/intake';
 import type { AgentInput, QueueInput } from './types';
 
 export type { AgentDirectory } from './agent-directory';
@@ -10,6 +11,7 @@ export type { ApiRecords } from './api-records';
 export type { CapacityLedger } from './capacity-ledger';
 export type { ConversationReadModel } from './read-model';
 export type { EventLog } from './event-log';
+export type { RoutingRules } from './routing-rules';
 export type { Clock, Store } from './store';
 export { StoreError } from './store-error';
 
@@ -41,10 +43,12 @@ export async function createStore(options: CreateStoreOptions): Promise<Store> {
   return store;
 }
 
-/** Queues and agents to load at start-up. */
+/** Queues, agents and intake rules to load at start-up. */
 export interface SeedOptions {
   queues?: QueueInput[];
   agents?: AgentInput[];
+  /** Written only when no rules were ever set (the admin API's changes since are kept). */
+  intake?: IntakeRule[];
 }
 
 /** Creates the default queue unless it exists (an existing one keeps its settings). */
@@ -62,4 +66,5 @@ export async function seedStore(store: Store, seed: SeedOptions): Promise<void> 
   await ensureDefaultQueue(store);
   for (const queue of seed.queues ?? []) if (!(await store.getQueue(queue.id))) await store.upsertQueue(queue);
   for (const agent of seed.agents ?? []) if (!(await store.getAgent(agent.id))) await store.upsertAgent(agent);
+  if (seed.intake && (await store.getIntakeRules()).version === 0) await store.replaceIntakeRules(seed.intake);
 }

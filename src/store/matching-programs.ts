@@ -8,7 +8,7 @@ import type { EntryRow, QueueRow } from './rows';
 import { ENTRY_COLUMNS, QUEUE_COLUMNS, toEntry } from './rows';
 import { queueRow } from './queue-programs';
 import type { OfferTerms } from '../domain/operations';
-import type { Assignment, OverflowDue } from './types';
+import type { Assignment, OverflowDue, QueueEntry } from './types';
 import { validateLimit } from './validation';
 
 /**
@@ -50,26 +50,88 @@ interface Member {
   position: number | string;
 }
 
+/**
+ * SQL: the agent `agent` meets every skill requirement of conversation `conv`
+ * (a conversation without requirements qualifies everyone). Both are SQL
+ * expressions; `n` keeps the aliases of nested uses apart.
+ */
+function qualifies(conv: string, agent: string, n = ''): string {
+  return `NOT EXISTS (SELECT 1 FROM entry_requirements rq${n} WHERE rq${n}.conversation_id = ${conv}
+    AND NOT EXISTS (SELECT 1 FROM agent_skills sk${n} WHERE sk${n}.agent_id = ${agent} AND sk${n}.skill = rq${n}.skill
+                      AND sk${n}.proficiency >= rq${n}.min_proficiency))`;
+}
+
 // A member is passed over for an entry while some entry more deserving by the
 // service order, in any of the member's eligible queues, fits its room (and is
-// pushable, and not one the member is excluded from): that
-// one is served first (by its own queue's dispatcher, or by the write that
-// frees the room). Parameters: queue priority, then the entry's priority,
+// pushable, one the member qualifies for, and not one it is excluded from):
+// that one is served first (by its own queue's dispatcher, or by the write
+// that frees the room). Parameters: queue priority, then the entry's priority,
 // arrival and seq, then its conversation id (itself never counts).
 const DEFERS = `NOT EXISTS (
     SELECT 1 FROM queue_members o JOIN queues oq ON oq.id = o.queue_id
      WHERE o.agent_id = qm.agent_id AND o.eligible = 1 AND oq.priority <= ?
        AND EXISTS (SELECT 1 FROM queue_entries e WHERE e.queue_id = o.queue_id AND e.units <= qm.free_units AND e.pushable = 1
                      AND (oq.priority < ? OR (e.priority, e.enqueued_at, e.seq) < (?, ?, ?)) AND e.conversation_id <> ?
-                     AND NOT EXISTS (SELECT 1 FROM routing_exclusions xe WHERE xe.conversation_id = e.conversation_id AND xe.agent_id = qm.agent_id)))`;
+                     AND NOT EXISTS (SELECT 1 FROM routing_exclusions xe WHERE xe.conversation_id = e.conversation_id AND xe.agent_id = qm.agent_id)
+                     AND ${qualifies('e.conversation_id', 'qm.agent_id', 'd')}))`;
 // An agent who declined or missed this conversation, or transferred it away, is never pushed it again.
 const NOT_EXCLUDED = 'NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = ? AND x.agent_id = qm.agent_id)';
-const CANDIDATE = `queue_id = ? AND eligible = 1 AND ${DEFERS} AND ${NOT_EXCLUDED}`;
-const MEMBER = `SELECT agent_id, position FROM queue_members qm WHERE free_units >= ? AND ${CANDIDATE}`;
-// For the ordered walks the unary plus hides free_units from SQLite's planner,
-// which otherwise range-scans the free-units index and sorts every member
-// with room instead of walking the method's index in order.
-const WALK = `SELECT agent_id, position FROM queue_members qm WHERE +free_units >= ? AND ${CANDIDATE}`;
+
+/**
+ * The candidate query for an entry: eligible members of its queue with room,
+ * deferring to nothing, not excluded, meeting its requirements. Without
+ * requirements it walks queue_members' indexes; with them it starts from the
+ * agents who have the most demanding skill at its level (agent_skills is
+ * indexed by skill and proficiency), so its cost follows the agents who have
+ * the skill, never those who lack it.
+ */
+interface Candidates {
+  /** `SELECT qm.agent_id, qm.position FROM ... WHERE ...` with the room test as written (a seek or, with `+`, a filter). */
+  select(room: 'seek' | 'filter'): string;
+  params: Param[];
+}
+
+function candidates(queue: QueueRow, entry: EntryRow, requirements: RequirementRow[]): Candidates {
+  const key = keyOf(queue, entry);
+  const driver = requirements[0];
+  const from = driver ? 'agent_skills dk JOIN queue_members qm ON qm.agent_id = dk.agent_id' : 'queue_members qm';
+  const others = requirements.length > 1 ? ` AND ${qualifies('?', 'qm.agent_id')}` : '';
+  const params: Param[] = [
+    ...(driver ? [driver.skill, Number(driver.min_proficiency)] : []),
+    Number(entry.units),
+    queue.id,
+    key.queuePriority,
+    key.queuePriority,
+    key.priority,
+    key.enqueuedAt,
+    key.seq,
+    entry.conversation_id,
+    entry.conversation_id,
+    ...(requirements.length > 1 ? [entry.conversation_id] : []),
+  ];
+  const where = (room: string) =>
+    `${driver ? 'dk.skill = ? AND dk.proficiency >= ? AND ' : ''}${room} >= ? AND qm.queue_id = ? AND qm.eligible = 1 AND ${DEFERS} AND ${NOT_EXCLUDED}${others}`;
+  return {
+    // For the ordered walks the unary plus hides free_units from SQLite's planner,
+    // which otherwise range-scans the free-units index and sorts every member
+    // with room instead of walking the method's index in order.
+    select: (room) => `SELECT qm.agent_id, qm.position FROM ${from} WHERE ${where(room === 'seek' ? 'qm.free_units' : '+qm.free_units')}`,
+    params,
+  };
+}
+
+/** A queued conversation's skill requirements, the most demanding first. */
+interface RequirementRow {
+  skill: string;
+  min_proficiency: number | string;
+}
+
+function* requirementsOf(conversationId: string): Program<RequirementRow[]> {
+  return yield* all<RequirementRow>(
+    'SELECT skill, min_proficiency FROM entry_requirements WHERE conversation_id = ? ORDER BY min_proficiency DESC, skill',
+    [conversationId],
+  );
+}
 
 function keyOf(queue: QueueRow, entry: EntryRow): OrderKey {
   return { queuePriority: Number(queue.priority), priority: Number(entry.priority), enqueuedAt: entry.enqueued_at, seq: Number(entry.seq) };
@@ -85,32 +147,33 @@ function before(a: OrderKey, b: OrderKey): boolean {
 
 /**
  * Chooses the agent for an entry. Every query walks one of queue_members'
- * (queue_id, eligible, ...) indexes, so the cost is a seek, plus (for
- * roundRobin and leastActive) passing over full members, and never depends
- * on queue depth or the total number of agents.
+ * (queue_id, eligible, ...) indexes, or the skill index (see `candidates`), so
+ * the cost is a seek, plus (for roundRobin and leastActive) passing over full
+ * members, and never depends on queue depth or the total number of agents.
  */
-function* chooseAgent(queue: QueueRow, entry: EntryRow): Program<{ member: Member; rotated: boolean } | null> {
-  const key = keyOf(queue, entry);
-  const candidate: Param[] = [
-    queue.id,
-    key.queuePriority,
-    key.queuePriority,
-    key.priority,
-    key.enqueuedAt,
-    key.seq,
-    entry.conversation_id,
-    entry.conversation_id,
-  ];
-  const base: Param[] = [Number(entry.units), ...candidate];
+function* chooseAgent(
+  queue: QueueRow,
+  entry: EntryRow,
+  requirements: RequirementRow[],
+): Program<{ member: Member; rotated: boolean } | null> {
+  const c = candidates(queue, entry, requirements);
+  const seek = c.select('seek');
+  const walk = c.select('filter');
   if (entry.preferred_agent_id) {
-    const preferred = yield* one<Member>(`${MEMBER} AND agent_id = ?`, [...base, entry.preferred_agent_id]);
+    const preferred = yield* one<Member>(`${seek} AND qm.agent_id = ?`, [...c.params, entry.preferred_agent_id]);
     if (preferred) return { member: preferred, rotated: false };
   }
   // Also answers "does anyone have room?" in one seek before the slower walks.
-  const roomiest = yield* one<Member>(`${MEMBER} ORDER BY free_units DESC, last_assigned_at NULLS FIRST, agent_id LIMIT 1`, base);
+  const roomiest = yield* one<Member>(
+    `${seek} ORDER BY qm.free_units DESC, qm.last_assigned_at NULLS FIRST, qm.agent_id LIMIT 1`,
+    c.params,
+  );
   if (!roomiest) return null;
   if (queue.assignment_method === AssignmentMethod.LeastActive) {
-    const idle = yield* one<Member>(`${WALK} ORDER BY last_released_at NULLS FIRST, last_assigned_at NULLS FIRST, agent_id LIMIT 1`, base);
+    const idle = yield* one<Member>(
+      `${walk} ORDER BY qm.last_released_at NULLS FIRST, qm.last_assigned_at NULLS FIRST, qm.agent_id LIMIT 1`,
+      c.params,
+    );
     return { member: idle ?? roomiest, rotated: false };
   }
   if (queue.assignment_method === AssignmentMethod.RoundRobin) {
@@ -119,12 +182,12 @@ function* chooseAgent(queue: QueueRow, entry: EntryRow): Program<{ member: Membe
     const next =
       queue.rr_position === null
         ? undefined
-        : yield* one<Member>(`${WALK} AND (position, agent_id) > (?, ?) ORDER BY position, agent_id LIMIT 1`, [
-            ...base,
+        : yield* one<Member>(`${walk} AND (qm.position, qm.agent_id) > (?, ?) ORDER BY qm.position, qm.agent_id LIMIT 1`, [
+            ...c.params,
             Number(queue.rr_position),
             queue.rr_agent_id,
           ]);
-    const first = next ?? (yield* one<Member>(`${WALK} ORDER BY position, agent_id LIMIT 1`, base));
+    const first = next ?? (yield* one<Member>(`${walk} ORDER BY qm.position, qm.agent_id LIMIT 1`, c.params));
     return { member: first ?? roomiest, rotated: true };
   }
   return { member: roomiest, rotated: false };
@@ -165,7 +228,7 @@ function* reserveFor(tx: Tx, queue: QueueRow, entry: EntryRow, agentId: string):
  * never make the reservation over-fill the agent.
  */
 function* assignEntry(tx: Tx, queue: QueueRow, entry: EntryRow): Program<Assignment | 'stale' | null> {
-  const choice = yield* chooseAgent(queue, entry);
+  const choice = yield* chooseAgent(queue, entry, yield* requirementsOf(entry.conversation_id));
   if (!choice) return null;
   const agentId = choice.member.agent_id;
   const agent = yield* lockAgent(tx.dialect, agentId);
@@ -221,8 +284,9 @@ export function* fillAgent(tx: Tx, agentId: string): Program<Assignment[]> {
       const entry = yield* one<EntryRow>(
         `SELECT ${ENTRY_COLUMNS} FROM queue_entries e WHERE queue_id = ? AND units <= ? AND pushable = 1
             AND NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = e.conversation_id AND x.agent_id = ?)
+            AND ${qualifies('e.conversation_id', '?')}
           ORDER BY priority, enqueued_at, seq LIMIT 1${tx.dialect.forUpdateSkipLocked}`,
-        [queue.id, free, agentId],
+        [queue.id, free, agentId, agentId],
       );
       if (entry && (!best || before(keyOf(queue, entry), keyOf(best.queue, best.entry)))) best = { queue, entry };
     }
@@ -267,7 +331,10 @@ export function* matchOne(tx: Tx, queueId: string, after: Cursor): Program<Match
     yield* dequeue(tx, head.conversation_id);
     return { kind: 'skipped', head: cursor };
   }
+  const requirements = yield* requirementsOf(head.conversation_id);
   const matched = yield* assignEntry(tx, queue, head);
+  // A head nobody with room is qualified for is passed over, so it does not block those behind it.
+  if (matched === null && requirements.length > 0) return { kind: 'skipped', head: cursor };
   // Someone had room, but every such member defers to more deserving work (or
   // is excluded, or a concurrent commit took the room): end the round; it retries.
   if (matched === null) return { kind: 'stop' };
@@ -315,21 +382,44 @@ export class DispatchRun implements Steps<Assignment[], MatchStep> {
 }
 
 /**
- * Whether some entry of the queue fits an eligible member's room right now. A
- * plain read without locks: after a round that skipped locked rows (PostgreSQL),
- * it tells the dispatcher to go again instead of leaving work waiting.
+ * Whether some entry of the queue fits the room of an eligible member it may
+ * be pushed to (qualified, not excluded) right now. A plain read without
+ * locks: after a round that skipped locked rows (PostgreSQL), it tells the
+ * dispatcher to go again instead of leaving work waiting.
  */
 export function* hasDispatchableWork(_tx: Tx, queueId: string): Program<boolean> {
-  const room = yield* one<{ m: number | string | null }>(
-    'SELECT MAX(free_units) AS m FROM queue_members WHERE queue_id = ? AND eligible = 1',
+  const entry = yield* one(
+    `SELECT 1 AS x FROM queue_entries e WHERE e.queue_id = ? AND e.pushable = 1
+       AND EXISTS (SELECT 1 FROM queue_members qm WHERE qm.queue_id = e.queue_id AND qm.eligible = 1 AND qm.free_units >= e.units
+                     AND NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = e.conversation_id AND x.agent_id = qm.agent_id)
+                     AND ${qualifies('e.conversation_id', 'qm.agent_id')})
+     LIMIT 1`,
     [queueId],
   );
-  if (room?.m == null) return false;
-  const entry = yield* one('SELECT 1 AS x FROM queue_entries WHERE queue_id = ? AND units <= ? AND pushable = 1 LIMIT 1', [
-    queueId,
-    Number(room.m),
-  ]);
   return entry !== undefined;
+}
+
+/**
+ * Why a conversation that has just entered its queue waits, in words a
+ * supervisor and a customer can act on: offers stopped, nobody eligible,
+ * nobody with its skills, or everyone able to take it at capacity.
+ */
+export function* waitingReason(entry: QueueEntry): Program<string> {
+  if (entry.pushable === false) return 'declined or missed too often: waiting for an agent to pick it or the supervisor to assign it';
+  const queue = yield* queueRow(entry.queueId);
+  const presences = queue ? (JSON.parse(queue.eligible_presences) as string[]).join(' or ') : 'eligible';
+  const eligible = yield* one('SELECT 1 AS x FROM queue_members WHERE queue_id = ? AND eligible = 1 LIMIT 1', [entry.queueId]);
+  if (!eligible) return `no agent of queue ${entry.queueId} is ${presences}`;
+  const required = entry.requirements ?? [];
+  if (required.length > 0) {
+    const qualified = yield* one(
+      `SELECT 1 AS x FROM queue_members qm WHERE qm.queue_id = ? AND qm.eligible = 1 AND ${qualifies('?', 'qm.agent_id')} LIMIT 1`,
+      [entry.queueId, entry.conversationId],
+    );
+    const skills = required.map((r) => `${r.skill} >= ${r.minProficiency}`).join(', ');
+    if (!qualified) return `no ${presences} agent of queue ${entry.queueId} has ${skills}`;
+  }
+  return `every agent of queue ${entry.queueId} who could take it is at capacity or has more deserving work`;
 }
 
 /**

@@ -185,6 +185,29 @@ CREATE INDEX conversations_state_created ON conversations (state, created_at);
 CREATE INDEX conversations_created ON conversations (created_at);
 `;
 
+const SKILLS = `
+CREATE TABLE agent_skills (
+  agent_id TEXT NOT NULL,
+  skill TEXT NOT NULL,
+  proficiency INTEGER NOT NULL CHECK (proficiency BETWEEN 1 AND 10),
+  PRIMARY KEY (agent_id, skill)
+);
+CREATE INDEX agent_skills_skill ON agent_skills (skill, proficiency, agent_id);
+CREATE TABLE entry_requirements (
+  conversation_id TEXT NOT NULL,
+  skill TEXT NOT NULL,
+  min_proficiency INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, skill)
+);
+ALTER TABLE conversations ADD COLUMN waiting_reason TEXT;
+CREATE TABLE intake_rules (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  rules TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+);
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -260,6 +283,16 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'index conversations by state and creation time',
     sqlite: CONVERSATION_LIST_INDEXES,
     postgres: CONVERSATION_LIST_INDEXES,
+  },
+  {
+    version: 11,
+    // Skills: an agent's proficiency per skill, indexed by (skill, proficiency)
+    // so matching a requirement reads only the agents who have the skill; a
+    // queued conversation's requirements beside its entry; why it waits; the
+    // intake rules (one ordered document).
+    name: 'skills and intake rules',
+    sqlite: SKILLS,
+    postgres: SKILLS,
   },
 ];
 

@@ -2,11 +2,11 @@ import { WORK_ITEM_STATES, ConversationState } from '../domain/states';
 import type { Program, Tx } from './program';
 import { all, one, placeholders } from './program';
 import type { ConversationRow, EntryRow } from './rows';
-import { CONVERSATION_COLUMNS, ENTRY_COLUMNS, toEntry, toView } from './rows';
+import { ENTRY_COLUMNS, toEntry, toView, VIEW_COLUMNS } from './rows';
 import type { ConversationFilter, ConversationView, QueueEntry } from './types';
 import { invalid } from './validation';
 
-const VIEW = `SELECT ${CONVERSATION_COLUMNS.join(', ')} FROM conversations`;
+const VIEW = `SELECT ${VIEW_COLUMNS.join(', ')} FROM conversations`;
 
 /** One conversation's read model. */
 export function* getConversation(_tx: Tx, conversationId: string): Program<ConversationView | null> {

@@ -1,6 +1,7 @@
 import type { AssignmentMethod } from '../domain/assignment-method';
 import type { Presence } from '../domain/presence';
 import type { Channel, ConversationState } from '../domain/states';
+import type { Skills } from '../domain/skills';
 import type { AgentRecord, ConversationView, OfferMode, QueueEntry, QueueRecord, Reservation } from './types';
 
 // Rows as the drivers return them. PostgreSQL returns BIGINT and COUNT/SUM as
@@ -66,7 +67,7 @@ export interface ReservationRow {
   reserved_at: string;
 }
 
-/** Columns of the conversation read model, in insert order. */
+/** Columns of the conversation read model a transition writes, in insert order. */
 export const CONVERSATION_COLUMNS = [
   'conversation_id',
   'state',
@@ -90,6 +91,8 @@ export const CONVERSATION_COLUMNS = [
   'offers_stopped',
   'version',
 ] as const;
+/** Every read-model column: the written ones, then those routing sets in the same transaction. */
+export const VIEW_COLUMNS = [...CONVERSATION_COLUMNS, 'waiting_reason'] as const;
 /** A `conversations` row. */
 export interface ConversationRow {
   conversation_id: string;
@@ -112,11 +115,12 @@ export interface ConversationRow {
   offer_agent_id: string | null;
   offer_expires_at: string | null;
   offers_stopped: Num;
+  waiting_reason: string | null;
   version: Num;
 }
 
-/** Maps an agent row and its ordered queue ids to the API shape. */
-export function toAgent(row: AgentRow, queues: string[]): AgentRecord {
+/** Maps an agent row, its ordered queue ids and its skills to the API shape. */
+export function toAgent(row: AgentRow, queues: string[], skills: Skills): AgentRecord {
   return {
     id: row.id,
     name: row.name,
@@ -124,6 +128,7 @@ export function toAgent(row: AgentRow, queues: string[]): AgentRecord {
     presence: row.presence,
     chosenPresence: row.chosen_presence,
     autoPresence: Number(row.auto_presence) === 1,
+    skills,
     queues,
     lastAssignedAt: row.last_assigned_at,
     lastReleasedAt: row.last_released_at,
@@ -187,6 +192,7 @@ export function toView(row: ConversationRow): ConversationView {
     offerAgentId: row.offer_agent_id,
     offerExpiresAt: row.offer_expires_at,
     offersStopped: Number(row.offers_stopped) === 1,
+    waitingReason: row.waiting_reason,
     version: Number(row.version),
   };
 }

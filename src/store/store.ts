@@ -7,6 +7,8 @@ import { capacityLedgerOperations } from './capacity-ledger';
 import type { EventLog } from './event-log';
 import { eventLogOperations } from './event-log';
 import type { Runner } from './program';
+import type { RoutingRules } from './routing-rules';
+import { routingRulesOperations } from './routing-rules';
 import { bindOperations } from './program';
 import type { ConversationReadModel } from './read-model';
 import { readModelOperations } from './read-model';
@@ -28,7 +30,7 @@ export interface Backend extends Runner {
  * one concept takes that face's interface (the routing activities take the
  * CapacityLedger, authentication the ApiRecords and AgentDirectory).
  */
-export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords, EventLog {
+export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords, EventLog, RoutingRules {
   /** Creates or upgrades the schema (versioned migrations). */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +50,7 @@ export function storeOver(backend: Backend): Store {
     ...bindOperations(backend, readModelOperations),
     ...bindOperations(backend, apiRecordOperations),
     ...bindOperations(backend, eventLogOperations),
+    ...bindOperations(backend, routingRulesOperations),
     migrate: () => backend.migrate(),
     close: () => backend.close(),
     onEvents: (listener) => backend.onEvents(listener),

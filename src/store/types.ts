@@ -2,6 +2,7 @@ import type { ErrorCode } from '../domain/errors';
 import type { AssignmentMethod } from '../domain/assignment-method';
 import type { OfferTerms, TransitionRecord } from '../domain/operations';
 import type { Presence } from '../domain/presence';
+import type { Skills } from '../domain/skills';
 import type { Channel, ConversationState } from '../domain/states';
 
 /** An agent as stored. */
@@ -20,6 +21,8 @@ export interface AgentRecord {
    * room returns. Any other choice (Away, Offline, DND) is never overridden.
    */
   autoPresence: boolean;
+  /** Skills and proficiency (1-10): skill id -> proficiency. */
+  skills: Skills;
   /** Queue ids the agent belongs to. */
   queues: string[];
   lastAssignedAt: string | null;
@@ -41,6 +44,8 @@ export interface AgentInput {
   presence?: Presence;
   queues?: string[];
   autoPresence?: boolean;
+  /** Replaces the agent's skills (skill id -> proficiency 1-10). */
+  skills?: Skills;
 }
 
 /** A queue as stored. */
@@ -103,6 +108,8 @@ export interface QueueEntry {
   preferredAgentId: string | null;
   /** False once offers stopped (too many declines): the entry waits for a pick or the supervisor. Default true. */
   pushable?: boolean;
+  /** Skills an agent must have to be pushed it (default none). */
+  requirements?: { skill: string; minProficiency: number }[];
 }
 
 /** The read model of one conversation, written by the workflow's activities. */
@@ -131,6 +138,8 @@ export interface ConversationView {
   offerExpiresAt: string | null;
   /** Offers stopped after too many declines: it waits for a pick or the supervisor. */
   offersStopped: boolean;
+  /** Why it waits, as routing found when it last entered a queue (null: it does not wait, or routing said nothing). */
+  waitingReason: string | null;
   /** Monotonic per conversation: an older write never overwrites a newer one. */
   version: number;
 }
@@ -144,6 +153,9 @@ export interface ConversationFilter {
   /** At most this many (1-1,000). */
   limit: number;
 }
+
+/** The read-model row a transition writes: all of it but what routing sets in the same transaction. */
+export type ConversationWrite = Omit<ConversationView, 'waitingReason'>;
 
 /** Capacity reserved on an agent for one conversation (at most one per conversation). */
 export interface Reservation {
@@ -169,7 +181,8 @@ export type ReserveOutcome = { ok: true; agentId: string } | { ok: false; code: 
 
 /** One store write following a lifecycle transition, applied in one transaction. */
 export interface ApplyConversationInput {
-  view: ConversationView;
+  /** The row to write (why it waits is routing's to set). */
+  view: ConversationWrite;
   /** Drop the conversation's reservation (idempotent). */
   release: boolean;
   /** Put the conversation in `view.queueId` (idempotent: an existing entry is kept). */
@@ -240,6 +253,8 @@ export interface ApplyOutcome {
   matched: Assignment | null;
   /** Routing on the write: conversations the room this write freed was given to (capacity reserved), to tell each. */
   deliver: Assignment[];
+  /** Routing on the write: why the conversation that entered its queue waits (null: matched, or not routed). */
+  waiting: string | null;
   /** Queues whose dispatchers should look now (a plain write: the queue entered and the freed agents' queues). */
   watch: string[];
 }

@@ -4,9 +4,10 @@ import { ALL_PRESENCES } from '../domain/presence';
 import { AssignmentMethod } from '../domain/assignment-method';
 import { ALL_CHANNELS, ALL_STATES } from '../domain/states';
 import { ID_PATTERN } from '../domain/ids';
+import { MAX_PROFICIENCY, MAX_SKILLS, MIN_PROFICIENCY } from '../domain/skills';
 import { LINE_PATTERN, MAX_COUNT, MAX_NAME_LENGTH, MAX_OVERFLOW_MS, MAX_TEXT_LENGTH, TEXT_PATTERN } from '../domain/limits';
 import { StoreError } from './store-error';
-import type { AgentInput, ConversationView, NewChatMessage, QueueEntry, QueueInput, ReserveInput } from './types';
+import type { AgentInput, ConversationWrite, NewChatMessage, QueueEntry, QueueInput, ReserveInput } from './types';
 
 // The same bounds as the API's schemas, so a caller that is not the API (the
 // worker, the configuration file, a script) cannot store what the API would
@@ -77,6 +78,19 @@ export function validateAgentInput(input: AgentInput): void {
     if (!Array.isArray(input.queues)) throw invalid('Agent queues must be a list of queue ids.');
     input.queues.forEach((q) => requireEntityId(q, 'Queue id'));
   }
+  if (input.skills !== undefined) validateSkills(input.skills);
+}
+
+/** Rejects skills that are not skill id -> whole proficiency 1-10 (at most MAX_SKILLS). */
+export function validateSkills(skills: unknown): void {
+  if (typeof skills !== 'object' || skills === null || Array.isArray(skills))
+    throw invalid('Agent skills must map skill ids to proficiency.');
+  const entries = Object.entries(skills);
+  if (entries.length > MAX_SKILLS) throw invalid(`An agent has at most ${MAX_SKILLS} skills.`);
+  for (const [skill, proficiency] of entries) {
+    requireEntityId(skill, 'Skill id');
+    requireInt(proficiency, `Proficiency of ${skill}`, MIN_PROFICIENCY, MAX_PROFICIENCY);
+  }
 }
 
 /** Rejects a malformed queue patch. */
@@ -107,7 +121,7 @@ export function validateReserveInput(input: ReserveInput): void {
 }
 
 /** Rejects a malformed read-model row. */
-export function validateView(view: ConversationView): void {
+export function validateView(view: ConversationWrite): void {
   requireEntityId(view.conversationId, 'Conversation id');
   requireEntityId(view.queueId, 'Queue id');
   requireEntityId(view.customerId, 'Customer id');

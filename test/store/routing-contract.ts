@@ -4,7 +4,11 @@ import type { ApiTablesContext } from './api-tables-contract';
 import { agent, enqueue, expectConsistent, view } from './store-fixtures';
 
 /** The write a conversation's workflow makes when it enters a queue, routing on it. */
-async function enter(store: Store, id: string, opts: { queueId?: string; priority?: number; units?: number; at?: string } = {}) {
+async function enter(
+  store: Store,
+  id: string,
+  opts: { queueId?: string; priority?: number; units?: number; at?: string; requirements?: QueueEntry['requirements'] } = {},
+) {
   const entry: QueueEntry = {
     conversationId: id,
     queueId: opts.queueId ?? 'default',
@@ -12,6 +16,7 @@ async function enter(store: Store, id: string, opts: { queueId?: string; priorit
     units: opts.units ?? 10,
     enqueuedAt: opts.at ?? '2025-01-01T00:00:00.000Z',
     preferredAgentId: null,
+    requirements: opts.requirements ?? [],
   };
   return store.applyConversation({
     view: view(id, { queueId: entry.queueId, priority: entry.priority, units: entry.units, stateEnteredAt: entry.enqueuedAt }),
@@ -44,6 +49,7 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
         matched: { conversationId: 'c1', agentId: 'a1', queueId: 'default', units: 10, offer: null },
         deliver: [],
         watch: [],
+        waiting: null,
       });
       expect(await store.listQueueEntries('default')).toEqual([]);
       expect(await store.listReservations('a1')).toEqual([expect.objectContaining({ conversationId: 'c1', units: 10 })]);
@@ -56,8 +62,19 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
       const store = ctx.store();
       await store.upsertQueue({ id: 'spill', overflow: { afterMs: 60_000, toQueueId: 'default' } });
       await agent(store, 'a1', ['default', 'spill'], { capacity: 10, presence: 'Away' });
-      expect(await enter(store, 'c1')).toEqual({ matched: null, deliver: [], watch: [] });
-      expect(await enter(store, 'c2', { queueId: 'spill' })).toEqual({ matched: null, deliver: [], watch: ['spill'] });
+      expect(await enter(store, 'c1')).toEqual({
+        matched: null,
+        deliver: [],
+        watch: [],
+        waiting: 'no agent of queue default is Available or Busy',
+      });
+      expect(await enter(store, 'c2', { queueId: 'spill' })).toEqual({
+        matched: null,
+        deliver: [],
+        watch: ['spill'],
+        waiting: 'no agent of queue spill is Available or Busy',
+      });
+      expect((await store.getConversation('c1'))?.waitingReason).toBe('no agent of queue default is Available or Busy');
     });
 
     it('does not take an agent for whom a more deserving conversation waits (invariant 4)', async () => {
@@ -186,6 +203,54 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
       await closeTab(store, 'c1', (await store.getConversation('c1'))?.agentId === 'auto' ? 'auto' : 'manual', 2);
       await closeTab(store, 'c2', (await store.getConversation('c2'))?.agentId === 'auto' ? 'auto' : 'manual', 2);
       expect(await store.getAgent('auto')).toMatchObject({ presence: 'Away', chosenPresence: 'Away' });
+    });
+
+    it('pushes a conversation only to agents meeting every skill requirement, whatever the room of others', async () => {
+      const store = ctx.store();
+      await store.upsertAgent({ id: 'roomy', queues: ['default'], capacity: 100, presence: 'Available', skills: { french: 5 } });
+      await store.upsertAgent({
+        id: 'fluent',
+        queues: ['default'],
+        capacity: 20,
+        presence: 'Available',
+        skills: { french: 9, billing: 3 },
+      });
+      await store.upsertAgent({
+        id: 'expert',
+        queues: ['default'],
+        capacity: 30,
+        presence: 'Available',
+        skills: { french: 8, billing: 7 },
+      });
+      expect((await enter(store, 'fr', { requirements: [{ skill: 'french', minProficiency: 8 }] })).matched?.agentId).toBe('expert');
+      const both = [
+        { skill: 'french', minProficiency: 8 },
+        { skill: 'billing', minProficiency: 5 },
+      ];
+      expect((await enter(store, 'fr-billing', { requirements: both })).matched?.agentId).toBe('expert');
+      expect((await enter(store, 'plain')).matched?.agentId).toBe('roomy');
+      // Nobody has the skill: it waits, and says why.
+      const nobody = await enter(store, 'de', { requirements: [{ skill: 'german', minProficiency: 1 }] });
+      expect(nobody).toMatchObject({ matched: null, waiting: 'no Available or Busy agent of queue default has german >= 1' });
+      expect((await store.getAgent('fluent'))?.skills).toEqual({ billing: 3, french: 9 });
+    });
+
+    it('gives freed room to the most deserving conversation the agent is qualified for, passing over the rest', async () => {
+      const store = ctx.store();
+      await store.upsertAgent({ id: 'a1', queues: ['default'], capacity: 10, presence: 'Available', skills: { english: 9 } });
+      await enter(store, 'first');
+      await enter(store, 'needs-spanish', { at: '2025-01-01T00:01:00.000Z', requirements: [{ skill: 'spanish', minProficiency: 3 }] });
+      await enter(store, 'needs-english', { at: '2025-01-01T00:02:00.000Z', requirements: [{ skill: 'english', minProficiency: 9 }] });
+      const outcome = await closeTab(store, 'first', 'a1', 2);
+      expect(outcome.deliver.map((m) => m.conversationId)).toEqual(['needs-english']);
+      // The dispatcher's round passes over a head nobody qualified can take, so it blocks nothing behind it.
+      await store.upsertAgent({ id: 'a2', queues: ['default'], capacity: 10, presence: 'Offline' });
+      await enter(store, 'plain', { at: '2025-01-01T00:03:00.000Z' });
+      await store.setPresence('a2', 'Available');
+      expect(await store.hasDispatchableWork('default')).toBe(true);
+      expect((await store.dispatch('default', 10)).map((m) => m.conversationId)).toEqual(['plain']);
+      expect((await store.listQueueEntries('default')).map((e) => e.conversationId)).toEqual(['needs-spanish']);
+      expect(await store.hasDispatchableWork('default')).toBe(false);
     });
 
     it('passes over a conversation the agent declined or transferred away', async () => {

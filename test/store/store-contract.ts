@@ -61,6 +61,7 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           presence: 'Offline',
           chosenPresence: 'Offline',
           autoPresence: false,
+          skills: {},
           queues: [],
           lastAssignedAt: null,
           lastReleasedAt: null,

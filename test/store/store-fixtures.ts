@@ -1,6 +1,6 @@
 import type { Presence } from '../../src/domain/presence';
 import { ConversationState } from '../../src/domain/states';
-import type { ConversationView, QueueEntry, Reservation } from '../../src/store/types';
+import type { ConversationWrite, QueueEntry, Reservation } from '../../src/store/types';
 import type { Store } from '../../src/store/store';
 
 /** A controllable clock shared by every store instance of a test. */
@@ -22,7 +22,7 @@ export interface StoreFixture {
 }
 
 /** A read-model row with sensible defaults. */
-export function view(conversationId: string, patch: Partial<ConversationView> = {}): ConversationView {
+export function view(conversationId: string, patch: Partial<ConversationWrite> = {}): ConversationWrite {
   return {
     conversationId,
     state: ConversationState.Open,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { DEFAULT_QUEUE_ID } from '../../domain/defaults';
+import { decideIntake } from '../../domain/intake';
 import type { CustomerInfo, StartConversationInput } from '../../domain/snapshot';
 import { DEFAULT_UNITS } from '../../domain/defaults';
 import { Channel } from '../../domain/states';
@@ -48,9 +48,24 @@ const start = publicRoute({
     },
   },
   async handle(ctx, req) {
-    const queueId = req.body.queueId ?? DEFAULT_QUEUE_ID;
+    const channel = req.body.channel ?? Channel.Chat;
+    // The intake rules decide the queue, priority and skills; the request's own requirements add to the rule's.
+    const intake = decideIntake((await ctx.store.getIntakeRules()).rules, {
+      channel,
+      ...(req.body.language === undefined ? {} : { language: req.body.language }),
+      ...(req.body.queueId === undefined ? {} : { queueId: req.body.queueId }),
+      ...(req.body.customer?.attributes === undefined ? {} : { customer: req.body.customer.attributes }),
+      ...(req.body.answers === undefined ? {} : { answers: req.body.answers }),
+    });
+    const queueId = intake.queueId;
     const queue = await ctx.store.getQueue(queueId);
     if (!queue) throw unknownQueue(queueId);
+    const asked = (req.body.requirements ?? []).map((q) => ({
+      skill: q.skill,
+      minProficiency: q.minProficiency,
+      relaxAfterMs: q.relaxAfterMs ?? null,
+    }));
+    const requirements = [...intake.requirements.filter((q) => !asked.some((a) => a.skill === q.skill)), ...asked];
     // With a key, ids derive from it (and from the client): a retry after a crash finds the same workflow instead of starting a second.
     const conversationId = req.idempotency?.derive('conversation') ?? randomUUID();
     const customer: CustomerInfo = { id: req.body.customer?.id ?? `customer-${conversationId}` };
@@ -58,11 +73,14 @@ const start = publicRoute({
     const input: StartConversationInput = {
       conversationId,
       queueId,
-      channel: req.body.channel ?? Channel.Chat,
+      channel,
       customer,
       units: queue.unitsPerConversation ?? DEFAULT_UNITS,
+      requirements,
+      routedBy: intake.routedBy,
     };
-    if (req.body.priority !== undefined) input.priority = req.body.priority;
+    const priority = req.body.priority ?? intake.priority;
+    if (priority !== undefined) input.priority = priority;
     const conversation = await ctx.conversations.start(input, req.idempotency?.derive('start-update'));
     return reply(
       201,
