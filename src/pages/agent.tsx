@@ -221,6 +221,7 @@ class Desk extends Model<DeskState> {
       offerAgentId: null,
       offerExpiresAt: null,
       offersStopped: false,
+      waitingReason: null,
       version: 0,
     });
     item.agentId = e.agentId;

@@ -134,6 +134,7 @@ class Board extends Model<BoardState> {
           offerAgentId: null,
           offerExpiresAt: null,
           offersStopped: false,
+          waitingReason: null,
           version: 0,
         });
         c.agentId = e.agentId;
