@@ -208,6 +208,8 @@ export const QueueOverview = closed({
   oldestEnqueuedAt: NullableTime,
   oldestWaitMs: nullable(Count),
   members: Count,
+  estimatedWaitMs: nullable(Count, 'Moving average of recent waits (A = 0.9 A’ + 0.1 W), once 20 were measured.'),
+  waitSamples: Count,
 });
 /** A conversation waiting in a queue. */
 export const QueueEntry = closed({

@@ -69,7 +69,24 @@ export interface EventData {
   /** `reason` says why when the engine changed it (a missed offer); null when the agent or the admin did. */
   'agent.presence': { presence: Presence; previous: Presence | null; reason: string | null };
   'agent.capacity': { usedUnits: number; capacity: number; conversations: number };
-  'queue.stats': { depth: number; oldestEnqueuedAt: string | null };
+  'queue.stats': {
+    depth: number;
+    oldestEnqueuedAt: string | null;
+    /** Recent waits' moving average once enough were measured (see QueueStats.estimatedWaitMs); null until then. */
+    estimatedWaitMs: number | null;
+    /** Conversations that entered the queue in this change, with their place in its service order. */
+    entered: QueuePlace[];
+    /** Conversations that left the queue in this change (assigned, offered, closed, moved). */
+    left: string[];
+  };
+}
+
+/** A conversation's place in its queue's service order: priority, then arrival, then seq. */
+export interface QueuePlace {
+  conversationId: string;
+  priority: number;
+  enqueuedAt: string;
+  seq: number;
 }
 
 /**

@@ -4,7 +4,7 @@ import { EventType } from '../domain/events';
 import { Operation } from '../domain/operations';
 import { ConversationState } from '../domain/states';
 import { changePresence, lockAgent, refreshAgent } from './agent-programs';
-import { dequeue, enqueue as enqueueEntry } from './entry-programs';
+import { dequeue, enqueue as enqueueEntry, recordWait } from './entry-programs';
 import type { Dialect, Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { AgentRow, ConversationRow, ReservationRow } from './rows';
@@ -28,8 +28,11 @@ function* lockConversation(d: Dialect, conversationId: string): Program<void> {
   if (statement) yield* all(statement.sql, statement.params);
 }
 
-function* lockedEntry(d: Dialect, conversationId: string): Program<{ queue_id: string } | undefined> {
-  return yield* one<{ queue_id: string }>(`SELECT queue_id FROM queue_entries WHERE conversation_id = ?${d.forUpdate}`, [conversationId]);
+function* lockedEntry(d: Dialect, conversationId: string): Program<{ queue_id: string; enqueued_at: string } | undefined> {
+  return yield* one<{ queue_id: string; enqueued_at: string }>(
+    `SELECT queue_id, enqueued_at FROM queue_entries WHERE conversation_id = ?${d.forUpdate}`,
+    [conversationId],
+  );
 }
 
 function* lockedReservation(d: Dialect, conversationId: string): Program<{ agent_id: string } | undefined> {
@@ -75,6 +78,7 @@ function* claimLocked(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   }
   const full = input.force ? null : roomRefusal(agent, units);
   if (full) return full;
+  yield* recordWait(entry.queue_id, entry.enqueued_at, now);
   yield* dequeue(tx, conversationId);
   yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
     conversationId,

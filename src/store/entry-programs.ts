@@ -1,4 +1,5 @@
 import { ErrorCode } from '../domain/errors';
+import type { QueuePlace } from '../domain/events';
 import { EventType } from '../domain/events';
 import type { Program, Tx } from './program';
 import { one, run } from './program';
@@ -9,15 +10,61 @@ import { isoTime } from './validation';
 // Queue entries change in one place each way, so every change is followed by
 // the queue's figures as an event (coalesced per transaction and queue).
 
-/** Records the queue's current depth and oldest wait as this transaction's queue event. */
-export function* emitQueueStats(tx: Tx, queueId: string): Program<void> {
+/** Waits measured before a queue's moving average is shown (Dynamics 365 waits for 20 too). */
+export const MIN_WAIT_SAMPLES = 20;
+
+/** The queue's moving average of waits, once enough were measured. */
+export function estimatedWait(row: { wait_ewma_ms: number | string | null; wait_samples: number | string }): number | null {
+  return Number(row.wait_samples) >= MIN_WAIT_SAMPLES && row.wait_ewma_ms !== null ? Math.round(Number(row.wait_ewma_ms)) : null;
+}
+
+/**
+ * Records the queue's current figures as this transaction's queue event, with
+ * what came and went: one event per queue per transaction however many
+ * entries a round moved, each entry's place in line included, so a stream can
+ * keep queue positions without asking the store.
+ */
+export function* emitQueueStats(tx: Tx, queueId: string, change: { entered?: QueuePlace; left?: string }): Program<void> {
   const stats = yield* one<{ depth: number | string; oldest: string | null }>(
     'SELECT COUNT(*) AS depth, MIN(enqueued_at) AS oldest FROM queue_entries WHERE queue_id = ?',
     [queueId],
   );
-  tx.emit(
-    { type: EventType.QueueStats, queueId, data: { depth: Number(stats?.depth ?? 0), oldestEnqueuedAt: stats?.oldest ?? null } },
-    `queue:${queueId}`,
+  const queue = yield* one<{ wait_ewma_ms: number | string | null; wait_samples: number | string }>(
+    'SELECT wait_ewma_ms, wait_samples FROM queues WHERE id = ?',
+    [queueId],
+  );
+  const data = {
+    depth: Number(stats?.depth ?? 0),
+    oldestEnqueuedAt: stats?.oldest ?? null,
+    estimatedWaitMs: queue ? estimatedWait(queue) : null,
+    entered: change.entered ? [change.entered] : [],
+    left: change.left ? [change.left] : [],
+  };
+  tx.emit({ type: EventType.QueueStats, queueId, data }, `queue:${queueId}`, (earlier, later) =>
+    earlier.type === EventType.QueueStats && later.type === EventType.QueueStats
+      ? {
+          ...later,
+          data: {
+            ...later.data,
+            entered: [...earlier.data.entered.filter((p) => !later.data.left.includes(p.conversationId)), ...later.data.entered],
+            left: [...earlier.data.left, ...later.data.left.filter((id) => !earlier.data.entered.some((p) => p.conversationId === id))],
+          },
+        }
+      : later,
+  );
+}
+
+/**
+ * Folds one more wait (arrival to being matched) into the queue's moving average,
+ * A = 0.9 A' + 0.1 W (Salesforce's), before the entry leaves so the queue event
+ * of the same transaction carries the new figure.
+ */
+export function* recordWait(queueId: string, enqueuedAt: string, now: string): Program<void> {
+  const wait = Math.max(0, Date.parse(now) - Date.parse(enqueuedAt));
+  yield* run(
+    `UPDATE queues SET wait_ewma_ms = CASE WHEN wait_samples = 0 OR wait_ewma_ms IS NULL THEN ? ELSE 0.9 * wait_ewma_ms + 0.1 * ? END,
+       wait_samples = wait_samples + 1 WHERE id = ?`,
+    [wait, wait, queueId],
   );
 }
 
@@ -26,7 +73,7 @@ export function* dequeue(tx: Tx, conversationId: string): Program<string | null>
   const left = yield* one<{ queue_id: string }>('DELETE FROM queue_entries WHERE conversation_id = ? RETURNING queue_id', [conversationId]);
   if (!left) return null;
   yield* run('DELETE FROM entry_requirements WHERE conversation_id = ?', [conversationId]);
-  yield* emitQueueStats(tx, left.queue_id);
+  yield* emitQueueStats(tx, left.queue_id, { left: conversationId });
   return left.queue_id;
 }
 
@@ -58,7 +105,17 @@ export function* enqueue(tx: Tx, entry: QueueEntry): Program<boolean> {
         r.minProficiency,
       ]);
     }
-    yield* emitQueueStats(tx, entry.queueId);
+    const place = yield* one<{ seq: number | string; enqueued_at: string; priority: number | string }>(
+      'SELECT seq, enqueued_at, priority FROM queue_entries WHERE conversation_id = ?',
+      [entry.conversationId],
+    );
+    const entered = place && {
+      conversationId: entry.conversationId,
+      priority: Number(place.priority),
+      enqueuedAt: place.enqueued_at,
+      seq: Number(place.seq),
+    };
+    yield* emitQueueStats(tx, entry.queueId, entered ? { entered } : {});
   }
   return true;
 }

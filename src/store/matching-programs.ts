@@ -1,6 +1,6 @@
 import { AssignmentMethod } from '../domain/assignment-method';
 import { lockAgent, refreshAgent } from './agent-programs';
-import { dequeue } from './entry-programs';
+import { dequeue, recordWait } from './entry-programs';
 import { ConversationState } from '../domain/states';
 import type { Param, Program, Steps, Tx } from './program';
 import { all, one, run } from './program';
@@ -216,6 +216,7 @@ function* reserveFor(tx: Tx, queue: QueueRow, entry: EntryRow, agentId: string):
     units,
     tx.now,
   ]);
+  yield* recordWait(entry.queue_id, entry.enqueued_at, tx.now);
   yield* dequeue(tx, entry.conversation_id);
   yield* refreshAgent(tx, agentId, { assignedAt: tx.now });
   return { conversationId: entry.conversation_id, agentId, queueId: entry.queue_id, units, offer: offerTerms(queue) };

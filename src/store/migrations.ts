@@ -185,7 +185,7 @@ CREATE INDEX conversations_state_created ON conversations (state, created_at);
 CREATE INDEX conversations_created ON conversations (created_at);
 `;
 
-const SKILLS = `
+const SKILLS = (double: string) => `
 CREATE TABLE agent_skills (
   agent_id TEXT NOT NULL,
   skill TEXT NOT NULL,
@@ -200,6 +200,8 @@ CREATE TABLE entry_requirements (
   PRIMARY KEY (conversation_id, skill)
 );
 ALTER TABLE conversations ADD COLUMN waiting_reason TEXT;
+ALTER TABLE queues ADD COLUMN wait_ewma_ms ${double};
+ALTER TABLE queues ADD COLUMN wait_samples INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE intake_rules (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   rules TEXT NOT NULL,
@@ -289,10 +291,10 @@ export const MIGRATIONS: readonly Migration[] = [
     // Skills: an agent's proficiency per skill, indexed by (skill, proficiency)
     // so matching a requirement reads only the agents who have the skill; a
     // queued conversation's requirements beside its entry; why it waits; the
-    // intake rules (one ordered document).
-    name: 'skills and intake rules',
-    sqlite: SKILLS,
-    postgres: SKILLS,
+    // intake rules (one ordered document); each queue's moving average of waits.
+    name: 'skills, intake rules and queue wait averages',
+    sqlite: SKILLS('REAL'),
+    postgres: SKILLS('DOUBLE PRECISION'),
   },
 ];
 

@@ -59,9 +59,10 @@ export interface Tx {
    * Records an event of this transaction; the backend writes them, in order,
    * as the transaction's last statements. With `key`, a later event of the
    * same key replaces the earlier one (a queue's depth changed ten times in one
-   * dispatch round is one event with the final figure).
+   * dispatch round is one event with the final figure), or is combined with it
+   * by `merge` (the entries that came and went in that round).
    */
-  emit(event: EventDraft, key?: string): void;
+  emit(event: EventDraft, key?: string, merge?: (earlier: EventDraft, later: EventDraft) => EventDraft): void;
 }
 
 /** A transaction's context as a backend creates it: the Tx plus the events gathered. */
@@ -74,11 +75,11 @@ export class TxContext implements Tx {
     private readonly writable: boolean,
   ) {}
 
-  emit(event: EventDraft, key?: string): void {
+  emit(event: EventDraft, key?: string, merge?: (earlier: EventDraft, later: EventDraft) => EventDraft): void {
     if (!this.writable) throw new Error('A read-only store operation cannot record events.');
-    const earlier = key === undefined ? -1 : this.gathered.findIndex((g) => g.key === key);
-    if (earlier >= 0) this.gathered.splice(earlier, 1);
-    this.gathered.push({ event, key });
+    const at = key === undefined ? -1 : this.gathered.findIndex((g) => g.key === key);
+    const earlier = at >= 0 ? this.gathered.splice(at, 1)[0] : undefined;
+    this.gathered.push({ event: earlier && merge ? merge(earlier.event, event) : event, key });
   }
 
   /** The events to write, in the order recorded. */

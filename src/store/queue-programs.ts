@@ -7,6 +7,7 @@ import { all, one, placeholders, run } from './program';
 import type { QueueRow } from './rows';
 import { QUEUE_COLUMNS, toQueue } from './rows';
 import type { QueueInput, QueueRecord, QueueStats } from './types';
+import { estimatedWait } from './entry-programs';
 import { invalid, validatePresence, validateQueueInput } from './validation';
 
 /** Reads a queue row, optionally locking it. */
@@ -115,12 +116,27 @@ export function* getQueue(_tx: Tx, queueId: string): Program<QueueRecord | null>
 
 /** Every queue with depth, oldest wait and member count, in priority order. */
 export function* listQueues(_tx: Tx): Program<QueueStats[]> {
-  const rows = yield* all<QueueRow & { depth: number | string; oldest: string | null; members: number | string }>(
-    `SELECT ${QUEUE_COLUMNS},
+  const rows = yield* all<
+    QueueRow & {
+      depth: number | string;
+      oldest: string | null;
+      members: number | string;
+      wait_ewma_ms: number | string | null;
+      wait_samples: number | string;
+    }
+  >(
+    `SELECT ${QUEUE_COLUMNS}, wait_ewma_ms, wait_samples,
        (SELECT COUNT(*) FROM queue_entries e WHERE e.queue_id = queues.id) AS depth,
        (SELECT MIN(e.enqueued_at) FROM queue_entries e WHERE e.queue_id = queues.id) AS oldest,
        (SELECT COUNT(*) FROM queue_members m WHERE m.queue_id = queues.id) AS members
      FROM queues ORDER BY priority, id`,
   );
-  return rows.map((row) => ({ ...toQueue(row), depth: Number(row.depth), oldestEnqueuedAt: row.oldest, members: Number(row.members) }));
+  return rows.map((row) => ({
+    ...toQueue(row),
+    depth: Number(row.depth),
+    oldestEnqueuedAt: row.oldest,
+    members: Number(row.members),
+    estimatedWaitMs: estimatedWait(row),
+    waitSamples: Number(row.wait_samples),
+  }));
 }

@@ -46,8 +46,10 @@ export function describeEventLog(ctx: ApiTablesContext): void {
       expect([...ids].sort((a, b) => a - b)).toEqual(ids);
       expect(new Set(ids).size).toBe(ids.length);
       expect(events[0]).toMatchObject({ queueId: 'default', data: { from: null, to: 'Open', op: 'start' } });
-      expect(events[1]).toMatchObject({ data: { depth: 1 } });
-      expect(events[2]).toMatchObject({ data: { depth: 0, oldestEnqueuedAt: null } });
+      expect(events[1]).toMatchObject({
+        data: { depth: 1, entered: [{ conversationId: 'c1', priority: 10, enqueuedAt: '2025-01-01T00:00:00.000Z' }], left: [] },
+      });
+      expect(events[2]).toMatchObject({ data: { depth: 0, oldestEnqueuedAt: null, entered: [], left: ['c1'] } });
       expect(events[3]).toMatchObject({ agentId: 'a1', data: { usedUnits: 10, capacity: 20, conversations: 1 } });
       expect(events[4]).toMatchObject({
         agentId: 'a1',
@@ -86,9 +88,28 @@ export function describeEventLog(ctx: ApiTablesContext): void {
       await agent(store, 'a1', ['default'], { capacity: 100, presence: 'Available' });
       const before = await latest(store);
       expect(await store.dispatch('default', 10)).toHaveLength(3);
-      const stats = (await eventsAfter(store, before)).filter((e) => e.type === 'queue.stats');
+      const stats = (await eventsAfter(store, before)).flatMap((e) => (e.type === 'queue.stats' ? [e] : []));
+      // SQLite commits a round in one transaction: one event with every entry that left; PostgreSQL one per match.
       expect(stats.length).toBeGreaterThanOrEqual(1);
-      expect(stats[stats.length - 1]?.data).toEqual({ depth: 0, oldestEnqueuedAt: null });
+      expect(stats[stats.length - 1]?.data).toMatchObject({ depth: 0, oldestEnqueuedAt: null, entered: [] });
+      expect(stats.flatMap((e) => e.data.left).sort()).toEqual(['c1', 'c2', 'c3']);
+    });
+
+    it("shows a queue's estimated wait only once 20 waits were measured, as a moving average, in the listing and the queue event", async () => {
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { capacity: 1000, presence: 'Available' });
+      for (let i = 0; i < 19; i++) await enqueue(store, `c${i}`);
+      ctx.clock().tick(10_000);
+      expect(await store.dispatch('default', 50)).toHaveLength(19);
+      expect((await store.listQueues()).find((q) => q.id === 'default')).toMatchObject({ waitSamples: 19, estimatedWaitMs: null });
+      const before = await latest(store);
+      await enqueue(store, 'c19'); // arrived with the others, matched 20 s after them
+      ctx.clock().tick(10_000);
+      expect(await store.dispatch('default', 50)).toHaveLength(1);
+      // 19 waits of 10 s, then one of 20 s: 0.9 × 10 s + 0.1 × 20 s.
+      expect((await store.listQueues()).find((q) => q.id === 'default')).toMatchObject({ waitSamples: 20, estimatedWaitMs: 11_000 });
+      const stats = (await eventsAfter(store, before)).flatMap((e) => (e.type === 'queue.stats' ? [e] : []));
+      expect(stats[stats.length - 1]?.data).toMatchObject({ depth: 0, estimatedWaitMs: 11_000, left: ['c19'] });
     });
 
     it('carries a counted message with its text, and the unread count beside it', async () => {
