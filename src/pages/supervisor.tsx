@@ -4,8 +4,11 @@ import { ALL_STATES } from '../domain/states';
 import { api, messageOf } from './lib/api';
 import type { StreamStatus } from './lib/event-stream';
 import { followEvents } from './lib/event-stream';
-import { elapsed, shortId, stateLabel } from './lib/format';
+import { clock, elapsed, shortId, stateLabel } from './lib/format';
 import { Model, useModel, useNow } from './lib/model';
+import type { PresenceNote } from './lib/presence';
+import { applyPresence, presenceWhy } from './lib/presence';
+import { observeServerTime, serverTime } from './lib/server-clock';
 import { clearToken, loadToken, saveToken } from './lib/session';
 import type { AgentLoad, ConversationState, ConversationView, Me, QueueStats, StoredEvent, UiConfig } from './lib/types';
 import { ErrorBox, mount, SignIn, StatusLine } from './lib/ui';
@@ -19,6 +22,14 @@ interface Filter {
   state: ConversationState | '';
   queueId: string;
   agentId: string;
+  /** Only Open conversations whose offers stopped (declined by too many agents): they wait for a pick or an assignment. */
+  needsAssignment: boolean;
+}
+
+/** Who declined or missed a conversation's offers, from its snapshot (the list's read model only says that offers stopped). */
+interface Declines {
+  count: number;
+  agents: string[];
 }
 
 interface BoardState {
@@ -26,17 +37,27 @@ interface BoardState {
   queues: QueueStats[];
   agents: AgentLoad[];
   conversations: Record<string, ConversationView>;
+  /** Of conversations whose offers stopped. */
+  declines: Record<string, Declines>;
+  /** Why the engine last set each agent's presence. */
+  presenceNotes: Record<string, PresenceNote | null>;
   filter: Filter;
   ui: UiConfig | null;
   status: StreamStatus;
   error: string | null;
 }
 
+/** An Open conversation no longer pushed to anyone: the supervisor should assign it. */
+function needsAssignment(c: ConversationView): boolean {
+  return c.state === 'Open' && c.offersStopped;
+}
+
 function matches(filter: Filter, c: ConversationView): boolean {
   return (
     (filter.state === '' || c.state === filter.state) &&
     (filter.queueId === '' || c.queueId === filter.queueId) &&
-    (filter.agentId === '' || c.agentId === filter.agentId)
+    (filter.agentId === '' || c.agentId === filter.agentId) &&
+    (!filter.needsAssignment || needsAssignment(c))
   );
 }
 
@@ -50,6 +71,7 @@ class Board extends Model<BoardState> {
       {
         load: () => this.load(),
         apply: (event) => {
+          observeServerTime(event.at);
           this.apply(event);
           this.changed();
         },
@@ -91,6 +113,20 @@ class Board extends Model<BoardState> {
     const { conversations } = await this.call<{ conversations: ConversationView[] }>('GET', `/api/conversations?${query.toString()}`);
     this.state.conversations = {};
     for (const c of conversations) this.state.conversations[c.conversationId] = c;
+    for (const c of conversations)
+      if (needsAssignment(c) && !this.state.declines[c.conversationId]) void this.loadDeclines(c.conversationId);
+    this.changed();
+  }
+
+  /** Reads who declined or missed a conversation whose offers stopped (its snapshot's declines and exclusions). */
+  private async loadDeclines(id: string): Promise<void> {
+    const answer = await this.call<{ source: string; conversation: { declines?: number; excludedAgents?: string[] } }>(
+      'GET',
+      `/api/conversations/${encodeURIComponent(id)}`,
+    ).catch(() => null);
+    const c = answer?.conversation;
+    if (!c || c.declines === undefined) return;
+    this.state.declines[id] = { count: c.declines, agents: c.excludedAgents ?? [] };
     this.changed();
   }
 
@@ -102,11 +138,29 @@ class Board extends Model<BoardState> {
         if (queue) Object.assign(queue, { depth: e.data.depth, oldestEnqueuedAt: e.data.oldestEnqueuedAt });
         return;
       }
-      case 'agent.presence':
+      case 'agent.presence': {
+        const agent = s.agents.find((a) => a.id === e.agentId);
+        if (!agent) return this.reloadAgentsSoon();
+        const { note, reread } = applyPresence(agent, e.data);
+        s.presenceNotes[agent.id] = note;
+        if (reread) this.reloadAgentsSoon();
+        return;
+      }
       case 'agent.capacity': {
         const agent = s.agents.find((a) => a.id === e.agentId);
-        if (agent) Object.assign(agent, e.type === 'agent.presence' ? { presence: e.data.presence } : e.data);
-        else void this.reloadAgents();
+        if (agent) Object.assign(agent, e.data);
+        else this.reloadAgentsSoon();
+        return;
+      }
+      case 'conversation.offer': {
+        // Its agentId is the offered agent, not who has the conversation: only the offer fields change.
+        const c = s.conversations[e.conversationId as string];
+        if (!c) return;
+        const standing = e.data.status === 'offered';
+        c.offerAgentId = standing ? e.data.agentId : null;
+        c.offerExpiresAt = standing ? e.data.expiresAt : null;
+        c.offersStopped = e.data.offersStopped;
+        if (needsAssignment(c)) void this.loadDeclines(c.conversationId);
         return;
       }
       default: {
@@ -152,9 +206,21 @@ class Board extends Model<BoardState> {
     }
   }
 
-  private async reloadAgents(): Promise<void> {
-    this.state.agents = (await this.call<{ agents: AgentLoad[] }>('GET', '/api/agents')).agents;
-    this.changed();
+  private agentsRefresh: ReturnType<typeof setTimeout> | null = null;
+
+  /** Re-reads the agents soon (a new agent; a chosen presence, which presence events do not carry), coalescing bursts. */
+  private reloadAgentsSoon(): void {
+    if (this.agentsRefresh) return;
+    this.agentsRefresh = setTimeout(() => {
+      this.agentsRefresh = null;
+      this.call<{ agents: AgentLoad[] }>('GET', '/api/agents').then(
+        ({ agents }) => {
+          this.state.agents = agents;
+          this.changed();
+        },
+        () => undefined,
+      );
+    }, 300);
   }
 
   async act(work: () => Promise<unknown>): Promise<void> {
@@ -176,6 +242,35 @@ class Board extends Model<BoardState> {
     Object.assign(this.state.filter, patch);
     return this.act(() => this.loadConversations());
   }
+
+  agentName(id: string): string {
+    return this.state.agents.find((a) => a.id === id)?.name ?? id;
+  }
+}
+
+/** What the Offer column says: a standing offer (to whom, until when), or that offers stopped and it needs assignment. */
+function OfferCell({ board, c, now }: { board: Board; c: ConversationView; now: number }) {
+  if (c.state !== 'Open') return null;
+  if (c.offerAgentId) {
+    const left = c.offerExpiresAt ? Math.max(0, Math.ceil((Date.parse(c.offerExpiresAt) - serverTime(now)) / 1000)) : null;
+    return (
+      <span class="badge offered" data-testid="offer">
+        offered to {board.agentName(c.offerAgentId)}
+        {c.offerExpiresAt ? ` until ${clock(c.offerExpiresAt)}` : ''}
+        {left !== null ? ` (${left} s)` : ''}
+      </span>
+    );
+  }
+  if (!c.offersStopped) return null;
+  const declines = board.state.declines[c.conversationId];
+  const queue = board.state.queues.find((q) => q.id === c.queueId);
+  const count = declines?.count ?? queue?.maxDeclines;
+  const who = declines?.agents.length ? `Declined or missed by ${declines.agents.map((a) => board.agentName(a)).join(', ')}` : undefined;
+  return (
+    <span class="badge needs" data-testid="offer" title={who}>
+      needs assignment{count !== undefined ? `: declined by ${count} agent${count === 1 ? '' : 's'}` : ': offers stopped'}
+    </span>
+  );
 }
 
 function ConversationRow({ board, c, now }: { board: Board; c: ConversationView; now: number }) {
@@ -188,13 +283,16 @@ function ConversationRow({ board, c, now }: { board: Board; c: ConversationView;
     ? `${ui.temporalUiUrl}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(`conversation-${c.conversationId}`)}`
     : null;
   return (
-    <tr data-conversation={c.conversationId}>
+    <tr data-conversation={c.conversationId} class={needsAssignment(c) ? 'needs-assignment' : undefined}>
       <td title={c.conversationId}>{label}</td>
       <td data-testid="state">{stateLabel(c.state)}</td>
       <td>{c.queueId}</td>
       <td data-testid="agent">{c.agentId ?? '—'}</td>
+      <td>
+        <OfferCell board={board} c={c} now={now} />
+      </td>
       <td>{elapsed(c.stateEnteredAt, now)}</td>
-      <td>{c.unreadCount}</td>
+      <td data-testid="unread">{c.unreadCount}</td>
       <td>{c.staleFlaggedAt ? 'stale' : ''}</td>
       <td class="row-actions">
         {c.state === 'Open' ? (
@@ -249,6 +347,7 @@ function ConversationRow({ board, c, now }: { board: Board; c: ConversationView;
 function BoardView({ board, onSignOut }: { board: Board; onSignOut: () => void }) {
   const s = useModel(board);
   const now = useNow(1000);
+  const waiting = Object.values(s.conversations).filter(needsAssignment).length;
   const rows = Object.values(s.conversations)
     .filter((c) => matches(s.filter, c))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.conversationId.localeCompare(b.conversationId));
@@ -310,19 +409,35 @@ function BoardView({ board, onSignOut }: { board: Board; onSignOut: () => void }
             </tr>
           </thead>
           <tbody>
-            {s.agents.map((a) => (
-              <tr key={a.id} data-agent={a.id}>
-                <th scope="row">{a.name}</th>
-                <td data-testid="presence">{a.presence}</td>
-                <td data-testid="capacity">{`${a.usedUnits}/${a.capacity}`}</td>
-                <td data-testid="conversations">{a.conversations}</td>
-              </tr>
-            ))}
+            {s.agents.map((a) => {
+              const why = presenceWhy(a, s.presenceNotes[a.id] ?? null);
+              return (
+                <tr key={a.id} data-agent={a.id}>
+                  <th scope="row">{a.name}</th>
+                  <td data-testid="presence">
+                    {a.presence}
+                    {why ? (
+                      <span class="muted presence-note" data-testid="presence-why">
+                        {' '}
+                        — {why}
+                      </span>
+                    ) : null}
+                  </td>
+                  <td data-testid="capacity">{`${a.usedUnits}/${a.capacity}`}</td>
+                  <td data-testid="conversations">{a.conversations}</td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </section>
       <section aria-labelledby="conversations-title">
         <h2 id="conversations-title">Conversations</h2>
+        <p class={waiting ? 'needs-note' : 'muted'} role="status" data-testid="needs-assignment">
+          {waiting
+            ? `${waiting} conversation${waiting === 1 ? '' : 's'} need${waiting === 1 ? 's' : ''} assignment: offers stopped after too many declines.`
+            : 'No conversation waits for assignment.'}
+        </p>
         <form class="filters" onSubmit={(e) => e.preventDefault()}>
           <label for="filter-state">State</label>
           <select
@@ -355,6 +470,17 @@ function BoardView({ board, onSignOut }: { board: Board; onSignOut: () => void }
               </option>
             ))}
           </select>
+          <input
+            id="filter-needs"
+            type="checkbox"
+            checked={s.filter.needsAssignment}
+            onChange={(e) => {
+              // Client-side: the list already holds them (the server filters by state, queue and agent).
+              s.filter.needsAssignment = e.currentTarget.checked;
+              board.changed();
+            }}
+          />
+          <label for="filter-needs">Needs assignment only</label>
         </form>
         <table data-testid="conversations">
           <thead>
@@ -363,6 +489,7 @@ function BoardView({ board, onSignOut }: { board: Board; onSignOut: () => void }
               <th scope="col">State</th>
               <th scope="col">Queue</th>
               <th scope="col">Agent</th>
+              <th scope="col">Offer</th>
               <th scope="col">In state for</th>
               <th scope="col">Unread</th>
               <th scope="col">Stale</th>
@@ -392,7 +519,9 @@ function App() {
       queues: [],
       agents: [],
       conversations: {},
-      filter: { state: '', queueId: '', agentId: '' },
+      declines: {},
+      presenceNotes: {},
+      filter: { state: '', queueId: '', agentId: '', needsAssignment: false },
       ui: null,
       status: 'connecting',
       error: null,

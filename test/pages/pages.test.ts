@@ -91,6 +91,42 @@ describeWithBrowser('the pages in a browser, against the embedded stack', () => 
     await shown(page.getByTestId('stream-status'), 'Live');
   }
 
+  /** An admin API call; answers the JSON body after checking the status. */
+  async function admin<T = unknown>(method: string, path: string, body: unknown, status: number): Promise<T> {
+    const res = await fetch(url(path), {
+      method,
+      headers: { Authorization: `Bearer ${(app as AppProcess).adminToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(WAIT_MS),
+    });
+    const text = await res.text();
+    expect(`${res.status} ${text}`).toMatch(new RegExp(`^${status} `));
+    return JSON.parse(text) as T;
+  }
+
+  async function startChat(page: Page, name: string, topic: string): Promise<string> {
+    await page.goto(url('/chat'));
+    await page.getByLabel('Your name').fill(name);
+    await page.getByLabel('Topic').selectOption(topic);
+    await page.getByRole('button', { name: 'Start chat' }).click();
+    await shown(page.getByTestId('standing'), 'Waiting in queue');
+    return conversationOf(page);
+  }
+
+  /** Polls `check` every 100 ms until it holds; fails after `timeoutMs`. */
+  async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** The whole seconds an offer's countdown shows now. */
+  async function secondsShown(offer: Locator): Promise<number> {
+    return Number(await offer.getByTestId('offer-countdown').getAttribute('data-seconds'));
+  }
+
   async function conversationOf(customer: Page): Promise<string> {
     const id = await customer.evaluate('sessionStorage.getItem("convoflow.chat.conversation")');
     expect(typeof id).toBe('string');
@@ -159,7 +195,7 @@ describeWithBrowser('the pages in a browser, against the embedded stack', () => 
       await shown(customer.getByTestId('messages'), text);
     }
     await shown(item.getByTestId('unread'), '2');
-    await shown(supervisor.locator(`tr[data-conversation="${id}"] td`).nth(5), '2');
+    await shown(supervisor.locator(`tr[data-conversation="${id}"]`).getByTestId('unread'), '2');
 
     // Opening it shows the messages and marks them read: the badge clears.
     await item.click();
@@ -290,6 +326,145 @@ describeWithBrowser('the pages in a browser, against the embedded stack', () => 
     await item.getByTestId('unread').waitFor({ state: 'detached' });
     expect(problems).toEqual([]);
   });
+
+  it('offers pushed chats in an offer-mode queue: a countdown, Decline passes it on, Accept makes it Active, a missed offer sets Away and the supervisor assigns it', async () => {
+    // An offer-mode queue (made through the admin API) and two agents of it only: Bo Available, Cy Offline with
+    // automatic presence and room for one chat, so where each offer goes is certain.
+    await admin(
+      'POST',
+      '/api/queues',
+      {
+        id: 'sales',
+        name: 'Sales',
+        offerMode: 'offer',
+        offerTimeoutMs: 30_000,
+        maxDeclines: 2,
+        missedOfferPresence: 'Away',
+      },
+      201,
+    );
+    const bo = await admin<{ token: string }>(
+      'POST',
+      '/api/agents',
+      { id: 'bo', name: 'Bo', capacity: 20, presence: 'Available', queues: ['sales'] },
+      201,
+    );
+    const cy = await admin<{ token: string }>(
+      'POST',
+      '/api/agents',
+      {
+        id: 'cy',
+        name: 'Cy',
+        capacity: 10,
+        presence: 'Offline',
+        autoPresence: true,
+        queues: ['sales'],
+      },
+      201,
+    );
+    const supervisor = await newPage('supervisor');
+    await signIn(supervisor, '/supervisor', 'Admin token', (app as AppProcess).adminToken);
+    const boPage = await newPage('bo');
+    await signIn(boPage, '/agent', 'Agent token', bo.token);
+    const cyPage = await newPage('cy');
+    await signIn(cyPage, '/agent', 'Agent token', cy.token);
+
+    // A chat in Sales is offered to Bo at once: queue, channel, a countdown and a progress bar, announced.
+    const first = await startChat(await newPage('customer'), 'Hana', 'sales');
+    const offer = boPage.locator(`[data-testid="offer"][data-conversation="${first}"]`);
+    await shown(offer.getByTestId('offer-queue'), 'Sales');
+    await shown(offer.getByTestId('offer-channel'), 'chat');
+    await shown(offer.getByTestId('offer-countdown'), /^\d+ s left$/);
+    await shown(boPage.getByTestId('offer-announcement'), /New offer from Sales/);
+    // The bar is the offer's own length (from the event's time, then its snapshot's terms: 30 s).
+    const progressMax = async (o: Locator): Promise<number> => Number(await o.getByTestId('offer-progress').getAttribute('max'));
+    expect(await progressMax(offer)).toBeGreaterThan(25_000);
+    expect(await progressMax(offer)).toBeLessThanOrEqual(30_000);
+    const shownFirst = await secondsShown(offer);
+    expect(shownFirst).toBeGreaterThan(20);
+    expect(shownFirst).toBeLessThanOrEqual(30);
+    // It counts down (bounded: it must tick within 3 s).
+    await until(async () => (await secondsShown(offer)) < shownFirst, 3_000, 'the countdown to tick');
+    // Keyboard: Accept is reachable by Tab from the presence selector (Sign out lies between).
+    await boPage.getByLabel('Presence').focus();
+    let reached = false;
+    for (let i = 0; i < 6 && !reached; i++) {
+      await boPage.keyboard.press('Tab');
+      reached = (await boPage.evaluate('document.activeElement?.textContent')) === 'Accept';
+    }
+    expect(reached).toBe(true);
+    // The supervisor sees to whom it stands and until when.
+    const firstRow = supervisor.locator(`tr[data-conversation="${first}"]`);
+    await shown(firstRow.getByTestId('state'), 'Open');
+    await shown(firstRow.getByTestId('offer'), /offered to Bo until \d/);
+    await expect(cyPage.getByTestId('offer').count()).resolves.toBe(0);
+
+    // Cy comes in; Bo declines (with a reason): the offer leaves Bo and goes to Cy.
+    await cyPage.getByLabel('Presence').selectOption('Available');
+    await shown(supervisor.locator('tr[data-agent="cy"]').getByTestId('presence'), 'Available');
+    // A refused answer shows the API's message and leaves the offer standing (a reason may not hold control characters).
+    await offer.getByLabel('Reason (optional)').fill('Not my \u0007line');
+    await offer.getByRole('button', { name: 'Decline' }).click();
+    await shown(boPage.getByTestId('error'), /body\.reason/);
+    await boPage.getByRole('button', { name: 'Dismiss' }).click();
+    await offer.waitFor();
+    await offer.getByLabel('Reason (optional)').fill('Not my product line');
+    await offer.getByRole('button', { name: 'Decline' }).click();
+    await offer.waitFor({ state: 'detached' });
+    // The keyboard is not lost with the card: focus goes to My work items.
+    await until(async () => (await boPage.evaluate('document.activeElement?.id')) === 'my-work', 5_000, 'focus to move to My work items');
+    const cyOffer = cyPage.locator(`[data-testid="offer"][data-conversation="${first}"]`);
+    await shown(cyOffer.getByTestId('offer-countdown'), /s left/);
+    await shown(firstRow.getByTestId('offer'), 'offered to Cy');
+    // Her capacity is reserved for it, so automatic presence shows her full: BusyDND, and why.
+    await shown(cyPage.getByTestId('presence-why'), /Automatic presence: BusyDND while 10 of 10 units in use/);
+    expect(await cyPage.getByLabel('Presence').inputValue()).toBe('BusyDND');
+
+    // Cy accepts: it is hers, Active in My work items, open in her pane; the customer is told.
+    await cyOffer.getByRole('button', { name: 'Accept' }).click();
+    await cyOffer.waitFor({ state: 'detached' });
+    await shown(cyPage.getByTestId('my-work').locator(`[data-conversation="${first}"]`), 'Active');
+    await shown(cyPage.getByTestId('capacity'), '10/10');
+    await shown(firstRow.getByTestId('state'), 'Active');
+    await shown(firstRow.getByTestId('agent'), 'cy');
+    // Its conversation opens, and the reply box has the keyboard.
+    await until(async () => (await cyPage.evaluate('document.activeElement?.id')) === 'reply', 5_000, 'the reply box to take focus');
+
+    // Short offers from now on, stopped after one miss. The next chat goes to Bo (Cy is full) and is left to expire.
+    await admin('PATCH', '/api/queues/sales', { offerTimeoutMs: 5_000, maxDeclines: 1 }, 200);
+    const missed = await startChat(await newPage('second customer'), 'Ivo', 'sales');
+    const missedOffer = boPage.locator(`[data-testid="offer"][data-conversation="${missed}"]`);
+    await shown(missedOffer.getByTestId('offer-countdown'), /s left/);
+    expect(await secondsShown(missedOffer)).toBeLessThanOrEqual(5);
+    // Its bar is 5 s long, though the page read the queue when its offers took 30 s.
+    expect(await progressMax(missedOffer)).toBeLessThanOrEqual(5_000);
+    await boPage.screenshot({ path: join(DOCS, 'agent-offer.png') });
+    // Gone after the countdown (5 s, and the engine's durable timer: bounded by WAIT_MS); Bo is Away, and the page says why.
+    const expiring = Date.now();
+    await missedOffer.waitFor({ state: 'detached' });
+    process.stderr.write(`offer gone ${Date.now() - expiring} ms after its countdown was seen at ≤5 s\n`);
+    await shown(boPage.getByTestId('presence-why'), /Set to Away by the engine: missed the offer of conversation/);
+    expect(await boPage.getByLabel('Presence').inputValue()).toBe('Away');
+    await shown(boPage.getByTestId('offer-announcement'), /expired/);
+    await shown(supervisor.locator('tr[data-agent="bo"]').getByTestId('presence'), /Away.*missed the offer/);
+
+    // Offers stopped: the supervisor's board flags it, and assigns it from there.
+    const missedRow = supervisor.locator(`tr[data-conversation="${missed}"]`);
+    await shown(missedRow.getByTestId('offer'), 'needs assignment: declined by 1 agent');
+    await shown(supervisor.getByTestId('needs-assignment'), '1 conversation needs assignment');
+    await supervisor.getByLabel('Needs assignment only').check();
+    const listed = supervisor.getByTestId('conversations').locator('tbody tr');
+    await until(async () => (await listed.count()) === 1, 5_000, 'the filter to leave one row');
+    await missedRow.waitFor();
+    await supervisor.screenshot({ path: join(DOCS, 'supervisor-offers.png'), fullPage: true });
+    await supervisor.getByLabel('Needs assignment only').uncheck();
+    await missedRow.getByRole('combobox').selectOption('bo');
+    await missedRow.getByRole('button', { name: 'Assign' }).click();
+    await shown(missedRow.getByTestId('state'), 'Active');
+    await shown(boPage.getByTestId('my-work').locator(`[data-conversation="${missed}"]`), 'Active');
+    await shown(supervisor.getByTestId('needs-assignment'), 'No conversation waits for assignment');
+    expect(problems).toEqual([]);
+  }, 240_000);
 });
 
 mkdirSync(DOCS, { recursive: true });
