@@ -83,6 +83,23 @@ export interface ApiConfig {
   trustProxy: boolean | number | string;
 }
 
+/**
+ * Who may read `/metrics` (CONVOFLOW_METRICS_TOKEN): with a bearer `token` (the
+ * admin token works too), anyone who reaches the port (`open`: "none"), or by
+ * default (`local`) requests made straight to a loopback-bound server, no proxy
+ * between (anything else needs the admin token).
+ */
+export type MetricsAccess = { kind: 'token'; token: string } | { kind: 'open' } | { kind: 'local' };
+
+/** Prometheus metrics of this process and of the Temporal SDK. */
+export interface MetricsConfig {
+  access: MetricsAccess;
+  /** `npm run start:worker`'s own /metrics (CONVOFLOW_WORKER_METRICS_HOST, CONVOFLOW_WORKER_METRICS_PORT); null: not served. */
+  worker: { host: string; port: number } | null;
+  /** TEMPORAL_METRICS_ADDRESS: host:port where the SDK's runtime serves its worker metrics; null: off. */
+  temporalAddress: string | null;
+}
+
 /** Default of CONVOFLOW_START_RATE_PER_MINUTE (why so many: README, Configuration). */
 export const DEFAULT_STARTS_PER_MINUTE = 600;
 /** Default of CONVOFLOW_AGENT_TOKEN_TTL. */
@@ -99,6 +116,7 @@ export interface AppConfig {
   api: ApiConfig;
   /** The process log (LOG_LEVEL). */
   log: LogConfig;
+  metrics: MetricsConfig;
   live: LiveConfig;
   /** PostgreSQL connection string for the store; null uses embedded SQLite. */
   databaseUrl: string | null;
@@ -237,6 +255,40 @@ function readApi(read: EnvReader): ApiConfig {
   };
 }
 
+/** Whether `host` (HOST, CONVOFLOW_WORKER_METRICS_HOST) binds loopback only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+const HOST_PORT = /^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+function readMetricsAccess(read: EnvReader): MetricsAccess {
+  const raw = read.string('CONVOFLOW_METRICS_TOKEN');
+  if (raw === null) return { kind: 'local' };
+  if (raw === 'none') return { kind: 'open' };
+  if (raw.length < MIN_SECRET_LENGTH)
+    read.problems.push(`CONVOFLOW_METRICS_TOKEN: must be at least ${MIN_SECRET_LENGTH} characters, or "none"`);
+  return { kind: 'token', token: raw };
+}
+
+function readMetrics(read: EnvReader): MetricsConfig {
+  const access = readMetricsAccess(read);
+  const host = read.string('CONVOFLOW_WORKER_METRICS_HOST') ?? '127.0.0.1';
+  const port = read.string('CONVOFLOW_WORKER_METRICS_PORT') === null ? null : read.port('CONVOFLOW_WORKER_METRICS_PORT', 0);
+  if (port !== null && access.kind === 'local' && !isLoopbackHost(host)) {
+    read.problems.push(
+      `CONVOFLOW_WORKER_METRICS_HOST=${host} is not loopback: set CONVOFLOW_METRICS_TOKEN (a token Prometheus sends, or "none" to serve anyone who reaches the port)`,
+    );
+  }
+  let temporalAddress = read.string('TEMPORAL_METRICS_ADDRESS');
+  if (temporalAddress === 'off') temporalAddress = null;
+  if (temporalAddress !== null && !HOST_PORT.test(temporalAddress)) {
+    read.problems.push(`TEMPORAL_METRICS_ADDRESS=${temporalAddress}: expected host:port, e.g. 127.0.0.1:9464, or "off"`);
+    temporalAddress = null;
+  }
+  return { access, worker: port === null ? null : { host, port }, temporalAddress };
+}
+
 /** LOG_LEVEL; by default info, but silent under Jest so test output stays readable. */
 function readLog(read: EnvReader, env: ConfigEnv): LogConfig {
   const level = read.string('LOG_LEVEL')?.toLowerCase() ?? (env.JEST_WORKER_ID !== undefined ? 'silent' : 'info');
@@ -302,6 +354,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
   const http = { host: read.string('HOST') ?? '127.0.0.1', port: read.port('PORT', 3000) };
   const api = readApi(read);
   const log = readLog(read, env);
+  const metrics = readMetrics(read);
   const live: LiveConfig = {
     eventRetentionMs: read.duration('CONVOFLOW_EVENT_RETENTION', DEFAULT_EVENT_RETENTION_MS),
     temporalUiUrl: read.url('TEMPORAL_UI_URL'),
@@ -328,6 +381,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     http,
     api,
     log,
+    metrics,
     live,
     databaseUrl,
     sqliteFile: join(dataDir, 'convoflow.sqlite'),

@@ -1,7 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
+import { createLogger } from './logger';
+import { Metrics } from './metrics/metrics';
 import type { RunningHttpServer } from './server';
 import { startHttpServer } from './server';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
@@ -10,6 +13,7 @@ import type { Store } from './store/store';
 import { connectClient } from './temporal/connection';
 import type { DevServer } from './temporal/dev-server';
 import { startDevServer } from './temporal/dev-server';
+import { installRuntime } from './temporal/runtime';
 import type { RunningWorker } from './worker';
 import { startWorker } from './worker';
 
@@ -34,7 +38,7 @@ async function stopAll(parts: Parts): Promise<void> {
   await parts.devServer?.stop();
 }
 
-async function start(config: AppConfig, parts: Parts): Promise<void> {
+async function start(config: AppConfig, logger: Logger, parts: Parts): Promise<void> {
   console.log(`convoflow: ${describeConfig(config)}`);
   if (config.temporal.address === null) {
     const started = Date.now();
@@ -47,14 +51,25 @@ async function start(config: AppConfig, parts: Parts): Promise<void> {
   parts.connection = connection;
   await ensureSearchAttributes(config, connection);
   parts.store = await openStore(config);
-  parts.worker = await startWorker(config, parts.store, client);
-  parts.http = await startHttpServer(config, { store: parts.store, client, temporalUiUrl: parts.devServer?.uiUrl ?? null });
+  // One registry for the worker and the API: the API's /metrics shows both.
+  const metrics = new Metrics();
+  parts.worker = await startWorker(config, parts.store, client, { metrics, logger });
+  parts.http = await startHttpServer(config, {
+    store: parts.store,
+    client,
+    temporalUiUrl: parts.devServer?.uiUrl ?? null,
+    metrics,
+    logger,
+  });
   const uiUrl = config.live.temporalUiUrl ?? parts.devServer?.uiUrl ?? null;
   console.log('');
   console.log(`  API:         ${parts.http.url}   (try: curl ${parts.http.url}/healthz)`);
   console.log(`  Pages:       ${parts.http.url}/agent   ${parts.http.url}/chat   ${parts.http.url}/supervisor`);
   console.log(`  Temporal UI: ${uiUrl ?? `served by your cluster at ${config.temporal.address} (set TEMPORAL_UI_URL to link it)`}`);
   console.log(`  Task queue:  ${config.temporal.taskQueue} (namespace ${config.temporal.namespace})`);
+  console.log(
+    `  Metrics:     ${parts.http.url}/metrics${config.metrics.temporalAddress ? `   Temporal SDK: http://${config.metrics.temporalAddress}/metrics` : ''}`,
+  );
   console.log('');
   console.log('Press Ctrl-C to stop.');
 }
@@ -62,23 +77,26 @@ async function start(config: AppConfig, parts: Parts): Promise<void> {
 /** `npm start`: dev server (unless TEMPORAL_ADDRESS), worker and HTTP API in one process. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger(config.log);
+  // First of all: the SDK's runtime (its logs, its metrics) must exist before anything instantiates it with defaults.
+  installRuntime(config, logger);
   const parts: Parts = { devServer: null, connection: null, store: null, worker: null, http: null };
   onShutdownSignal(() => stopAll(parts));
   try {
-    await start(config, parts);
+    await start(config, logger, parts);
   } catch (error) {
     await stopAll(parts).catch(() => undefined);
     throw error;
   }
   // The worker stopping by itself (a fatal error) must not leave a half-working API running.
   parts.worker?.done.catch(async (error: unknown) => {
-    console.error('The worker stopped:', error);
+    logger.fatal({ err: error }, 'The worker stopped.');
     await stopAll(parts).catch(() => undefined);
     process.exit(1);
   });
   // Nor must the dev server's: exit, so that a supervisor (or the next `npm start`) brings everything back.
   void parts.devServer?.unexpectedExit.then(async (how) => {
-    console.error(`The Temporal dev server stopped by itself (${how}).`);
+    logger.fatal({ how }, 'The Temporal dev server stopped by itself.');
     await Promise.race([stopAll(parts).catch(() => undefined), delay(10_000, undefined, { ref: false })]);
     process.exit(1);
   });

@@ -1,12 +1,14 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
 import { createApp } from './api/app';
 import { EventHub } from './live/event-hub';
 import { startEventRetention } from './live/retention';
 import { resolveCredentials } from './api/credentials';
 import type { AppConfig } from './config';
-import { describeConfig, loadConfig } from './config';
+import { describeConfig, isLoopbackHost, loadConfig } from './config';
 import { createLogger } from './logger';
+import { Metrics } from './metrics/metrics';
 import { StartupError } from './startup-error';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
@@ -29,7 +31,15 @@ const CLOSE_GRACE_MS = 5_000;
  */
 export function startHttpServer(
   config: AppConfig,
-  deps: { store: Store; client: Client; temporalUiUrl?: string | null },
+  deps: {
+    store: Store;
+    client: Client;
+    temporalUiUrl?: string | null;
+    /** The process's metrics, served at /metrics (default: the API's own). */
+    metrics?: Metrics;
+    /** The process log (default: a logger from the configuration). */
+    logger?: Logger;
+  },
 ): Promise<RunningHttpServer> {
   const { credentials, generatedAdminToken } = resolveCredentials(config.api, config.dataDir);
   if (generatedAdminToken) {
@@ -44,7 +54,8 @@ export function startHttpServer(
     credentials,
     lifecycle: config.lifecycle,
     autoPresence: config.autoPresence,
-    logger: createLogger(config.log),
+    logger: deps.logger ?? createLogger(config.log),
+    metrics: { metrics: deps.metrics ?? new Metrics(), access: config.metrics.access, loopback: isLoopbackHost(config.http.host) },
     trustProxy: config.api.trustProxy,
     limits: {
       startsPerMinute: config.api.startsPerMinute,
@@ -89,7 +100,7 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(config, connection);
   const store = await openStore(config);
   const http = await startHttpServer(config, { store, client });
-  console.log(`API listening on ${http.url}`);
+  console.log(`API listening on ${http.url} (metrics: ${http.url}/metrics)`);
   onShutdownSignal(async () => {
     await http.close();
     await connection.close();

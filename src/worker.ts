@@ -1,13 +1,20 @@
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { createTemporalRouter, RoutingChanges } from './routing';
 import type { AppConfig } from './config';
-import { describeConfig, loadConfig } from './config';
+import { describeConfig, isLoopbackHost, loadConfig } from './config';
+import { createLogger } from './logger';
+import { metricsGuard } from './metrics/access';
+import { Metrics } from './metrics/metrics';
+import { startMetricsServer } from './metrics/metrics-server';
+import { observeWorkerStore } from './metrics/observed-store';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
 import type { Store } from './store/store';
 import { connectClient, connectionSettings } from './temporal/connection';
+import { installRuntime } from './temporal/runtime';
 
 /** A running worker and how to stop it. */
 export interface RunningWorker {
@@ -18,16 +25,12 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-let runtimeInstalled = false;
-
-/**
- * The SDK installs its own SIGINT/SIGTERM handlers by default, which would stop
- * the worker while the HTTP server still accepts requests; we order shutdown ourselves.
- */
-function installRuntime(config: AppConfig): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(config.temporal.sdkLogLevel) });
+/** What a worker reports to, besides the store. */
+export interface StartWorkerOptions {
+  /** The process's metrics: the activities' store writes are counted there. */
+  metrics?: Metrics;
+  /** The process log; the SDK's logs join it (default: a logger from the configuration). */
+  logger?: Logger;
 }
 
 /**
@@ -35,8 +38,13 @@ function installRuntime(config: AppConfig): void {
  * dispatcher workflows and their activities over `store`; `client` lets the
  * activities poke dispatchers and hand matches to conversations.
  */
-export async function startWorker(config: AppConfig, store: Store, client: Client): Promise<RunningWorker> {
-  installRuntime(config);
+export async function startWorker(
+  config: AppConfig,
+  store: Store,
+  client: Client,
+  options: StartWorkerOptions = {},
+): Promise<RunningWorker> {
+  installRuntime(config, options.logger ?? createLogger(config.log));
   const router = createTemporalRouter(client, config.temporal.taskQueue);
   const connection = await NativeConnection.connect(connectionSettings(config.temporal));
   let worker: Worker;
@@ -46,7 +54,11 @@ export async function startWorker(config: AppConfig, store: Store, client: Clien
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: createActivities({ store, lifecycle: config.lifecycle, router }),
+      activities: createActivities({
+        store: options.metrics ? observeWorkerStore(store, options.metrics.routing) : store,
+        lifecycle: config.lifecycle,
+        router,
+      }),
     });
   } catch (error) {
     await connection.close();
@@ -75,20 +87,39 @@ export function runWorker(worker: Worker, connection: NativeConnection): Running
 async function main(): Promise<void> {
   const config = loadConfig();
   requireRemoteCluster(config, 'start:worker');
-  console.log(`convoflow worker: ${describeConfig(config)}`);
+  const logger = createLogger(config.log);
+  // Before any connection: the runtime carries the SDK's logs and metrics.
+  installRuntime(config, logger);
+  logger.info(`convoflow worker: ${describeConfig(config)}`);
+  const metrics = new Metrics();
+  const served = config.metrics.worker;
+  const metricsServer = served
+    ? await startMetricsServer(metrics, {
+        ...served,
+        guard: metricsGuard(config.metrics.access, { loopback: isLoopbackHost(served.host), behindProxy: false, adminToken: null }),
+      })
+    : null;
   const { connection, client } = await connectClient(config.temporal);
   await ensureSearchAttributes(config, connection);
   const store = await openStore(config);
-  const running = await startWorker(config, store, client);
-  console.log(`Worker polling task queue "${config.temporal.taskQueue}".`);
+  const running = await startWorker(config, store, client, { metrics, logger });
+  logger.info(
+    {
+      taskQueue: config.temporal.taskQueue,
+      metrics: metricsServer?.url ?? null,
+      temporalMetrics: config.metrics.temporalAddress && `http://${config.metrics.temporalAddress}/metrics`,
+    },
+    `Worker polling task queue "${config.temporal.taskQueue}".`,
+  );
   onShutdownSignal(async () => {
     await running.shutdown();
     await connection.close();
     await store.close();
+    await metricsServer?.close();
   });
   // A worker that dies on its own (e.g. the cluster is gone for good) must take the process with it.
   running.done.catch((error: unknown) => {
-    console.error('The worker stopped:', error);
+    logger.fatal({ err: error }, 'The worker stopped.');
     process.exit(1);
   });
 }

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Express, NextFunction, Request, Response } from 'express';
 import express, { Router } from 'express';
 import helmet from 'helmet';
+import type { LevelWithSilent } from 'pino';
 import { pinoHttp } from 'pino-http';
-import type { ApiDeps } from './context';
+import type { ApiContext, ApiDeps, ApiMetricsOptions } from './context';
 import { createContext } from './context';
 import { errorHandler } from './error-handler';
 import { ApiError, ApiErrorCode } from './errors';
 import { healthRoutes } from './health';
+import { METRICS_PATH, metricsEndpoint } from './metrics-endpoint';
 import type { OpenApiDocument } from './openapi';
 import { openApiDocument } from './openapi';
 import type { Route } from './route';
@@ -22,6 +25,7 @@ import { sessionRoutes } from './routes/session';
 import { supervisorListRoutes } from './routes/supervisor-lists';
 import { eventRoutes } from '../live/events-route';
 import { pageRoutes } from '../live/pages';
+import { metricsGuard } from '../metrics/access';
 import { NoParams, NoQuery } from './schemas';
 import { Type } from '@sinclair/typebox';
 
@@ -108,12 +112,31 @@ function methodNotAllowed(routes: readonly Route[]) {
   };
 }
 
+/** 503s are a dependency's trouble (warned); other 5xx are bugs; a successful scrape every 15 s is not news. */
+function requestLogLevel(req: IncomingMessage, res: ServerResponse): LevelWithSilent {
+  if (res.statusCode === 503) return 'warn';
+  if (res.statusCode >= 500) return 'error';
+  return req.url === METRICS_PATH && res.statusCode < 400 ? 'silent' : 'info';
+}
+
+/** GET /metrics over this process's metrics, with the gauges of the app's store. */
+function serveMetrics(options: ApiMetricsOptions, ctx: ApiContext, deps: ApiDeps) {
+  options.metrics.watchStore(deps.store, {
+    cacheMs: options.storeCacheMs,
+    onError: (error) => ctx.logger.warn({ err: error }, 'metrics: the store gauges could not read the store'),
+  });
+  const behindProxy = (deps.trustProxy ?? false) !== false;
+  const guard = metricsGuard(options.access, { loopback: options.loopback, behindProxy, adminToken: deps.credentials.adminToken });
+  return metricsEndpoint(options.metrics, guard);
+}
+
 /** The Express application: JSON in and out, routes from one table, one error middleware. */
 export function createApp(deps: ApiDeps): Express {
   const ctx = createContext(deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? false);
+  if (ctx.metrics) app.use(ctx.metrics.metrics.http.middleware());
   app.use(
     pinoHttp({
       logger: ctx.logger,
@@ -123,8 +146,7 @@ export function createApp(deps: ApiDeps): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
-      // 503s are a dependency's trouble (warned); other 5xx are bugs.
-      customLogLevel: (_req, res) => (res.statusCode === 503 ? 'warn' : res.statusCode >= 500 ? 'error' : 'info'),
+      customLogLevel: requestLogLevel,
       // The error middleware logs failures itself, with their cause.
       customErrorMessage: (_req, res) => `request failed with ${res.statusCode}`,
     }),
@@ -133,6 +155,7 @@ export function createApp(deps: ApiDeps): Express {
   const router = Router();
   mount(router, ctx, ALL_ROUTES);
   app.use(router);
+  if (ctx.metrics) app.use(serveMetrics(ctx.metrics, ctx, deps));
   app.use(pageRoutes());
   app.use(methodNotAllowed(ALL_ROUTES));
   app.use((req: Request) => {

@@ -2,9 +2,12 @@ import type { Client } from '@temporalio/client';
 import type { RequestHandler } from 'express';
 import express from 'express';
 import type { Logger } from 'pino';
+import type { MetricsAccess } from '../config';
 import type { LifecycleConfig } from '../domain/lifecycle-config';
 import type { LiveContext, LiveOptions } from '../live/live-context';
 import { createLiveContext } from '../live/live-context';
+import type { Metrics } from '../metrics/metrics';
+import { observeAgentChanges } from '../metrics/observed-store';
 import type { Router } from '../routing';
 import { createTemporalRouter, RoutingChanges } from '../routing';
 import type { Store } from '../store/store';
@@ -41,6 +44,17 @@ export const DEFAULT_API_LIMITS: ApiLimits = {
 /** Express's `trust proxy` setting: false, true, a hop count, or addresses and subnets (e.g. "loopback, 10.0.0.0/8"). */
 export type TrustProxy = boolean | number | string;
 
+/** The metrics of the process the API runs in, served at /metrics, and who may read them. */
+export interface ApiMetricsOptions {
+  metrics: Metrics;
+  /** CONVOFLOW_METRICS_TOKEN. */
+  access: MetricsAccess;
+  /** The server binds loopback only (HOST): the default access needs it. */
+  loopback: boolean;
+  /** How long the store gauges reuse one reading (default 1 s). */
+  storeCacheMs?: number;
+}
+
 /** Everything the HTTP API needs, passed in so tests can supply their own. */
 export interface ApiDeps {
   store: Store;
@@ -59,6 +73,8 @@ export interface ApiDeps {
   checkResponses?: boolean;
   /** The event stream and the pages' configuration (src/live). */
   live?: LiveOptions;
+  /** Request metrics and GET /metrics; omitted, neither. */
+  metrics?: ApiMetricsOptions;
 }
 
 /** What route handlers use: the dependencies plus the services built over them once per app. */
@@ -81,6 +97,8 @@ export interface ApiContext {
   checkResponses: boolean;
   /** The event hub and stream settings. */
   live: LiveContext;
+  /** The process's metrics, or null when the app serves none. */
+  metrics: ApiMetricsOptions | null;
 }
 
 // A lone surrogate (JSON allows "\ud800") has no UTF-8 form: SQLite and
@@ -115,7 +133,7 @@ export function createContext(deps: ApiDeps): ApiContext {
     startLimiter: startRateLimiter(limits.startsPerMinute, logger),
     jsonParser: express.json({ limit: limits.bodyLimitBytes, type: ['application/json', 'application/*+json'], reviver: wellFormed }),
     changes: new RoutingChanges(
-      deps.store,
+      deps.metrics ? observeAgentChanges(deps.store, deps.metrics.metrics.routing) : deps.store,
       withDeadline(deps.client, limits.temporalTimeoutMs, createTemporalRouter(deps.client, deps.taskQueue)),
       (message) => logger.warn(message),
     ),
@@ -125,5 +143,6 @@ export function createContext(deps: ApiDeps): ApiContext {
     }),
     checkResponses: deps.checkResponses === true,
     live: createLiveContext(deps.store, deps.live),
+    metrics: deps.metrics ?? null,
   };
 }

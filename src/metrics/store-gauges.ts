@@ -1,0 +1,146 @@
+import type { Registry } from 'prom-client';
+import { Gauge } from 'prom-client';
+import type { Presence } from '../domain/presence';
+import { ALL_PRESENCES } from '../domain/presence';
+import type { AgentDirectory } from '../store/agent-directory';
+import type { AgentLoad, QueueStats } from '../store/types';
+
+/** How the store gauges read the store. */
+export interface StoreGaugeOptions {
+  /** Reuse one reading for this long (default 1 s): scrapes from several Prometheus replicas cost one read. */
+  cacheMs?: number;
+  /** Told when a reading fails (the gauges are then empty and convoflow_store_up is 0). */
+  onError?: (error: unknown) => void;
+}
+
+/** Default of StoreGaugeOptions.cacheMs. */
+export const DEFAULT_STORE_GAUGE_CACHE_MS = 1_000;
+
+interface Reading {
+  queues: QueueStats[];
+  agents: AgentLoad[];
+  /** Per queue: capacity used and total of its members in a presence that receives its pushed work. */
+  eligible: Map<string, { used: number; total: number }>;
+}
+
+function read(queues: QueueStats[], agents: AgentLoad[]): Reading {
+  const eligible = new Map(queues.map((q) => [q.id, { used: 0, total: 0, presences: new Set(q.eligiblePresences) }]));
+  for (const a of agents) {
+    for (const queueId of a.queues) {
+      const q = eligible.get(queueId);
+      if (!q?.presences.has(a.presence)) continue;
+      q.used += a.usedUnits;
+      q.total += a.capacity;
+    }
+  }
+  return { queues, agents, eligible };
+}
+
+/** One store reading shared by every gauge of a scrape, and by scrapes within `cacheMs`. */
+class CachedReading {
+  private last: { at: number; reading: Promise<Reading | null> } | null = null;
+
+  constructor(
+    private readonly store: AgentDirectory,
+    private readonly cacheMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  get(): Promise<Reading | null> {
+    const now = Date.now();
+    if (this.last && now - this.last.at < this.cacheMs) return this.last.reading;
+    // Two reads, each one query (agents with their load, queues with depth and oldest entry): bounded by the number of agents and queues.
+    const reading = Promise.all([this.store.listQueues(), this.store.listAgents()]).then(
+      ([queues, agents]) => read(queues, agents),
+      (error: unknown) => {
+        this.onError(error);
+        return null;
+      },
+    );
+    this.last = { at: now, reading };
+    return reading;
+  }
+}
+
+function byPresence(agents: readonly AgentLoad[], value: (a: AgentLoad) => number): Map<Presence, number> {
+  const out = new Map<Presence, number>(ALL_PRESENCES.map((p) => [p, 0]));
+  for (const a of agents) out.set(a.presence, (out.get(a.presence) ?? 0) + value(a));
+  return out;
+}
+
+/**
+ * Gauges read from the store when Prometheus scrapes: queue depth and oldest
+ * wait, agents by presence, capacity used and total (by presence, and per
+ * queue over the members who can receive its pushed work). Every API process
+ * reports the same values: aggregate them with max, not sum.
+ */
+export function registerStoreGauges(registry: Registry, store: AgentDirectory, options: StoreGaugeOptions = {}): void {
+  const cached = new CachedReading(store, options.cacheMs ?? DEFAULT_STORE_GAUGE_CACHE_MS, options.onError ?? (() => undefined));
+  const registers = [registry];
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, r: Reading) => void) =>
+    new Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        const reading = await cached.get();
+        this.reset();
+        if (reading) fill(this, reading);
+      },
+    });
+
+  new Gauge({
+    name: 'convoflow_store_up',
+    help: '1 when the store answered the reads behind the convoflow_queue_*, convoflow_agents and convoflow_capacity_* gauges; 0 when it did not (they are then absent).',
+    registers,
+    async collect() {
+      this.set((await cached.get()) ? 1 : 0);
+    },
+  });
+  gauge('convoflow_queue_depth', 'Conversations waiting in the queue.', ['queue'], (g, r) => {
+    for (const q of r.queues) g.set({ queue: q.id }, q.depth);
+  });
+  gauge(
+    'convoflow_queue_oldest_wait_seconds',
+    'How long the longest-waiting conversation of the queue has waited (0 when empty).',
+    ['queue'],
+    (g, r) => {
+      const now = Date.now();
+      for (const q of r.queues) {
+        const since = q.oldestEnqueuedAt === null ? now : Date.parse(q.oldestEnqueuedAt);
+        g.set({ queue: q.id }, Math.max(0, (now - since) / 1000));
+      }
+    },
+  );
+  gauge('convoflow_agents', 'Agents by presence.', ['presence'], (g, r) => {
+    for (const [presence, n] of byPresence(r.agents, () => 1)) g.set({ presence }, n);
+  });
+  gauge(
+    'convoflow_capacity_used_units',
+    'Capacity units reserved by conversations, by the presence of their agents.',
+    ['presence'],
+    (g, r) => {
+      for (const [presence, n] of byPresence(r.agents, (a) => a.usedUnits)) g.set({ presence }, n);
+    },
+  );
+  gauge('convoflow_capacity_total_units', 'Capacity units of all agents, by their presence.', ['presence'], (g, r) => {
+    for (const [presence, n] of byPresence(r.agents, (a) => a.capacity)) g.set({ presence }, n);
+  });
+  gauge(
+    'convoflow_queue_capacity_used_units',
+    'Capacity units in use (for any queue) by members of the queue in a presence that receives its pushed work.',
+    ['queue'],
+    (g, r) => {
+      for (const [queue, { used }] of r.eligible) g.set({ queue }, used);
+    },
+  );
+  gauge(
+    'convoflow_queue_capacity_total_units',
+    'Capacity units of members of the queue in a presence that receives its pushed work (an agent in several queues counts in each).',
+    ['queue'],
+    (g, r) => {
+      for (const [queue, { total }] of r.eligible) g.set({ queue }, total);
+    },
+  );
+}
