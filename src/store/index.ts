@@ -10,6 +10,7 @@ export type { ApiRecords } from './api-records';
 export type { CapacityLedger } from './capacity-ledger';
 export type { ConversationReadModel } from './read-model';
 export type { EventLog } from './event-log';
+export type { WebhookRegistry } from './webhook-registry';
 export type { Clock, Store } from './store';
 export { StoreError } from './store-error';
 

@@ -10,6 +10,8 @@ import type { Runner } from './program';
 import { bindOperations } from './program';
 import type { ConversationReadModel } from './read-model';
 import { readModelOperations } from './read-model';
+import type { WebhookRegistry } from './webhook-registry';
+import { webhookRegistryOperations } from './webhook-registry';
 
 /** Where the store gets the time it stamps on reservations, messages and events. */
 export type Clock = () => Date;
@@ -28,7 +30,7 @@ export interface Backend extends Runner {
  * one concept takes that face's interface (the routing activities take the
  * CapacityLedger, authentication the ApiRecords and AgentDirectory).
  */
-export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords, EventLog {
+export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords, EventLog, WebhookRegistry {
   /** Creates or upgrades the schema (versioned migrations). */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +50,7 @@ export function storeOver(backend: Backend): Store {
     ...bindOperations(backend, readModelOperations),
     ...bindOperations(backend, apiRecordOperations),
     ...bindOperations(backend, eventLogOperations),
+    ...bindOperations(backend, webhookRegistryOperations),
     migrate: () => backend.migrate(),
     close: () => backend.close(),
     onEvents: (listener) => backend.onEvents(listener),

@@ -8,6 +8,7 @@ import type { Store } from '../../src/store/store';
 import { describeApiTables } from './api-tables-contract';
 import { describeEventLog } from './event-log-contract';
 import { describeRoutingOnWrite } from './routing-contract';
+import { describeWebhookRegistry } from './webhook-registry-contract';
 import type { StoreFixture } from './store-fixtures';
 import { TestClock, agent, enqueue, expectConsistent, ledger, view } from './store-fixtures';
 
@@ -521,5 +522,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describeApiTables({ store: () => store, openAnother, clock: () => clock });
     describeEventLog({ store: () => store, openAnother, clock: () => clock });
     describeRoutingOnWrite({ store: () => store, openAnother, clock: () => clock });
+    describeWebhookRegistry({ store: () => store, openAnother, clock: () => clock });
   });
 }
