@@ -145,7 +145,9 @@ export function* deleteWebhookEndpoint(_tx: Tx, id: string): Program<boolean> {
  * Records `afterId` as the endpoint's cursor (never moving it back) and reads
  * the ids and types of the next events it subscribes to, at most `limit`,
  * looking through at most SCAN_WINDOW ids. `through` is the id up to which
- * every event is in the batch or not subscribed; null when the endpoint is gone.
+ * every event is in the batch or not subscribed; when the batch is empty it is
+ * recorded as the cursor too (the notifier then sees the endpoint caught up).
+ * Null when the endpoint is gone.
  */
 export function* nextWebhookEvents(_tx: Tx, id: string, afterId: number, limit: number): Program<WebhookBatch | null> {
   requireEventId(afterId, 'Webhook cursor');
@@ -165,6 +167,7 @@ export function* nextWebhookEvents(_tx: Tx, id: string, afterId: number, limit: 
   const events = rows.map((r) => ({ id: Number(r.id), type: r.type }));
   const last = events[events.length - 1];
   const through = events.length === limit && last ? last.id : upTo;
+  if (events.length === 0) yield* run('UPDATE webhook_endpoints SET cursor_id = ? WHERE id = ? AND cursor_id < ?', [through, id, through]);
   return { events, through, more: through < latest };
 }
 

@@ -17,7 +17,7 @@ export interface WebhookRegistry {
   getWebhookTarget(id: string): Promise<WebhookTarget | null>;
   /** Deletes an endpoint and its delivery records (its workflow ends at its next look); whether it existed. */
   deleteWebhookEndpoint(id: string): Promise<boolean>;
-  /** Records `afterId` as handled and reads the next subscribed events after it (at most `limit`, 1-1000); null once deleted. */
+  /** Records `afterId` as handled and reads the next subscribed events after it (at most `limit`, 1-1000; an empty batch records its `through` too); null once deleted. */
   nextWebhookEvents(id: string, afterId: number, limit: number): Promise<WebhookBatch | null>;
   /** Records an attempt's outcome (moving the cursor once delivered or failed); false once deleted. */
   recordWebhookAttempt(attempt: WebhookAttempt): Promise<boolean>;

@@ -86,6 +86,13 @@ export function describeWebhookRegistry(ctx: ApiTablesContext): void {
       expect((await store.getWebhookEndpoint('w1'))?.cursor).toBe(first?.through);
       await store.nextWebhookEvents('w1', w.cursor, 100);
       expect((await store.getWebhookEndpoint('w1'))?.cursor).toBe(first?.through);
+      // An empty read records how far it looked: nothing up to there is subscribed.
+      await enqueue(store, 'c1');
+      const narrow = await store.addWebhookEndpoint(endpoint('w2', ['conversation.offer']));
+      await presenceChanges(store, 2);
+      const empty = await store.nextWebhookEvents('w2', narrow.cursor, 100);
+      expect(empty).toEqual({ events: [], through: await latest(store), more: false });
+      expect((await store.getWebhookEndpoint('w2'))?.cursor).toBe(await latest(store));
     });
 
     it('answers the endpoint already registered for a retried id, keeping its first secret', async () => {
