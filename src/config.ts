@@ -7,6 +7,8 @@ import type { LifecycleConfig } from './domain/lifecycle-config';
 import type { LogConfig } from './logger';
 import { isLogLevel, LOG_LEVELS } from './logger';
 import { projectRoot } from './project-root';
+import type { WebhookConfig } from './webhooks/config';
+import { DEFAULT_WEBHOOK_DELIVERY, DEFAULT_WEBHOOK_MAX_HOLD_MS } from './webhooks/config';
 
 /** Client TLS for a remote Temporal cluster (mutual TLS when a certificate and key are given). */
 export interface TemporalTlsConfig {
@@ -98,6 +100,8 @@ export interface AppConfig {
   /** The configuration file's global automatic-presence switch (default for agents created without one). */
   autoPresence: boolean;
   seed: SeedConfig;
+  /** Webhook delivery retries and the retention hard cap (CONVOFLOW_WEBHOOK_*). */
+  webhooks: WebhookConfig;
 }
 
 /** A configuration problem; the message lists every problem found in the environment. */
@@ -216,6 +220,28 @@ function readApi(read: EnvReader): ApiConfig {
   };
 }
 
+/** CONVOFLOW_WEBHOOK_*: durations of at least 1 s ("none" is not allowed). */
+function readWebhooks(read: EnvReader): WebhookConfig {
+  const get = (name: string, fallback: number): number => {
+    const ms = read.duration(name, fallback);
+    if (ms !== null) return ms;
+    read.problems.push(`${name}: expected a duration such as "10s", "10m" or "24h" ("none" is not allowed)`);
+    return fallback;
+  };
+  const d = DEFAULT_WEBHOOK_DELIVERY;
+  const delivery = {
+    requestTimeoutMs: get('CONVOFLOW_WEBHOOK_TIMEOUT', d.requestTimeoutMs),
+    initialIntervalMs: get('CONVOFLOW_WEBHOOK_RETRY_INITIAL', d.initialIntervalMs),
+    maximumIntervalMs: get('CONVOFLOW_WEBHOOK_RETRY_MAX_INTERVAL', d.maximumIntervalMs),
+    retryWindowMs: get('CONVOFLOW_WEBHOOK_RETRY_WINDOW', d.retryWindowMs),
+    wakeEveryMs: d.wakeEveryMs,
+  };
+  if (delivery.maximumIntervalMs < delivery.initialIntervalMs) {
+    read.problems.push('CONVOFLOW_WEBHOOK_RETRY_MAX_INTERVAL: must be at least CONVOFLOW_WEBHOOK_RETRY_INITIAL');
+  }
+  return { delivery, maxHoldMs: get('CONVOFLOW_WEBHOOK_MAX_HOLD', DEFAULT_WEBHOOK_MAX_HOLD_MS) };
+}
+
 /** LOG_LEVEL; by default info, but silent under Jest so test output stays readable. */
 function readLog(read: EnvReader, env: ConfigEnv): LogConfig {
   const level = read.string('LOG_LEVEL')?.toLowerCase() ?? (env.JEST_WORKER_ID !== undefined ? 'silent' : 'info');
@@ -281,6 +307,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
   const http = { host: read.string('HOST') ?? '127.0.0.1', port: read.port('PORT', 3000) };
   const api = readApi(read);
   const log = readLog(read, env);
+  const webhooks = readWebhooks(read);
   const databaseUrl = read.string('DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Never echo the URL: it usually carries a password.
@@ -309,6 +336,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     lifecycle: file.lifecycle,
     autoPresence: file.autoPresence,
     seed: file.seed,
+    webhooks,
   };
 }
 

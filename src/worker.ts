@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { resolveSecret } from './api/credentials';
 import { createTemporalRouter, RoutingChanges } from './routing';
 import type { AppConfig } from './config';
 import { describeConfig, loadConfig } from './config';
@@ -8,6 +9,7 @@ import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
 import type { Store } from './store/store';
 import { connectClient, connectionSettings } from './temporal/connection';
+import { startWebhookNotifier } from './webhooks/start';
 
 /** A running worker and how to stop it. */
 export interface RunningWorker {
@@ -31,9 +33,10 @@ function installRuntime(config: AppConfig): void {
 }
 
 /**
- * Starts a worker for the configured task queue, running the conversation and
- * dispatcher workflows and their activities over `store`; `client` lets the
- * activities poke dispatchers and hand matches to conversations.
+ * Starts a worker for the configured task queue, running the conversation,
+ * dispatcher and webhook delivery workflows and their activities over `store`;
+ * `client` lets the activities poke dispatchers and hand matches to
+ * conversations, and the webhook notifier wake delivery workflows.
  */
 export async function startWorker(config: AppConfig, store: Store, client: Client): Promise<RunningWorker> {
   installRuntime(config);
@@ -46,7 +49,12 @@ export async function startWorker(config: AppConfig, store: Store, client: Clien
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: createActivities({ store, lifecycle: config.lifecycle, router }),
+      activities: createActivities({
+        store,
+        lifecycle: config.lifecycle,
+        router,
+        webhooks: { serverSecret: resolveSecret(config.api, config.dataDir), delivery: config.webhooks.delivery },
+      }),
     });
   } catch (error) {
     await connection.close();
@@ -55,7 +63,17 @@ export async function startWorker(config: AppConfig, store: Store, client: Clien
   const running = runWorker(worker, connection);
   // Work may have arrived, or room appeared, while no worker ran: give every queue a dispatch round.
   await new RoutingChanges(store, router).pokeAll();
-  return running;
+  // Webhook wake-ups after commits; at start, every endpoint looks once for what it missed.
+  const notifier = await startWebhookNotifier(store, client, config.temporal.taskQueue);
+  const stopNotifier = (): void => notifier.stop();
+  void running.done.then(stopNotifier, stopNotifier);
+  return {
+    ...running,
+    async shutdown() {
+      stopNotifier();
+      await running.shutdown();
+    },
+  };
 }
 
 /** Runs a created worker; its connection closes when it stops, by shutdown or by a fatal error. */
