@@ -17,6 +17,7 @@ import { agentRoutes } from './routes/agents';
 import { conversationRoutes } from './routes/conversations';
 import { operationRoutes } from './routes/operations';
 import { queueRoutes } from './routes/queues';
+import { webhookRoutes } from './routes/webhooks';
 import { NoParams, NoQuery } from './schemas';
 import { Type } from '@sinclair/typebox';
 
@@ -30,6 +31,7 @@ export const API_ROUTES: readonly Route[] = [
   ...agentRoutes,
   ...agentTokenRoutes,
   ...queueRoutes,
+  ...webhookRoutes,
 ];
 
 let document: OpenApiDocument | undefined;

@@ -6,6 +6,8 @@ import type { LifecycleConfig } from '../domain/lifecycle-config';
 import type { Router } from '../routing';
 import { createTemporalRouter, RoutingChanges } from '../routing';
 import type { Store } from '../store/store';
+import type { WebhookWorkflows } from '../webhooks/workflows';
+import { temporalWebhookWorkflows } from '../webhooks/workflows';
 import type { Credentials } from './auth';
 import { Authenticator } from './auth';
 import { ConversationClient } from './conversation-client';
@@ -74,6 +76,8 @@ export interface ApiContext {
   /** Agent, presence and queue writes that poke the dispatchers concerned. */
   changes: RoutingChanges;
   conversations: ConversationClient;
+  /** The endpoints' delivery workflows (started at registration, stopped at deletion). */
+  webhooks: WebhookWorkflows;
   checkResponses: boolean;
 }
 
@@ -117,6 +121,7 @@ export function createContext(deps: ApiDeps): ApiContext {
       updateMs: limits.temporalTimeoutMs,
       queryMs: limits.queryTimeoutMs,
     }),
+    webhooks: temporalWebhookWorkflows(deps.client, deps.taskQueue, { deadlineMs: limits.temporalTimeoutMs }),
     checkResponses: deps.checkResponses === true,
   };
 }
