@@ -36,7 +36,7 @@ export function webhookUrlProblem(url: string): string | null {
 
 /** Where one event's delivery to one endpoint stands. */
 export const WebhookDeliveryStatus = {
-  /** Being attempted or waiting for its next retry. */
+  /** Attempted and not taken yet: being retried. */
   Pending: 'pending',
   /** The receiver answered 2xx. */
   Delivered: 'delivered',

@@ -72,7 +72,7 @@ const DeliverySchema = closed({
   eventType: EventTypeSchema,
   status: stringEnum<WebhookDeliveryStatus>(
     ALL_WEBHOOK_DELIVERY_STATUSES,
-    'pending: being attempted or waiting to be retried; delivered: answered 2xx; failed: not delivered within the retry window.',
+    'pending: attempted, not taken yet, being retried; delivered: answered 2xx; failed: not delivered within the retry window (or pruned first).',
   ),
   attempts: Type.Integer({ minimum: 0 }),
   lastHttpStatus: nullable(Type.Integer(), 'The last attempt’s HTTP status (null: no answer).'),
