@@ -8,6 +8,8 @@ import type { LogConfig } from './logger';
 import { isLogLevel, LOG_LEVELS } from './logger';
 import { DEFAULT_EVENT_RETENTION_MS } from './live/retention';
 import { projectRoot } from './project-root';
+import type { WebhookConfig } from './webhooks/config';
+import { DEFAULT_WEBHOOK_DELIVERY, DEFAULT_WEBHOOK_MAX_HOLD_MS } from './webhooks/config';
 
 /** Client TLS for a remote Temporal cluster (mutual TLS when a certificate and key are given). */
 export interface TemporalTlsConfig {
@@ -126,6 +128,8 @@ export interface AppConfig {
   /** The configuration file's global automatic-presence switch (default for agents created without one). */
   autoPresence: boolean;
   seed: SeedConfig;
+  /** Webhook delivery retries and the retention hard cap (CONVOFLOW_WEBHOOK_*). */
+  webhooks: WebhookConfig;
 }
 
 /** A configuration problem; the message lists every problem found in the environment. */
@@ -289,6 +293,28 @@ function readMetrics(read: EnvReader): MetricsConfig {
   return { access, worker: port === null ? null : { host, port }, temporalAddress };
 }
 
+/** CONVOFLOW_WEBHOOK_*: durations of at least 1 s ("none" is not allowed). */
+function readWebhooks(read: EnvReader): WebhookConfig {
+  const get = (name: string, fallback: number): number => {
+    const ms = read.duration(name, fallback);
+    if (ms !== null) return ms;
+    read.problems.push(`${name}: expected a duration such as "10s", "10m" or "24h" ("none" is not allowed)`);
+    return fallback;
+  };
+  const d = DEFAULT_WEBHOOK_DELIVERY;
+  const delivery = {
+    requestTimeoutMs: get('CONVOFLOW_WEBHOOK_TIMEOUT', d.requestTimeoutMs),
+    initialIntervalMs: get('CONVOFLOW_WEBHOOK_RETRY_INITIAL', d.initialIntervalMs),
+    maximumIntervalMs: get('CONVOFLOW_WEBHOOK_RETRY_MAX_INTERVAL', d.maximumIntervalMs),
+    retryWindowMs: get('CONVOFLOW_WEBHOOK_RETRY_WINDOW', d.retryWindowMs),
+    wakeEveryMs: d.wakeEveryMs,
+  };
+  if (delivery.maximumIntervalMs < delivery.initialIntervalMs) {
+    read.problems.push('CONVOFLOW_WEBHOOK_RETRY_MAX_INTERVAL: must be at least CONVOFLOW_WEBHOOK_RETRY_INITIAL');
+  }
+  return { delivery, maxHoldMs: get('CONVOFLOW_WEBHOOK_MAX_HOLD', DEFAULT_WEBHOOK_MAX_HOLD_MS) };
+}
+
 /** LOG_LEVEL; by default info, but silent under Jest so test output stays readable. */
 function readLog(read: EnvReader, env: ConfigEnv): LogConfig {
   const level = read.string('LOG_LEVEL')?.toLowerCase() ?? (env.JEST_WORKER_ID !== undefined ? 'silent' : 'info');
@@ -359,6 +385,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     eventRetentionMs: read.duration('CONVOFLOW_EVENT_RETENTION', DEFAULT_EVENT_RETENTION_MS),
     temporalUiUrl: read.url('TEMPORAL_UI_URL'),
   };
+  const webhooks = readWebhooks(read);
   const databaseUrl = read.string('DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Never echo the URL: it usually carries a password.
@@ -389,6 +416,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     lifecycle: file.lifecycle,
     autoPresence: file.autoPresence,
     seed: file.seed,
+    webhooks,
   };
 }
 

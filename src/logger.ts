@@ -18,8 +18,8 @@ export function isLogLevel(level: string): level is LogLevel {
 }
 
 // Never in a log line: bearer tokens (request headers, token fields of answers
-// or errors), idempotency keys (a start's key protects its customer token) and
-// chat message text. Request bodies are not logged at all; these paths catch a
+// or errors), webhook signing secrets, idempotency keys (a start's key protects
+// its customer token) and chat message text. Request bodies are not logged at all; these paths catch a
 // value that ends up in a logged object anyway.
 const REDACT = [
   'req.headers.authorization',
@@ -28,9 +28,11 @@ const REDACT = [
   'res.headers["set-cookie"]',
   'token',
   'customerToken',
+  'secret',
   'text',
   '*.token',
   '*.customerToken',
+  '*.secret',
   '*.text',
   '*.authorization',
 ];

@@ -65,7 +65,9 @@ export function startHttpServer(
     live: { hub, ui: { temporalUiUrl: config.live.temporalUiUrl ?? deps.temporalUiUrl ?? null, namespace: config.temporal.namespace } },
   });
   const stopRetention =
-    config.live.eventRetentionMs === null ? () => undefined : startEventRetention(deps.store, config.live.eventRetentionMs);
+    config.live.eventRetentionMs === null
+      ? () => undefined
+      : startEventRetention(deps.store, config.live.eventRetentionMs, { maxHoldMs: config.webhooks.maxHoldMs });
   return new Promise((resolve, reject) => {
     const server: Server = app.listen(config.http.port, config.http.host);
     server.once('error', (error: NodeJS.ErrnoException) => {

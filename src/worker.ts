@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
+import { resolveSecret } from './api/credentials';
 import { createTemporalRouter, RoutingChanges } from './routing';
 import type { AppConfig } from './config';
 import { describeConfig, isLoopbackHost, loadConfig } from './config';
@@ -15,6 +16,7 @@ import { ensureSearchAttributes, openStore, requireRemoteCluster } from './start
 import type { Store } from './store/store';
 import { connectClient, connectionSettings } from './temporal/connection';
 import { installRuntime } from './temporal/runtime';
+import { startWebhookNotifier } from './webhooks/start';
 
 /** A running worker and how to stop it. */
 export interface RunningWorker {
@@ -34,9 +36,10 @@ export interface StartWorkerOptions {
 }
 
 /**
- * Starts a worker for the configured task queue, running the conversation and
- * dispatcher workflows and their activities over `store`; `client` lets the
- * activities poke dispatchers and hand matches to conversations.
+ * Starts a worker for the configured task queue, running the conversation,
+ * dispatcher and webhook delivery workflows and their activities over `store`;
+ * `client` lets the activities poke dispatchers and hand matches to
+ * conversations, and the webhook notifier wake delivery workflows.
  */
 export async function startWorker(
   config: AppConfig,
@@ -58,6 +61,7 @@ export async function startWorker(
         store: options.metrics ? observeWorkerStore(store, options.metrics.routing) : store,
         lifecycle: config.lifecycle,
         router,
+        webhooks: { serverSecret: resolveSecret(config.api, config.dataDir), delivery: config.webhooks.delivery },
       }),
     });
   } catch (error) {
@@ -67,7 +71,17 @@ export async function startWorker(
   const running = runWorker(worker, connection);
   // Work may have arrived, or room appeared, while no worker ran: give every queue a dispatch round.
   await new RoutingChanges(store, router).pokeAll();
-  return running;
+  // Webhook wake-ups after commits; at start, every endpoint looks once for what it missed.
+  const notifier = await startWebhookNotifier(store, client, config.temporal.taskQueue);
+  const stopNotifier = (): void => notifier.stop();
+  void running.done.then(stopNotifier, stopNotifier);
+  return {
+    ...running,
+    async shutdown() {
+      stopNotifier();
+      await running.shutdown();
+    },
+  };
 }
 
 /** Runs a created worker; its connection closes when it stops, by shutdown or by a fatal error. */

@@ -26,6 +26,7 @@ import { supervisorListRoutes } from './routes/supervisor-lists';
 import { eventRoutes } from '../live/events-route';
 import { pageRoutes } from '../live/pages';
 import { metricsGuard } from '../metrics/access';
+import { webhookRoutes } from './routes/webhooks';
 import { NoParams, NoQuery } from './schemas';
 import { Type } from '@sinclair/typebox';
 
@@ -43,6 +44,7 @@ export const API_ROUTES: readonly Route[] = [
   ...intakeRuleRoutes,
   ...sessionRoutes,
   ...eventRoutes,
+  ...webhookRoutes,
 ];
 
 let document: OpenApiDocument | undefined;

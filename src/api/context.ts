@@ -11,6 +11,8 @@ import { observeAgentChanges } from '../metrics/observed-store';
 import type { Router } from '../routing';
 import { createTemporalRouter, RoutingChanges } from '../routing';
 import type { Store } from '../store/store';
+import type { WebhookWorkflows } from '../webhooks/workflows';
+import { temporalWebhookWorkflows } from '../webhooks/workflows';
 import type { Credentials } from './auth';
 import { Authenticator } from './auth';
 import { ConversationClient } from './conversation-client';
@@ -94,6 +96,8 @@ export interface ApiContext {
   /** Agent, presence and queue writes that poke the dispatchers concerned. */
   changes: RoutingChanges;
   conversations: ConversationClient;
+  /** The endpoints' delivery workflows (started at registration, stopped at deletion). */
+  webhooks: WebhookWorkflows;
   checkResponses: boolean;
   /** The event hub and stream settings. */
   live: LiveContext;
@@ -141,6 +145,7 @@ export function createContext(deps: ApiDeps): ApiContext {
       updateMs: limits.temporalTimeoutMs,
       queryMs: limits.queryTimeoutMs,
     }),
+    webhooks: temporalWebhookWorkflows(deps.client, deps.taskQueue, { deadlineMs: limits.temporalTimeoutMs }),
     checkResponses: deps.checkResponses === true,
     live: createLiveContext(deps.store, deps.live),
     metrics: deps.metrics ?? null,

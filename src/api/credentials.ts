@@ -46,6 +46,15 @@ export function resolveCredentials(api: ApiConfig, dataDir: string): ResolvedCre
   const needsFiles = api.adminToken === null || api.secret === null;
   if (needsFiles) mkdirSync(dataDir, { recursive: true });
   const admin = api.adminToken === null ? readOrCreate(join(dataDir, 'admin-token')) : { value: api.adminToken, created: false };
-  const secret = api.secret ?? readOrCreate(join(dataDir, 'secret')).value;
-  return { credentials: { adminToken: admin.value, secret }, generatedAdminToken: admin.created };
+  return { credentials: { adminToken: admin.value, secret: resolveSecret(api, dataDir) }, generatedAdminToken: admin.created };
+}
+
+/**
+ * The server secret alone (the worker: it opens webhook endpoint secrets with
+ * it), from the configuration or `<dataDir>/secret`, generated on first start.
+ */
+export function resolveSecret(api: Pick<ApiConfig, 'secret'>, dataDir: string): string {
+  if (api.secret !== null) return api.secret;
+  mkdirSync(dataDir, { recursive: true });
+  return readOrCreate(join(dataDir, 'secret')).value;
 }

@@ -10,7 +10,7 @@ const ERRORS: Record<number, string> = {
   400: 'INVALID_INPUT: a field is missing or malformed (details.problems names each field and why).',
   401: 'UNAUTHORIZED: no bearer token, or one that matches nothing (or has expired, or was revoked).',
   403: 'FORBIDDEN / NOT_YOUR_CONVERSATION / NOT_QUEUE_MEMBER: the token is valid but not for this.',
-  404: 'UNKNOWN_CONVERSATION / UNKNOWN_AGENT / UNKNOWN_QUEUE.',
+  404: 'UNKNOWN_CONVERSATION / UNKNOWN_AGENT / UNKNOWN_QUEUE, or NOT_FOUND (no such webhook endpoint).',
   409: 'A state refusal (INVALID_TRANSITION, CONVERSATION_CLOSED naming the state), a lost pick race (ALREADY_TAKEN), NO_CAPACITY, ALREADY_EXISTS, or IDEMPOTENCY_KEY_REUSED (the key was used with another body, or by another client).',
   413: 'PAYLOAD_TOO_LARGE: the body is over the limit.',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json (no body at all counts as {}).',

@@ -11,6 +11,7 @@ import { ID_PATTERN } from '../domain/ids';
 import { KEY_PATTERN, LINE_PATTERN, MAX_COUNT, MAX_NAME_LENGTH, MAX_OVERFLOW_MS, MAX_TEXT_LENGTH, TEXT_PATTERN } from '../domain/limits';
 import { MAX_OFFER_TIMEOUT_MS } from '../domain/commands';
 import { MAX_PROFICIENCY, MAX_RELAX_AFTER_MS, MAX_SKILLS, MIN_PROFICIENCY } from '../domain/skills';
+import { WEBHOOK_URL_PATTERN } from '../domain/webhooks';
 
 // Request schemas, written once with TypeBox: Ajv validates requests against
 // these very objects, the OpenAPI document shows them, and handlers get their
@@ -24,6 +25,7 @@ export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
   [LINE_PATTERN]: 'must not contain control characters (such as NUL)',
   [TEXT_PATTERN]: 'must not contain control characters other than tab and line breaks (such as NUL)',
   [KEY_PATTERN]: 'must be 1-200 visible ASCII characters',
+  [WEBHOOK_URL_PATTERN]: 'must be an http:// or https:// URL (host, optional port, path and query; no user or password)',
 };
 
 /** A string schema whose values are `values`, typed as their union (TypeBox's documented use of Unsafe). */

@@ -1,4 +1,6 @@
 import type { EventLog } from '../store/event-log';
+import type { WebhookRegistry } from '../store/webhook-registry';
+import { pruneEventsHeldForWebhooks } from '../webhooks/retention';
 
 /** Default retention of the events outbox (CONVOFLOW_EVENT_RETENTION). */
 export const DEFAULT_EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -7,13 +9,15 @@ const SHORTEST_INTERVAL_MS = 1000;
 
 /**
  * Prunes events older than `retentionMs` now and then periodically (a quarter
- * of the retention, at most every 10 minutes). Several API processes may each
- * run one: pruning is idempotent. Returns the stop function.
+ * of the retention, at most every 10 minutes), keeping what a webhook
+ * endpoint has not delivered yet for up to `maxHoldMs` (the webhooks' hard
+ * cap). Several API processes may each run one: pruning is idempotent.
+ * Returns the stop function.
  */
 export function startEventRetention(
-  log: Pick<EventLog, 'pruneEvents'>,
+  log: Pick<EventLog, 'pruneEvents'> & Pick<WebhookRegistry, 'webhookRetentionFloor'>,
   retentionMs: number,
-  options: { now?: () => number; intervalMs?: number; report?: (message: string) => void } = {},
+  options: { now?: () => number; intervalMs?: number; maxHoldMs?: number; report?: (message: string) => void } = {},
 ): () => void {
   const now = options.now ?? Date.now;
   const report = options.report ?? ((message: string) => console.error(`[events] ${message}`));
@@ -22,8 +26,8 @@ export function startEventRetention(
   const prune = (): void => {
     if (running) return;
     running = true;
-    log
-      .pruneEvents(new Date(now() - retentionMs))
+    const at = now();
+    pruneEventsHeldForWebhooks(log, new Date(at - retentionMs), { now: new Date(at), maxHoldMs: options.maxHoldMs })
       .catch((error: unknown) => report(`pruning the event log failed (next try in ${interval} ms): ${(error as Error).message}`))
       .finally(() => {
         running = false;

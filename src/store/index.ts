@@ -12,6 +12,7 @@ export type { CapacityLedger } from './capacity-ledger';
 export type { ConversationReadModel } from './read-model';
 export type { EventLog } from './event-log';
 export type { RoutingRules } from './routing-rules';
+export type { WebhookRegistry } from './webhook-registry';
 export type { Clock, Store } from './store';
 export { StoreError } from './store-error';
 

@@ -210,6 +210,38 @@ CREATE TABLE intake_rules (
 );
 `;
 
+// Webhooks: endpoints with their sealed signing secret and the cursor their
+// delivery workflow has handled (for status, and so retention keeps what an
+// endpoint has not delivered); recent deliveries per endpoint, newest first.
+const WEBHOOK_TABLES = (bigint: string) => `
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  description TEXT,
+  sealed_secret TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  start_after_id ${bigint} NOT NULL,
+  cursor_id ${bigint} NOT NULL,
+  status TEXT NOT NULL,
+  failing_since TEXT,
+  failing_reason TEXT
+);
+CREATE TABLE webhook_deliveries (
+  endpoint_id TEXT NOT NULL,
+  event_id ${bigint} NOT NULL,
+  event_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  last_http_status INTEGER,
+  last_error TEXT,
+  first_attempt_at TEXT NOT NULL,
+  last_attempt_at TEXT NOT NULL,
+  completed_at TEXT,
+  PRIMARY KEY (endpoint_id, event_id)
+);
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -285,6 +317,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'index conversations by state and creation time',
     sqlite: CONVERSATION_LIST_INDEXES,
     postgres: CONVERSATION_LIST_INDEXES,
+  },
+  {
+    version: 10,
+    name: 'webhooks: endpoints and deliveries',
+    sqlite: WEBHOOK_TABLES('INTEGER'),
+    postgres: WEBHOOK_TABLES('BIGINT'),
   },
   {
     version: 11,

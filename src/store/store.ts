@@ -12,6 +12,8 @@ import { routingRulesOperations } from './routing-rules';
 import { bindOperations } from './program';
 import type { ConversationReadModel } from './read-model';
 import { readModelOperations } from './read-model';
+import type { WebhookRegistry } from './webhook-registry';
+import { webhookRegistryOperations } from './webhook-registry';
 
 /** Where the store gets the time it stamps on reservations, messages and events. */
 export type Clock = () => Date;
@@ -30,7 +32,7 @@ export interface Backend extends Runner {
  * one concept takes that face's interface (the routing activities take the
  * CapacityLedger, authentication the ApiRecords and AgentDirectory).
  */
-export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords, EventLog, RoutingRules {
+export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords, EventLog, RoutingRules, WebhookRegistry {
   /** Creates or upgrades the schema (versioned migrations). */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export function storeOver(backend: Backend): Store {
     ...bindOperations(backend, apiRecordOperations),
     ...bindOperations(backend, eventLogOperations),
     ...bindOperations(backend, routingRulesOperations),
+    ...bindOperations(backend, webhookRegistryOperations),
     migrate: () => backend.migrate(),
     close: () => backend.close(),
     onEvents: (listener) => backend.onEvents(listener),

@@ -24,7 +24,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  * memory, with the custom search attributes: for tests that need the real
  * server's semantics (visibility, exact update/command ordering) rather than time skipping.
  */
-export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
+export async function createDevServerEnv(extraArgs: readonly string[] = []): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: resolveDevServerExecutable(),
@@ -34,6 +34,7 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
         '--log-level',
         'error',
         ...SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${k.type === 'BOOL' ? 'Bool' : 'Keyword'}`]),
+        ...extraArgs,
       ],
     },
   });

@@ -32,6 +32,50 @@ describe('event retention', () => {
     }
   });
 
+  it('keeps what a webhook endpoint has not delivered yet, until the hold cap, then prunes it and marks the endpoint failing', async () => {
+    const clock = new TestClock();
+    const store = await createStore({ sqliteFile: ':memory:', clock: clock.now });
+    const until = async (done: () => Promise<boolean>): Promise<void> => {
+      const deadline = Date.now() + 5_000;
+      while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    };
+    try {
+      await store.addWebhookEndpoint({
+        id: 'crm',
+        url: 'https://crm.example/hook',
+        eventTypes: ['*'],
+        description: null,
+        sealedSecret: 'x',
+      });
+      await store.upsertAgent({ id: 'dana', presence: 'Offline' });
+      await store.setPresence('dana', 'Away');
+      const held = (await store.eventLogBounds()).latestId;
+      clock.tick(2 * 60 * 60 * 1000);
+      const options = { now: () => clock.now().getTime(), intervalMs: 20, maxHoldMs: 5 * 60 * 60 * 1000 };
+      let stop = startEventRetention(store, 60 * 60 * 1000, options);
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        // Older than the retention, but the endpoint has not handled them.
+        expect((await store.listEvents(0, 100)).length).toBe(held);
+        expect(await store.getWebhookEndpoint('crm')).toMatchObject({ status: 'active' });
+      } finally {
+        stop();
+      }
+      // Past the hold cap they go anyway, and the endpoint says why it is behind.
+      clock.tick(4 * 60 * 60 * 1000);
+      stop = startEventRetention(store, 60 * 60 * 1000, options);
+      try {
+        await until(async () => (await store.eventLogBounds()).prunedThrough >= held);
+        expect((await store.eventLogBounds()).prunedThrough).toBe(held);
+        expect(await store.getWebhookEndpoint('crm')).toMatchObject({ status: 'failing' });
+      } finally {
+        stop();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reads CONVOFLOW_EVENT_RETENTION (default 24h, "none" keeps all) and TEMPORAL_UI_URL', () => {
     expect(loadConfig({}).live).toEqual({ eventRetentionMs: DEFAULT_EVENT_RETENTION_MS, temporalUiUrl: null });
     expect(DEFAULT_EVENT_RETENTION_MS).toBe(24 * 60 * 60 * 1000);

@@ -9,6 +9,7 @@ import { describeApiTables } from './api-tables-contract';
 import { describeConversationList } from './conversation-list-contract';
 import { describeEventLog } from './event-log-contract';
 import { describeRoutingOnWrite } from './routing-contract';
+import { describeWebhookRegistry } from './webhook-registry-contract';
 import type { StoreFixture } from './store-fixtures';
 import { TestClock, agent, enqueue, expectConsistent, ledger, view } from './store-fixtures';
 
@@ -524,5 +525,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describeEventLog({ store: () => store, openAnother, clock: () => clock });
     describeRoutingOnWrite({ store: () => store, openAnother, clock: () => clock });
     describeConversationList({ store: () => store, openAnother, clock: () => clock });
+    describeWebhookRegistry({ store: () => store, openAnother, clock: () => clock });
   });
 }
