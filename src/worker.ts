@@ -47,6 +47,11 @@ export async function startWorker(config: AppConfig, store: Store, client: Clien
       taskQueue: config.temporal.taskQueue,
       workflowsPath: require.resolve('../workflows'),
       activities: createActivities({ store, lifecycle: config.lifecycle, router }),
+      // Bounded memory: an open conversation outside the cache costs nothing here until its next task replays it.
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+      maxConcurrentLocalActivityExecutions: config.worker.maxConcurrentLocalActivities,
+      reuseV8Context: config.worker.reuseV8Context,
     });
   } catch (error) {
     await connection.close();
@@ -80,7 +85,10 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(config, connection);
   const store = await openStore(config);
   const running = await startWorker(config, store, client);
-  console.log(`Worker polling task queue "${config.temporal.taskQueue}".`);
+  const w = config.worker;
+  console.log(
+    `Worker polling task queue "${config.temporal.taskQueue}" (cache ${w.maxCachedWorkflows} workflows, ${w.maxConcurrentWorkflowTasks} workflow tasks and ${w.maxConcurrentLocalActivities} local activities at once).`,
+  );
   onShutdownSignal(async () => {
     await running.shutdown();
     await connection.close();
