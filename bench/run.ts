@@ -12,19 +12,23 @@
  * run, BENCH_CAP_MS (hard cap per scenario, default 180000), per-knob overrides,
  * BENCH_QUIET_WAIT_MS (default 60000: each scenario first waits this long at
  * most for other processes to go quiet), BENCH_TEMPORAL_PORT / BENCH_UI_PORT,
- * BENCH_ONLY=1,2,3a,3b,4 and BENCH_KEEP=1 (keep the temporary directory).
+ * BENCH_ONLY=1,2,3,4,5,6,7 and BENCH_KEEP=1 (keep the temporary directory).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { provisionedCliPath } from '../src/temporal/executables';
 import type { BenchEnv } from './env';
-import { cpuBetween, describeCpu, sampleCpu, startBenchEnv, waitForQuiet } from './env';
+import { loadConfig } from '../src/config';
+import { cpuBetween, describeCpu, sampleCpu, startBenchEnv, waitForQuiet, workerTuningEnv } from './env';
+import { runSplit } from './split/run-split';
 import type { Knobs } from './knobs';
 import { describeKnobs, readKnobs } from './knobs';
 import type { ScenarioResult } from './report';
 import { e2eAssignScenario } from './scenarios/e2e-assign';
 import { depthScenario, latencyScenario, seedLatencyQueue } from './scenarios/latency';
+import { fairnessScenario } from './scenarios/fairness';
 import { lifecycleScenario } from './scenarios/lifecycle';
+import { memoryScenario } from './scenarios/memory';
 import { storeDispatchScenario } from './scenarios/store-dispatch';
 import type { Row } from './stats';
 import { table } from './stats';
@@ -34,9 +38,11 @@ type Scenario = { id: string; title: string; run: (env: BenchEnv, k: Knobs) => P
 const SCENARIOS: Scenario[] = [
   { id: '1', title: 'assignment latency', run: latencyScenario },
   { id: '2', title: 'latency vs depth of other queues', run: depthScenario },
-  { id: '3a', title: 'store matching alone', run: storeDispatchScenario },
-  { id: '3b', title: 'end-to-end assignments per minute', run: e2eAssignScenario },
-  { id: '4', title: 'lifecycle vs bare workflow', run: lifecycleScenario },
+  { id: '3', title: 'store matching alone', run: storeDispatchScenario },
+  { id: '4', title: 'worker memory with many open conversations', run: memoryScenario },
+  { id: '5', title: 'end-to-end assignments per minute', run: e2eAssignScenario },
+  { id: '6', title: 'lifecycle vs bare workflow', run: lifecycleScenario },
+  { id: '7', title: 'fairness under load', run: fairnessScenario },
 ];
 
 function log(line: string): void {
@@ -57,22 +63,49 @@ function sourceState(): string {
   return `${output('git', ['rev-parse', '--short', 'HEAD'])}${changed ? ` + ${changed} uncommitted file(s) outside bench/` : ''}`;
 }
 
-function header(k: Knobs): void {
+function header(k: Knobs, mode: string): void {
   const cpu = cpus();
   log(`# convoflow benchmark — ${new Date().toISOString()}`);
   log(
     `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform} ${process.arch}`,
   );
   const cli = process.env.TEMPORAL_CLI_PATH || provisionedCliPath();
-  log(`node ${process.version}; ${output(cli, ['--version'])} (${cli}); store: embedded SQLite; source: ${sourceState()}`);
+  const store = mode === 'split' ? 'PostgreSQL (split deployment)' : 'embedded SQLite';
+  log(`node ${process.version}; ${output(cli, ['--version'])} (${cli}); store: ${store}; source: ${sourceState()}`);
+  const w = loadConfig(workerTuningEnv()).worker;
+  log(
+    `worker: maxCachedWorkflows ${w.maxCachedWorkflows}, maxConcurrentWorkflowTaskExecutions ${w.maxConcurrentWorkflowTasks}, maxConcurrentLocalActivityExecutions ${w.maxConcurrentLocalActivities}, reuseV8Context ${w.reuseV8Context}; mode: ${mode}`,
+  );
   log(`scale: ${k.scale} (${describeKnobs(k)})`);
   log('');
+}
+
+function summary(rows: Row[], started: number): void {
+  log('## Summary');
+  log(table(rows));
+  log('');
+  const missed = rows.filter((r) => r.met === false).map((r) => `${r.scenario}: ${r.figure}`);
+  const failed = rows.filter((r) => r.figure === 'failed').map((r) => r.scenario);
+  if (failed.length) log(`Scenarios failed: ${failed.join('; ')}`);
+  log(missed.length ? `Targets missed: ${missed.join('; ')}` : failed.length ? 'No target measured was missed.' : 'All targets met.');
+  log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 }
 
 async function main(): Promise<void> {
   const k = readKnobs();
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
-  header(k);
+  const mode = process.env.BENCH_MODE?.trim() || 'embedded';
+  if (mode !== 'embedded' && mode !== 'split') throw new Error(`BENCH_MODE=${mode}: expected embedded or split`);
+  header(k, mode);
+  if (mode === 'split') {
+    const started = performance.now();
+    const rows = await runSplit(k, log).catch((error: unknown) => {
+      log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return [{ scenario: 'split', figure: 'failed', value: 'see log' }];
+    });
+    summary(rows, started);
+    return;
+  }
   const env = await startBenchEnv(k, log);
   let interrupted = false;
   const onSignal = (): void => {
@@ -107,12 +140,7 @@ async function main(): Promise<void> {
     process.off('SIGINT', onSignal);
     await env.close();
   }
-  log('## Summary');
-  log(table(rows));
-  log('');
-  const missed = rows.filter((r) => r.met === false).map((r) => `${r.scenario}: ${r.figure}`);
-  log(missed.length ? `Targets missed: ${missed.join('; ')}` : 'All targets met.');
-  log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+  summary(rows, started);
 }
 
 main().catch((error: unknown) => {

@@ -12,7 +12,7 @@ import { count, ms, percentile, perMinute } from '../stats';
 export const QUOTA_PER_MINUTE = 5_000;
 
 /**
- * Scenario 3a: the store's atomic matching alone, in its own SQLite file.
+ * Scenario 3: the store's atomic matching alone, in its own SQLite file.
  * Agents belong to two queues each; every queue is served in turn with
  * store.dispatch(queue, DISPATCH_BATCH), as the dispatcher workflows would,
  * until no queue yields a match, N matches are made, or the time cap hits.
@@ -51,7 +51,7 @@ export async function storeDispatchScenario(env: BenchEnv, k: Knobs): Promise<Sc
     const elapsed = performance.now() - started;
     const rate = perMinute(matched, elapsed);
     const left = (await store.listQueues()).reduce((sum, x) => sum + x.depth, 0);
-    const name = '3a Store matching alone';
+    const name = '3 Store matching alone';
     return {
       rows: [
         {
