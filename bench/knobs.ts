@@ -44,6 +44,8 @@ export interface Knobs {
   splitApiPort: number;
   temporalPort: number;
   uiPort: number;
+  /** Cap on scenario 3's matching loop, in ms. */
+  storeCapMs: number;
   /** Hard wall-clock cap for each scenario, in ms. */
   capMs: number;
   /** How long each scenario waits for other processes on the machine to go quiet, in ms. */
@@ -73,6 +75,7 @@ const DEFAULT: Omit<Knobs, 'scale' | 'temporalPort' | 'uiPort'> = {
   fairAgents: 5,
   fairConcurrency: 20,
   splitApiPort: 3400,
+  storeCapMs: 30_000,
   capMs: 180_000,
   quietWaitMs: 60_000,
 };
@@ -100,6 +103,7 @@ const SMALL: typeof DEFAULT = {
   fairAgents: 3,
   fairConcurrency: 20,
   splitApiPort: 3400,
+  storeCapMs: 15_000,
   capMs: 60_000,
   quietWaitMs: 10_000,
 };

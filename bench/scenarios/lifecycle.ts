@@ -105,7 +105,7 @@ export async function lifecycleScenario(env: BenchEnv, k: Knobs): Promise<Scenar
       },
     ],
     notes: [
-      `lifecycle = start, wait until the store shows Active (5 ms polls), end update, close-tab update (Closed); bare = start, two updates; ${WARM_UP} of each first as warm-up`,
+      `lifecycle = start, wait until the outbox shows Active, end update, close-tab update (Closed); bare = start, two updates; ${WARM_UP} of each first as warm-up`,
       describeRun('lifecycle', life, cpuBetween(cpuA, cpuB)),
       describeRun('bare', base, cpuBetween(cpuB, cpuC)),
       `lifecycle run ${describeTimings(storeUse, life.elapsedMs)}`,

@@ -331,12 +331,17 @@ export async function runSplit(k: Knobs, log: Log): Promise<Row[]> {
     );
 
     // 6. Lifecycle over HTTP vs bare workflows through the client.
+    await d.cpu.sample();
+    const lifeCpu0 = d.cpu.snapshot();
     const lifeRun = await runCapped(k.lifecycleCount, k.lifecycleConcurrency, k.capMs, async (i) => {
       const { id } = await startChat(d, 'life', `life-${i}`);
       ids.push(id);
       await d.outbox.waitFor(id, 'Active', 30_000);
       await finish(d, tokens, id);
     });
+    await d.cpu.sample();
+    const lifeUsed = cpuSince(lifeCpu0, d.cpu.snapshot());
+    const perLife = perAssignment(lifeUsed, lifeRun.results.length);
     const bareRun = await runCapped(k.lifecycleCount, k.lifecycleConcurrency, k.capMs, async (i) => {
       const handle = await d.client.workflow.start<typeof bareWorkflow>('bareWorkflow', {
         workflowId: `bare-${i}`,
@@ -351,6 +356,12 @@ export async function runSplit(k: Knobs, log: Log): Promise<Row[]> {
     log(
       `## lifecycle over HTTP (POST start, Active in the outbox, POST end, POST close-tab): ${lifeRun.results.length} in ${(lifeRun.elapsedMs / 1000).toFixed(1)} s = ${lifeRate.toFixed(1)}/s${lifeRun.failures ? `, ${lifeRun.failures} failed (${lifeRun.firstError})` : ''}; bare workflows (client start + 2 updates): ${bareRate.toFixed(1)}/s`,
     );
+    log(`  CPU per lifecycle (core-ms): ${describeGroups(perLife, '')}`);
+    rows.push({
+      scenario: name('6 lifecycle'),
+      figure: 'CPU per lifecycle, core-ms: workers / APIs / Temporal / PostgreSQL',
+      value: ['workers', 'apis', 'temporal', 'postgres'].map((g) => (perLife.get(g) ?? 0).toFixed(1)).join(' / '),
+    });
     rows.push({
       scenario: name('6 lifecycle'),
       figure: 'lifecycle over HTTP / bare workflow through the client',
