@@ -46,8 +46,8 @@ export async function sampleLatency(env: BenchEnv, prefix: string, n: number, ca
 /** Creates the latency queue and one Available agent with room for every conversation the scenarios start. */
 export async function seedLatencyQueue(env: BenchEnv, k: Knobs): Promise<void> {
   await seedQueues(env.store, [QUEUE]);
-  // Scenario 1, the three samples of scenario 2 and the loaded sample of scenario 4.
-  const conversations = WARM_UP + k.latencyCount + 4 * k.depthSamples;
+  // Scenario 1, the three samples of scenario 2 and the two of scenario 4.
+  const conversations = WARM_UP + k.latencyCount + 5 * k.depthSamples;
   await seedAgents(env.store, QUEUE, 1, () => [QUEUE], { capacity: UNITS * (conversations + 10) });
   await sampleLatency(env, 'warm', WARM_UP, 30_000);
 }
