@@ -2,12 +2,18 @@
  * `npm run bench`: convoflow's benchmark suite on the embedded default stack
  * (its own Temporal dev server on 127.0.0.1:7400/8400, SQLite store and worker
  * in a temporary directory, all in this process like `npm start`). Prints
- * figures, never asserts. Scenarios, in order:
+ * figures beside their targets, never asserts. Scenarios, in order:
  *   1. assignment latency, one conversation at a time (200);
  *   2. the same with 100 vs 10,000 conversations queued in other queues;
- *   3. assignments per minute: (a) store matching alone with 10,000 agents,
- *      50,000 queued, 100 queues; (b) end to end with 2,000 workflows;
- *   4. lifecycle throughput vs a bare workflow (400 each, 20 in flight).
+ *   3. store matching alone (the dispatcher's path): 10,000 agents, 50,000
+ *      queued, 100 queues;
+ *   4. worker memory with 50,000 open conversations, replay after eviction;
+ *   5. end-to-end assignments per minute (2,000 workflows, 10,000 agents,
+ *      50,000 waiting elsewhere) and CPU per assignment;
+ *   6. lifecycle throughput vs a bare workflow (400 each, 20 in flight),
+ *      history events and workflow tasks per lifecycle;
+ *   7. fairness under load.
+ * BENCH_MODE=split runs the split deployment instead (bench/split/run-split.ts).
  * Knobs (see bench/knobs.ts and bench/README.md): BENCH_SCALE=small for a quick
  * run, BENCH_CAP_MS (hard cap per scenario, default 180000), per-knob overrides,
  * BENCH_QUIET_WAIT_MS (default 60000: each scenario first waits this long at
