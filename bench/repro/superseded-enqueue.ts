@@ -1,0 +1,50 @@
+/**
+ * `node dist/bench/repro/superseded-enqueue.js`: the store's answer when a
+ * conversation's first workflow task is retried after both of its writes
+ * committed (the task timed out on the server, e.g. under load, or the worker
+ * died before completing it). Attempt 1 wrote the enqueue (version 1), which
+ * matched and reserved, then the Active row (version 2); the retry replays from
+ * a history without their markers and writes the enqueue again. The store
+ * treats version 1 < 2 as a superseded write and answers no match, so the
+ * replayed workflow stays Open while the agent's capacity stays reserved
+ * (invariant 2), and the conversation is in no queue. In-memory SQLite.
+ */
+import { createStore } from '../../src/store';
+import type { ApplyConversationInput } from '../../src/store/types';
+import { enqueueWrite } from '../fixtures';
+
+async function main(): Promise<void> {
+  const store = await createStore({ sqliteFile: ':memory:' });
+  try {
+    await store.upsertQueue({ id: 'q' });
+    await store.upsertAgent({ id: 'a', capacity: 100, presence: 'Available', queues: ['q'] });
+    const enqueue: ApplyConversationInput = { ...enqueueWrite('c1', 'q', new Date().toISOString()), route: true };
+    const first = await store.applyConversation(enqueue);
+    console.log(`attempt 1, enqueue (version 1): matched ${JSON.stringify(first.matched)}`);
+    const active = { ...enqueue.view, state: 'Active' as const, agentId: 'a', lastAgentId: 'a', version: 2 };
+    await store.applyConversation({
+      view: active,
+      release: false,
+      dequeue: false,
+      enqueue: null,
+      acquire: { kind: 'claim', agentId: 'a' },
+      route: true,
+    });
+    console.log(`attempt 1, Active write (version 2): read model ${(await store.getConversation('c1'))?.state}`);
+    const retried = await store.applyConversation(enqueue);
+    const held = await store.listReservations();
+    console.log(`attempt 2, enqueue again (version 1): matched ${JSON.stringify(retried.matched)}; reservations ${JSON.stringify(held)}`);
+    console.log(
+      retried.matched === null && held.length === 1
+        ? 'DEFECT: the replayed workflow is told "no match" and stays Open while its reservation is held'
+        : 'ok: the replayed workflow is told its match again',
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
