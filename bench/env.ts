@@ -13,11 +13,20 @@ import { startDevServer } from '../src/temporal/dev-server';
 import type { RunningWorker } from '../src/worker';
 import { runWorker, startWorker } from '../src/worker';
 import type { Knobs } from './knobs';
+import { OutboxWatcher } from './outbox';
+import { RoutingLog } from './routing-log';
 import type { StoreTimings } from './store-timing';
 import { timedStore } from './store-timing';
 
 /** Task queue of the bench-only worker that runs the bare baseline workflow. */
 export const BARE_TASK_QUEUE = 'bench-bare';
+
+/** The CONVOFLOW_WORKER_* settings of this process's environment (the worker's cache and concurrency). */
+export function workerTuningEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('CONVOFLOW_WORKER_') && e[1] !== undefined),
+  );
+}
 
 /** Everything a scenario needs, all in this process except the dev server. */
 export interface BenchEnv {
@@ -27,6 +36,16 @@ export interface BenchEnv {
   store: Store;
   /** Timings of the store calls the worker's activities make. */
   timings: StoreTimings;
+  /** Entries and reservations the worker's store calls made, in commit order (enable it to record). */
+  routing: RoutingLog;
+  /** Tails the store's event outbox: when each conversation entered each state. */
+  outbox: OutboxWatcher;
+  /** Assignment latency p50 at small load (scenario 1), for the later ratios. */
+  smallLoadLatencyP50?: number;
+  /** CPU per assignment measured end to end (scenario 5), in core-ms. */
+  cpuPerAssignment?: { worker: number; server: number; store: number };
+  /** Conversations the memory scenario left open, waiting in queues without agents. */
+  openWaiting?: { count: number; queues: string[] };
   client: Client;
   devServer: DevServer;
   /** Stops everything started so far, in reverse order; safe to call twice. */
@@ -48,6 +67,8 @@ export async function startBenchEnv(knobs: Knobs, log: (line: string) => void): 
     TEMPORAL_TASK_QUEUE: 'bench-conversations',
     // ERROR by default: refused-signal warnings would flood the report (the profile counts signals instead).
     TEMPORAL_SDK_LOG_LEVEL: process.env.BENCH_SDK_LOG_LEVEL ?? 'ERROR',
+    // The worker's cache and concurrency settings are the product's, and can be tried from the environment.
+    ...workerTuningEnv(),
   });
   const stops: (() => Promise<void>)[] = [];
   let closed: Promise<void> | undefined;
@@ -65,13 +86,16 @@ export async function startBenchEnv(knobs: Knobs, log: (line: string) => void): 
     stops.push(() => connection.close());
     const store = await createStore({ sqliteFile: config.sqliteFile });
     stops.push(() => store.close());
-    const { store: workerStore, timings } = timedStore(store);
+    const routing = new RoutingLog();
+    const { store: workerStore, timings } = timedStore(store, routing.observe);
+    const outbox = await OutboxWatcher.start(store);
+    stops.push(() => outbox.stop());
     const worker: RunningWorker = await startWorker(config, workerStore, client);
     stops.push(() => worker.shutdown());
     const bare = await startBareWorker(config);
     stops.push(() => bare.shutdown());
     log(`workers running (${((performance.now() - t0) / 1000).toFixed(1)} s after start)`);
-    return { config, dir, store, timings, client, devServer, close };
+    return { config, dir, store, timings, routing, outbox, client, devServer, close };
   } catch (error) {
     await close();
     throw error;
@@ -108,19 +132,61 @@ function procCpuSec(pid: string): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
-function childPids(): string[] {
+/** Every process's parent, from /proc. */
+function parents(): Map<string, string> {
+  const parent = new Map<string, string>();
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      parent.set(p, stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] ?? '');
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return parent;
+}
+
+/** Every descendant of `root` (the dev server runs under a watchdog, so it is a grandchild). */
+export function descendantPids(root: string = String(process.pid)): string[] {
   try {
-    return readdirSync('/proc').filter((p) => {
-      if (!/^\d+$/.test(p)) return false;
-      try {
-        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(process.pid);
-      } catch {
-        return false;
+    const parent = parents();
+    const found: string[] = [];
+    const wanted = new Set([root]);
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const [pid, ppid] of parent) {
+        if (wanted.has(ppid) && !wanted.has(pid)) {
+          wanted.add(pid);
+          found.push(pid);
+          grew = true;
+        }
       }
-    });
+    }
+    return found;
   } catch {
     return [];
+  }
+}
+
+/** CPU seconds used so far by `pid` (0 once it is gone). */
+export function processCpuSec(pid: string): number {
+  try {
+    return procCpuSec(pid);
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory of `pid` in bytes, from /proc (NaN when unknown). */
+export function processRssBytes(pid: string = String(process.pid)): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
+    return line ? Number(line.split(/\s+/)[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -135,7 +201,7 @@ function machineCpuSec(): number {
 export function sampleCpu(): CpuSample {
   const at = performance.now();
   try {
-    const serverSec = childPids().reduce((sum, pid) => sum + procCpuSec(pid), 0);
+    const serverSec = descendantPids().reduce((sum, pid) => sum + processCpuSec(pid), 0);
     return { at, nodeSec: procCpuSec(String(process.pid)), serverSec, machineSec: machineCpuSec() };
   } catch {
     return { at, nodeSec: 0, serverSec: 0, machineSec: 0 };

@@ -4,6 +4,15 @@ import type { AgentInput, ApplyConversationInput, ConversationWrite } from '../s
 import type { Store } from '../src/store/store';
 import type { conversationWorkflow } from '../workflows/conversation';
 
+/**
+ * Lets the event loop run. The SQLite store's calls finish synchronously, so a
+ * loop of awaited writes never yields to timers or I/O: the worker beside it
+ * (its local activities, the SDK's callbacks) and signal handlers would stall.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Capacity units every benchmark conversation fills (the product default). */
 export const UNITS = 10;
 
@@ -14,7 +23,10 @@ export function queueIds(prefix: string, n: number): string[] {
 
 /** Creates the queues (default settings: highest capacity, Available and Busy eligible). */
 export async function seedQueues(store: Store, ids: readonly string[]): Promise<void> {
-  for (const id of ids) await store.upsertQueue({ id });
+  for (const id of ids) {
+    await yieldToEventLoop();
+    await store.upsertQueue({ id });
+  }
 }
 
 /** Creates `n` agents `<prefix>-a00000`, ...; `queuesOf(i)` gives agent i's queues. */
@@ -26,6 +38,7 @@ export async function seedAgents(
   fields: Omit<AgentInput, 'id' | 'queues'> = {},
 ): Promise<void> {
   for (let i = 0; i < n; i++) {
+    if (i % 100 === 99) await yieldToEventLoop();
     await store.upsertAgent({
       presence: 'Available',
       capacity: 100,
@@ -75,7 +88,10 @@ export function enqueueWrite(conversationId: string, queueId: string, at: string
  */
 export async function fillQueues(store: Store, prefix: string, queues: readonly string[], from: number, to: number): Promise<void> {
   const at = new Date().toISOString();
-  for (let i = from; i < to; i++) await store.applyConversation(enqueueWrite(`${prefix}-${i}`, queues[i % queues.length] ?? '', at));
+  for (let i = from; i < to; i++) {
+    if (i % 100 === 99) await yieldToEventLoop();
+    await store.applyConversation(enqueueWrite(`${prefix}-${i}`, queues[i % queues.length] ?? '', at));
+  }
 }
 
 /** Starts a conversation workflow as the API would: no lifecycle config, so the worker's applies. */

@@ -4,6 +4,8 @@
  *   other queues (100 samples each) plus 500 real Open workflows; store
  *   dispatch: 10,000 agents, 50,000 queued, 100 queues; end-to-end
  *   assignment: 2,000 workflows; lifecycle vs bare: 400 each, 20 in flight;
+ *   worker memory: 50,000 conversations opened and left open; fairness under
+ *   load: 400 conversations through 5 agents with room for two each;
  *   every scenario capped at 180 s (BENCH_CAP_MS) and first waiting up to 60 s
  *   for other processes to go quiet (BENCH_QUIET_WAIT_MS).
  * BENCH_SCALE=small divides the work for a quick check (about 2 minutes).
@@ -27,8 +29,23 @@ export interface Knobs {
   e2eStartConcurrency: number;
   lifecycleCount: number;
   lifecycleConcurrency: number;
+  /** Conversations the memory scenario opens and leaves open. */
+  memoryOpen: number;
+  memoryConcurrency: number;
+  /** Assign signals to evicted and to cached conversations, each. */
+  memorySamples: number;
+  /** Cap on opening the memory scenario's conversations, in ms. */
+  memoryCapMs: number;
+  /** Fairness under load: conversations, agents (room for two each), start calls in flight. */
+  fairConversations: number;
+  fairAgents: number;
+  fairConcurrency: number;
+  /** BENCH_MODE=split: the first of the two API ports. */
+  splitApiPort: number;
   temporalPort: number;
   uiPort: number;
+  /** Cap on scenario 3's matching loop, in ms. */
+  storeCapMs: number;
   /** Hard wall-clock cap for each scenario, in ms. */
   capMs: number;
   /** How long each scenario waits for other processes on the machine to go quiet, in ms. */
@@ -50,6 +67,15 @@ const DEFAULT: Omit<Knobs, 'scale' | 'temporalPort' | 'uiPort'> = {
   e2eStartConcurrency: 50,
   lifecycleCount: 400,
   lifecycleConcurrency: 20,
+  memoryOpen: 50_000,
+  memoryConcurrency: 50,
+  memorySamples: 50,
+  memoryCapMs: 360_000,
+  fairConversations: 400,
+  fairAgents: 5,
+  fairConcurrency: 20,
+  splitApiPort: 3400,
+  storeCapMs: 30_000,
   capMs: 180_000,
   quietWaitMs: 60_000,
 };
@@ -69,6 +95,15 @@ const SMALL: typeof DEFAULT = {
   e2eStartConcurrency: 50,
   lifecycleCount: 100,
   lifecycleConcurrency: 20,
+  memoryOpen: 3_000,
+  memoryConcurrency: 50,
+  memorySamples: 20,
+  memoryCapMs: 45_000,
+  fairConversations: 100,
+  fairAgents: 3,
+  fairConcurrency: 20,
+  splitApiPort: 3400,
+  storeCapMs: 10_000,
   capMs: 60_000,
   quietWaitMs: 10_000,
 };

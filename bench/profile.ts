@@ -18,6 +18,10 @@ export interface Breakdown {
   parts: { name: string; ms: number; count: number }[];
   /** Average signals received per workflow, by signal name. */
   signals: { name: string; count: number }[];
+  /** Average history events per workflow. */
+  events: number;
+  /** Average workflow tasks (completed) per workflow. */
+  workflowTasks: number;
 }
 
 /** Adds one history's task timings to `sums`; returns its first-to-last event span. */
@@ -54,25 +58,35 @@ export async function historyBreakdown(client: Client, workflowIds: readonly str
   const signals = new Map<string, number>();
   let lifetime = 0;
   let n = 0;
+  let events = 0;
+  let tasks = 0;
   for (const id of workflowIds) {
-    const history = await client.workflow.getHandle(id).fetchHistory();
-    const span = addHistory(history.events ?? [], sums, signals);
+    const history = await client.workflow
+      .getHandle(id)
+      .fetchHistory()
+      .catch(() => null);
+    if (!history) continue;
+    const list = history.events ?? [];
+    const span = addHistory(list, sums, signals);
     if (!Number.isFinite(span)) continue;
     lifetime += span;
     n += 1;
+    events += list.length;
+    tasks += list.filter((e) => e.workflowTaskCompletedEventAttributes).length;
   }
   const parts = [...sums]
     .map(([name, s]) => ({ name, ms: s.ms / Math.max(n, 1), count: s.count / Math.max(n, 1) }))
     .sort((a, b) => b.ms - a.ms);
   const perWorkflow = [...signals].map(([name, total]) => ({ name, count: total / Math.max(n, 1) }));
-  return { workflows: n, lifetimeMs: lifetime / Math.max(n, 1), parts, signals: perWorkflow };
+  const per = (x: number) => x / Math.max(n, 1);
+  return { workflows: n, lifetimeMs: per(lifetime), parts, signals: perWorkflow, events: per(events), workflowTasks: per(tasks) };
 }
 
 /** The breakdown as indented lines: per-workflow averages and their share of the lifetime. */
 export function describeBreakdown(title: string, b: Breakdown): string[] {
   const share = (x: number) => `${((x / b.lifetimeMs) * 100).toFixed(0)}%`;
   return [
-    `${title}: ${b.workflows} histories, average lifetime ${ms(b.lifetimeMs)} (first to last event); per workflow on average:`,
+    `${title}: ${b.workflows} histories, average lifetime ${ms(b.lifetimeMs)} (first to last event), ${b.events.toFixed(1)} events and ${b.workflowTasks.toFixed(1)} workflow tasks; per workflow on average:`,
     ...b.parts.map((p) => `    ${p.name.padEnd(52)} ${ms(p.ms).padStart(10)}  ${share(p.ms).padStart(4)}  x${p.count.toFixed(1)}`),
     ...(b.signals.length ? [`    signals received: ${b.signals.map((x) => `${x.name} x${x.count.toFixed(2)}`).join(', ')}`] : []),
   ];

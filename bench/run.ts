@@ -2,29 +2,39 @@
  * `npm run bench`: convoflow's benchmark suite on the embedded default stack
  * (its own Temporal dev server on 127.0.0.1:7400/8400, SQLite store and worker
  * in a temporary directory, all in this process like `npm start`). Prints
- * figures, never asserts. Scenarios, in order:
+ * figures beside their targets, never asserts. Scenarios, in order:
  *   1. assignment latency, one conversation at a time (200);
  *   2. the same with 100 vs 10,000 conversations queued in other queues;
- *   3. assignments per minute: (a) store matching alone with 10,000 agents,
- *      50,000 queued, 100 queues; (b) end to end with 2,000 workflows;
- *   4. lifecycle throughput vs a bare workflow (400 each, 20 in flight).
+ *   3. store matching alone (the dispatcher's path): 10,000 agents, 50,000
+ *      queued, 100 queues;
+ *   4. worker memory with 50,000 open conversations, replay after eviction;
+ *   5. end-to-end assignments per minute (2,000 workflows, 10,000 agents,
+ *      50,000 waiting elsewhere) and CPU per assignment;
+ *   6. lifecycle throughput vs a bare workflow (400 each, 20 in flight),
+ *      history events and workflow tasks per lifecycle;
+ *   7. fairness under load.
+ * BENCH_MODE=split runs the split deployment instead (bench/split/run-split.ts).
  * Knobs (see bench/knobs.ts and bench/README.md): BENCH_SCALE=small for a quick
  * run, BENCH_CAP_MS (hard cap per scenario, default 180000), per-knob overrides,
  * BENCH_QUIET_WAIT_MS (default 60000: each scenario first waits this long at
  * most for other processes to go quiet), BENCH_TEMPORAL_PORT / BENCH_UI_PORT,
- * BENCH_ONLY=1,2,3a,3b,4 and BENCH_KEEP=1 (keep the temporary directory).
+ * BENCH_ONLY=1,2,3,4,5,6,7 and BENCH_KEEP=1 (keep the temporary directory).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { provisionedCliPath } from '../src/temporal/executables';
 import type { BenchEnv } from './env';
-import { cpuBetween, describeCpu, sampleCpu, startBenchEnv, waitForQuiet } from './env';
+import { loadConfig } from '../src/config';
+import { cpuBetween, describeCpu, sampleCpu, startBenchEnv, waitForQuiet, workerTuningEnv } from './env';
+import { runSplit } from './split/run-split';
 import type { Knobs } from './knobs';
 import { describeKnobs, readKnobs } from './knobs';
 import type { ScenarioResult } from './report';
 import { e2eAssignScenario } from './scenarios/e2e-assign';
 import { depthScenario, latencyScenario, seedLatencyQueue } from './scenarios/latency';
+import { fairnessScenario } from './scenarios/fairness';
 import { lifecycleScenario } from './scenarios/lifecycle';
+import { memoryScenario } from './scenarios/memory';
 import { storeDispatchScenario } from './scenarios/store-dispatch';
 import type { Row } from './stats';
 import { table } from './stats';
@@ -34,9 +44,11 @@ type Scenario = { id: string; title: string; run: (env: BenchEnv, k: Knobs) => P
 const SCENARIOS: Scenario[] = [
   { id: '1', title: 'assignment latency', run: latencyScenario },
   { id: '2', title: 'latency vs depth of other queues', run: depthScenario },
-  { id: '3a', title: 'store matching alone', run: storeDispatchScenario },
-  { id: '3b', title: 'end-to-end assignments per minute', run: e2eAssignScenario },
-  { id: '4', title: 'lifecycle vs bare workflow', run: lifecycleScenario },
+  { id: '3', title: 'store matching alone', run: storeDispatchScenario },
+  { id: '4', title: 'worker memory with many open conversations', run: memoryScenario },
+  { id: '5', title: 'end-to-end assignments per minute', run: e2eAssignScenario },
+  { id: '6', title: 'lifecycle vs bare workflow', run: lifecycleScenario },
+  { id: '7', title: 'fairness under load', run: fairnessScenario },
 ];
 
 function log(line: string): void {
@@ -57,22 +69,49 @@ function sourceState(): string {
   return `${output('git', ['rev-parse', '--short', 'HEAD'])}${changed ? ` + ${changed} uncommitted file(s) outside bench/` : ''}`;
 }
 
-function header(k: Knobs): void {
+function header(k: Knobs, mode: string): void {
   const cpu = cpus();
   log(`# convoflow benchmark — ${new Date().toISOString()}`);
   log(
     `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform} ${process.arch}`,
   );
   const cli = process.env.TEMPORAL_CLI_PATH || provisionedCliPath();
-  log(`node ${process.version}; ${output(cli, ['--version'])} (${cli}); store: embedded SQLite; source: ${sourceState()}`);
+  const store = mode === 'split' ? 'PostgreSQL (split deployment)' : 'embedded SQLite';
+  log(`node ${process.version}; ${output(cli, ['--version'])} (${cli}); store: ${store}; source: ${sourceState()}`);
+  const w = loadConfig(workerTuningEnv()).worker;
+  log(
+    `worker: maxCachedWorkflows ${w.maxCachedWorkflows}, maxConcurrentWorkflowTaskExecutions ${w.maxConcurrentWorkflowTasks}, maxConcurrentLocalActivityExecutions ${w.maxConcurrentLocalActivities}, reuseV8Context ${w.reuseV8Context}; mode: ${mode}`,
+  );
   log(`scale: ${k.scale} (${describeKnobs(k)})`);
   log('');
+}
+
+function summary(rows: Row[], started: number): void {
+  log('## Summary');
+  log(table(rows));
+  log('');
+  const missed = rows.filter((r) => r.met === false).map((r) => `${r.scenario}: ${r.figure}`);
+  const failed = rows.filter((r) => r.figure === 'failed').map((r) => r.scenario);
+  if (failed.length) log(`Scenarios failed: ${failed.join('; ')}`);
+  log(missed.length ? `Targets missed: ${missed.join('; ')}` : failed.length ? 'No target measured was missed.' : 'All targets met.');
+  log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s.`);
 }
 
 async function main(): Promise<void> {
   const k = readKnobs();
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
-  header(k);
+  const mode = process.env.BENCH_MODE?.trim() || 'embedded';
+  if (mode !== 'embedded' && mode !== 'split') throw new Error(`BENCH_MODE=${mode}: expected embedded or split`);
+  header(k, mode);
+  if (mode === 'split') {
+    const started = performance.now();
+    const rows = await runSplit(k, log).catch((error: unknown) => {
+      log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return [{ scenario: 'split', figure: 'failed', value: 'see log' }];
+    });
+    summary(rows, started);
+    return;
+  }
   const env = await startBenchEnv(k, log);
   let interrupted = false;
   const onSignal = (): void => {
@@ -107,12 +146,7 @@ async function main(): Promise<void> {
     process.off('SIGINT', onSignal);
     await env.close();
   }
-  log('## Summary');
-  log(table(rows));
-  log('');
-  const missed = rows.filter((r) => r.met === false).map((r) => `${r.scenario}: ${r.figure}`);
-  log(missed.length ? `Targets missed: ${missed.join('; ')}` : 'All targets met.');
-  log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+  summary(rows, started);
 }
 
 main().catch((error: unknown) => {

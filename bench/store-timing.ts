@@ -9,7 +9,10 @@ export type StoreTimings = Map<string, { calls: number; ms: number }>;
  * works synchronously, so the time is the transaction itself). The worker gets
  * the wrapped store; the benchmark's own reads and seeding use the raw one.
  */
-export function timedStore(store: Store): { store: Store; timings: StoreTimings } {
+export function timedStore(
+  store: Store,
+  observe?: (name: string, args: unknown[], result: unknown) => void,
+): { store: Store; timings: StoreTimings } {
   const timings: StoreTimings = new Map();
   const record = (name: string, started: number): void => {
     const entry = timings.get(name) ?? { calls: 0, ms: 0 };
@@ -24,13 +27,31 @@ export function timedStore(store: Store): { store: Store; timings: StoreTimings 
       return (...args: unknown[]) => {
         const started = performance.now();
         const result: unknown = value.apply(target, args);
-        if (result instanceof Promise) return result.finally(() => record(prop, started));
+        if (result instanceof Promise) {
+          return result.then(
+            (settled: unknown) => {
+              record(prop, started);
+              observe?.(prop, args, settled);
+              return settled;
+            },
+            (error: unknown) => {
+              record(prop, started);
+              throw error;
+            },
+          );
+        }
         record(prop, started);
+        observe?.(prop, args, result);
         return result;
       };
     },
   });
   return { store: wrapped, timings };
+}
+
+/** Total store milliseconds in a set of counters. */
+export function totalMs(used: { ms: number }[]): number {
+  return used.reduce((sum, t) => sum + t.ms, 0);
 }
 
 /** A copy of the counters, to subtract later. */

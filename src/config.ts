@@ -107,6 +107,30 @@ export const DEFAULT_STARTS_PER_MINUTE = 600;
 /** Default of CONVOFLOW_AGENT_TOKEN_TTL. */
 export const DEFAULT_AGENT_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
+/**
+ * How much one worker process keeps in memory and runs at once (Temporal SDK
+ * worker options). The defaults keep 50,000 open conversations within 2 GB of
+ * worker RSS at the benchmark's latency (README, Configuration and Benchmarks).
+ */
+export interface WorkerTuningConfig {
+  /** Workflows kept in the sticky cache (maxCachedWorkflows); an evicted one is replayed from its history on its next task. 0 disables the cache. */
+  maxCachedWorkflows: number;
+  /** Workflow tasks run at once (maxConcurrentWorkflowTaskExecutions); at most maxCachedWorkflows when the cache is on. */
+  maxConcurrentWorkflowTasks: number;
+  /** Local activities (the store calls) run at once (maxConcurrentLocalActivityExecutions). */
+  maxConcurrentLocalActivities: number;
+  /** One V8 context shared by all workflows of a worker thread (reuseV8Context): far less memory and CPU per workflow. */
+  reuseV8Context: boolean;
+}
+
+/** The worker tuning defaults (see WorkerTuningConfig and the README). */
+export const DEFAULT_WORKER_TUNING: WorkerTuningConfig = {
+  maxCachedWorkflows: 2_000,
+  maxConcurrentWorkflowTasks: 40,
+  maxConcurrentLocalActivities: 100,
+  reuseV8Context: true,
+};
+
 /** Shortest accepted admin token or secret: guessable values defeat the point. */
 export const MIN_SECRET_LENGTH = 16;
 
@@ -130,6 +154,8 @@ export interface AppConfig {
   seed: SeedConfig;
   /** Webhook delivery retries and the retention hard cap (CONVOFLOW_WEBHOOK_*). */
   webhooks: WebhookConfig;
+  /** The worker's cache and concurrency (CONVOFLOW_WORKER_*). */
+  worker: WorkerTuningConfig;
 }
 
 /** A configuration problem; the message lists every problem found in the environment. */
@@ -172,6 +198,25 @@ class EnvReader {
       return fallback;
     }
     return Number(raw);
+  }
+
+  wholeNumber(name: string, fallback: number): number {
+    const raw = this.string(name);
+    if (raw === null) return fallback;
+    if (!/^\d+$/.test(raw)) {
+      this.problems.push(`${name}=${raw}: expected a whole number of at least 0`);
+      return fallback;
+    }
+    return Number(raw);
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.string(name)?.toLowerCase() ?? null;
+    if (raw === null) return fallback;
+    if (['true', '1', 'yes'].includes(raw)) return true;
+    if (['false', '0', 'no'].includes(raw)) return false;
+    this.problems.push(`${name}=${raw}: expected true or false`);
+    return fallback;
   }
 
   /** A secret: never echoed in problems, only its name. */
@@ -325,6 +370,25 @@ function readLog(read: EnvReader, env: ConfigEnv): LogConfig {
   return { level };
 }
 
+function readWorkerTuning(read: EnvReader): WorkerTuningConfig {
+  const d = DEFAULT_WORKER_TUNING;
+  const tuning: WorkerTuningConfig = {
+    maxCachedWorkflows: read.wholeNumber('CONVOFLOW_WORKER_MAX_CACHED_WORKFLOWS', d.maxCachedWorkflows),
+    maxConcurrentWorkflowTasks: read.positiveInt('CONVOFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', d.maxConcurrentWorkflowTasks),
+    maxConcurrentLocalActivities: read.positiveInt('CONVOFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', d.maxConcurrentLocalActivities),
+    reuseV8Context: read.boolean('CONVOFLOW_WORKER_REUSE_V8_CONTEXT', d.reuseV8Context),
+  };
+  // The SDK would silently lower or raise these; say so instead.
+  if (tuning.maxCachedWorkflows === 1) read.problems.push('CONVOFLOW_WORKER_MAX_CACHED_WORKFLOWS=1: expected 0 (no cache) or at least 2');
+  if (tuning.maxConcurrentWorkflowTasks < 2) read.problems.push('CONVOFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: expected at least 2');
+  if (tuning.maxCachedWorkflows > 1 && tuning.maxConcurrentWorkflowTasks > tuning.maxCachedWorkflows) {
+    read.problems.push(
+      `CONVOFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS=${tuning.maxConcurrentWorkflowTasks}: at most CONVOFLOW_WORKER_MAX_CACHED_WORKFLOWS (${tuning.maxCachedWorkflows})`,
+    );
+  }
+  return tuning;
+}
+
 function readTemporal(read: EnvReader, dataDir: string): TemporalConfig {
   const address = read.string('TEMPORAL_ADDRESS');
   if (address !== null && !/^[^\s:/]+:\d+$/.test(address)) {
@@ -386,6 +450,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     temporalUiUrl: read.url('TEMPORAL_UI_URL'),
   };
   const webhooks = readWebhooks(read);
+  const worker = readWorkerTuning(read);
   const databaseUrl = read.string('DATABASE_URL');
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     // Never echo the URL: it usually carries a password.
@@ -417,6 +482,7 @@ export function loadConfig(env: ConfigEnv = process.env): AppConfig {
     autoPresence: file.autoPresence,
     seed: file.seed,
     webhooks,
+    worker,
   };
 }
 

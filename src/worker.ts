@@ -63,6 +63,11 @@ export async function startWorker(
         router,
         webhooks: { serverSecret: resolveSecret(config.api, config.dataDir), delivery: config.webhooks.delivery },
       }),
+      // Bounded memory: an open conversation outside the cache costs nothing here until its next task replays it.
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
+      maxConcurrentLocalActivityExecutions: config.worker.maxConcurrentLocalActivities,
+      reuseV8Context: config.worker.reuseV8Context,
     });
   } catch (error) {
     await connection.close();
@@ -117,11 +122,15 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(config, connection);
   const store = await openStore(config);
   const running = await startWorker(config, store, client, { metrics, logger });
+  const w = config.worker;
   logger.info(
     {
       taskQueue: config.temporal.taskQueue,
       metrics: metricsServer?.url ?? null,
       temporalMetrics: config.metrics.temporalAddress && `http://${config.metrics.temporalAddress}/metrics`,
+      cachedWorkflows: w.maxCachedWorkflows,
+      workflowTasksAtOnce: w.maxConcurrentWorkflowTasks,
+      localActivitiesAtOnce: w.maxConcurrentLocalActivities,
     },
     `Worker polling task queue "${config.temporal.taskQueue}".`,
   );

@@ -2,7 +2,8 @@ import { closeTabUpdate, endUpdate } from '../../workflows/messages';
 import type { BenchEnv } from '../env';
 import type { CpuUse } from '../env';
 import { BARE_TASK_QUEUE, cpuBetween, describeCpu, sampleCpu } from '../env';
-import { queueIds, seedAgents, seedQueues, startConversation, waitForState } from '../fixtures';
+import { queueIds, seedAgents, seedQueues, startConversation } from '../fixtures';
+import { CURRENT_FIXTURE, lifecycleFromFixture, OLD_FIXTURE } from '../history-baseline';
 import type { Knobs } from '../knobs';
 import { describeBreakdown, historyBreakdown } from '../profile';
 import type { ScenarioResult } from '../report';
@@ -14,14 +15,17 @@ import type { bareWorkflow } from '../workflows';
 import { stepUpdate } from '../workflows';
 
 const WARM_UP = 20;
+/** Target: lifecycle throughput over the bare workflow's. */
+export const LIFECYCLE_RATIO_TARGET = 0.7;
 const PROFILE_SAMPLE = 20;
 
 /** start -> Active (seen in the store) -> end -> close tab, acting as the assigned agent; returns ms taken. */
 async function lifecycle(env: BenchEnv, id: string, queueId: string): Promise<number> {
   const t0 = performance.now();
   const handle = await startConversation(env.client, env.config.temporal.taskQueue, id, queueId);
-  const view = await waitForState(env.store, id, 'Active', 30_000, 5);
-  const actor = { kind: 'agent' as const, id: view.agentId ?? undefined };
+  await env.outbox.waitFor(id, 'Active', 30_000);
+  const view = await env.store.getConversation(id);
+  const actor = { kind: 'agent' as const, id: view?.agentId ?? undefined };
   await handle.executeUpdate(endUpdate, { args: [{ actor }] });
   await handle.executeUpdate(closeTabUpdate, { args: [{ actor }] });
   return performance.now() - t0;
@@ -77,22 +81,37 @@ export async function lifecycleScenario(env: BenchEnv, k: Knobs): Promise<Scenar
     env.client,
     sample.map((_, i) => `bare-${i}`),
   );
-  const dispatcher = await historyBreakdown(env.client, [`queue-dispatcher-${queueId}`]);
-  const name = '4 Lifecycle vs bare workflow';
+  const old = lifecycleFromFixture(OLD_FIXTURE);
+  const current = lifecycleFromFixture(CURRENT_FIXTURE);
+  const fewer = old !== null && lifeProfile.events < old.events && lifeProfile.workflowTasks < old.workflowTasks;
+  const name = '6 Lifecycle vs bare workflow';
   return {
     rows: [
       { scenario: name, figure: `lifecycles/s (${c} in flight)`, value: perSecond(life).toFixed(1) },
       { scenario: name, figure: `bare workflows/s (${c} in flight)`, value: perSecond(base).toFixed(1) },
-      { scenario: name, figure: 'ratio lifecycle/bare', value: ratio.toFixed(2), target: '>= 0.5', met: ratio >= 0.5 },
+      {
+        scenario: name,
+        figure: 'ratio lifecycle/bare',
+        value: ratio.toFixed(2),
+        target: `>= ${LIFECYCLE_RATIO_TARGET}`,
+        met: ratio >= LIFECYCLE_RATIO_TARGET,
+      },
+      {
+        scenario: name,
+        figure: 'history events / workflow tasks per lifecycle: now (measured) vs before the redesign (d629350)',
+        value: `${lifeProfile.events.toFixed(1)} / ${lifeProfile.workflowTasks.toFixed(1)} vs ${old ? `${old.events} / ${old.workflowTasks}` : 'n/a'}`,
+        target: 'lower',
+        met: old === null ? null : fewer,
+      },
     ],
     notes: [
-      `lifecycle = start, wait until the store shows Active (5 ms polls), end update, close-tab update (Closed); bare = start, two updates; ${WARM_UP} of each first as warm-up`,
+      `lifecycle = start, wait until the outbox shows Active, end update, close-tab update (Closed); bare = start, two updates; ${WARM_UP} of each first as warm-up`,
       describeRun('lifecycle', life, cpuBetween(cpuA, cpuB)),
       describeRun('bare', base, cpuBetween(cpuB, cpuC)),
       `lifecycle run ${describeTimings(storeUse, life.elapsedMs)}`,
       ...describeBreakdown('lifecycle histories (first of the timed run)', lifeProfile),
       ...describeBreakdown('bare histories', bareProfile),
-      ...describeBreakdown(`dispatcher of ${queueId} (latest run only)`, dispatcher),
+      `history per lifecycle (start -> assigned -> end -> close tab): measured now ${lifeProfile.events.toFixed(1)} events, ${lifeProfile.workflowTasks.toFixed(1)} workflow tasks (end and close tab are updates here, 2 events each); before the redesign, from the replay fixture of d629350 (its start, assign, end and final closeTab parts, signals, Waiting detour left out): ${old ? `${old.events} events, ${old.workflowTasks} workflow tasks (${old.parts}; events/tasks), plus the queue dispatcher's poke signal and dispatch round that every assignment then needed` : 'fixture not found'}; the current fixture read the same way: ${current ? `${current.events} events, ${current.workflowTasks} workflow tasks (${current.parts}; its assign still comes by signal, since it starts with no agent)` : 'n/a'}`,
       ...(life.capped ? [capNote('lifecycle run', life.results.length, k.lifecycleCount, life.elapsedMs)] : []),
       ...(base.capped ? [capNote('bare run', base.results.length, k.lifecycleCount, base.elapsedMs)] : []),
     ],

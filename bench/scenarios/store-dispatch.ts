@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createStore } from '../../src/store';
 import { DISPATCH_BATCH } from '../../workflows/queue-dispatcher';
 import type { BenchEnv } from '../env';
-import { fillQueues, queueIds, seedAgents, seedQueues } from '../fixtures';
+import { fillQueues, queueIds, seedAgents, seedQueues, yieldToEventLoop } from '../fixtures';
 import type { Knobs } from '../knobs';
 import type { ScenarioResult } from '../report';
 import { capNote } from '../report';
@@ -12,7 +12,7 @@ import { count, ms, percentile, perMinute } from '../stats';
 export const QUOTA_PER_MINUTE = 5_000;
 
 /**
- * Scenario 3a: the store's atomic matching alone, in its own SQLite file.
+ * Scenario 3: the store's atomic matching alone, in its own SQLite file.
  * Agents belong to two queues each; every queue is served in turn with
  * store.dispatch(queue, DISPATCH_BATCH), as the dispatcher workflows would,
  * until no queue yields a match, N matches are made, or the time cap hits.
@@ -29,6 +29,7 @@ export async function storeDispatchScenario(env: BenchEnv, k: Knobs): Promise<Sc
     const seedMs = performance.now() - t0;
 
     const calls: number[] = [];
+    let perCallMany = 0;
     let matched = 0;
     let capped = false;
     const started = performance.now();
@@ -36,14 +37,16 @@ export async function storeDispatchScenario(env: BenchEnv, k: Knobs): Promise<Sc
     for (let pass = 0; pass <= k.storeQueued; pass++) {
       let thisPass = 0;
       for (const queueId of queues) {
+        await yieldToEventLoop();
         const c0 = performance.now();
         const made = await store.dispatch(queueId, DISPATCH_BATCH);
         calls.push(performance.now() - c0);
+        if (made.length > 1) perCallMany += 1;
         thisPass += made.length;
       }
       matched += thisPass;
       if (thisPass === 0 || matched >= k.storeQueued) break;
-      if (performance.now() - started > k.capMs) {
+      if (performance.now() - started > k.storeCapMs) {
         capped = true;
         break;
       }
@@ -51,15 +54,13 @@ export async function storeDispatchScenario(env: BenchEnv, k: Knobs): Promise<Sc
     const elapsed = performance.now() - started;
     const rate = perMinute(matched, elapsed);
     const left = (await store.listQueues()).reduce((sum, x) => sum + x.depth, 0);
-    const name = '3a Store matching alone';
+    const name = '3 Store matching alone';
     return {
       rows: [
         {
           scenario: name,
           figure: `assignments/min (${count(matched)} matches)`,
           value: count(rate),
-          target: `>= ${count(QUOTA_PER_MINUTE)}`,
-          met: rate >= QUOTA_PER_MINUTE,
         },
         {
           scenario: name,
@@ -70,6 +71,7 @@ export async function storeDispatchScenario(env: BenchEnv, k: Knobs): Promise<Sc
       notes: [
         `store only (no Temporal): own SQLite file, ${count(k.storeAgents)} agents (capacity 100, Available, 2 queues each), ${count(k.storeQueued)} queued (10 units) across ${q} queues; seeding took ${(seedMs / 1000).toFixed(1)} s`,
         `${count(matched)} matches in ${(elapsed / 1000).toFixed(2)} s over ${calls.length} dispatch calls; ${count(left)} entries left queued; includes choosing the agent, reserving and dequeuing, one transaction per call; excludes signalling the conversations`,
+        `calls that made no more than one match: ${calls.length - perCallMany} of ${calls.length} (a round stops at the first head whose candidates all defer to a more deserving entry in another of their queues; see bench/RESULTS.md)`,
         ...(capped ? [capNote('store dispatch', matched, k.storeQueued, elapsed)] : []),
       ],
     };
