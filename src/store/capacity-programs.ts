@@ -178,8 +178,15 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   );
   // A write older than the stored row is a late retry of a superseded
   // activity: its effects are superseded too (a late release could drop a
-  // newer reservation, a late enqueue re-queue an Active conversation).
-  if (stored && view.version < Number(stored.version)) return { matched: null, deliver: [], watch: [], waiting: null };
+  // newer reservation, a late enqueue re-queue an Active conversation). One
+  // that entered a queue routing on the write is told the match it made: a
+  // first workflow task whose completion was lost after both its writes
+  // committed (enqueue, then Active) is retried from the start, and told "no
+  // match" it would stay Open, in no queue, holding the agent's room.
+  if (stored && view.version < Number(stored.version)) {
+    const matched = enqueue && input.route ? yield* heldAssignment(view.conversationId, enqueue.queueId) : null;
+    return { matched, deliver: [], watch: [], waiting: null };
+  }
   // First what the store must grant (idempotent: a retry of this write is granted again); a refusal changes nothing.
   const freed: string[] = [];
   if (input.acquire) {

@@ -58,6 +58,28 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
       expect(await expectConsistent(store)).toBe(1);
     });
 
+    it('tells a first workflow task retried after both its writes committed the match it made, so it does not stay Open', async () => {
+      // The task's completion was lost (timed out under load, or the worker died) after it wrote the
+      // enqueue (version 1, matched) and the Active row (version 2); its retry writes the enqueue again.
+      const store = ctx.store();
+      await agent(store, 'a1', ['default'], { capacity: 20 });
+      expect((await enter(store, 'c1')).matched).toMatchObject({ agentId: 'a1' });
+      await store.applyConversation({
+        view: view('c1', { state: 'Active', agentId: 'a1', lastAgentId: 'a1', version: 2 }),
+        release: false,
+        dequeue: false,
+        enqueue: null,
+        acquire: { kind: 'claim', agentId: 'a1' },
+        route: true,
+      });
+      const retried = await enter(store, 'c1');
+      expect(retried.matched).toEqual({ conversationId: 'c1', agentId: 'a1', queueId: 'default', units: 10, offer: null });
+      // The superseded write changed nothing: still Active with a1, in no queue, one reservation.
+      expect(await store.getConversation('c1')).toMatchObject({ state: 'Active', agentId: 'a1', version: 2 });
+      expect(await store.listQueueEntries('default')).toEqual([]);
+      expect(await expectConsistent(store)).toBe(1);
+    });
+
     it('leaves it waiting when no eligible agent has room, and arms the overflow timer only where a queue has one', async () => {
       const store = ctx.store();
       await store.upsertQueue({ id: 'spill', overflow: { afterMs: 60_000, toQueueId: 'default' } });
