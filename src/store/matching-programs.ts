@@ -30,6 +30,8 @@ export type Cursor = { priority: number; enqueuedAt: string; seq: number } | nul
 /** What one attempt to serve a queue's head did. */
 export type MatchStep =
   | { kind: 'matched'; assignment: Assignment }
+  /** The head's agents owed their room to more deserving work elsewhere; one of them was given it (fillAgent). */
+  | { kind: 'filled'; assignments: Assignment[] }
   /** The entry was obsolete (its capacity is already reserved) and was removed. */
   | { kind: 'skipped'; head: Cursor }
   /** A concurrent commit changed the chosen agent between choice and lock (PostgreSQL only): choose again. */
@@ -336,9 +338,19 @@ export function* matchOne(tx: Tx, queueId: string, after: Cursor): Program<Match
   const matched = yield* assignEntry(tx, queue, head);
   // A head nobody with room is qualified for is passed over, so it does not block those behind it.
   if (matched === null && requirements.length > 0) return { kind: 'skipped', head: cursor };
-  // Someone had room, but every such member defers to more deserving work (or
-  // is excluded, or a concurrent commit took the room): end the round; it retries.
-  if (matched === null) return { kind: 'stop' };
+  // Someone had room, but every such member defers to more deserving work (in
+  // another queue, or excluded from this head): the roomiest of them gets that
+  // work now, so a sweep after an outage keeps serving instead of ending its
+  // round on the first head. Nothing to give (a concurrent commit took the
+  // room): end the round; it retries.
+  if (matched === null) {
+    const roomiest = yield* one<{ agent_id: string }>(
+      'SELECT agent_id FROM queue_members WHERE queue_id = ? AND eligible = 1 AND free_units >= ? ORDER BY free_units DESC, agent_id LIMIT 1',
+      [queueId, Number(head.units)],
+    );
+    const filled = roomiest ? yield* fillAgent(tx, roomiest.agent_id) : [];
+    return filled.length ? { kind: 'filled', assignments: filled } : { kind: 'stop' };
+  }
   if (matched === 'stale') return { kind: 'stale' };
   return { kind: 'matched', assignment: matched };
 }
@@ -374,6 +386,7 @@ export class DispatchRun implements Steps<Assignment[], MatchStep> {
 
   record(step: MatchStep): void {
     if (step.kind === 'matched') this.assignments.push(step.assignment);
+    else if (step.kind === 'filled') this.assignments.push(...step.assignments);
     else if (step.kind === 'stop') this.stopped = true;
     else {
       this.passes += 1;

@@ -171,6 +171,23 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
       expect((await store.fillAgent('a1')).map((m) => m.conversationId)).toEqual(['vip-late', 'left-urgent', 'right-old', 'left-new']);
     });
 
+    it('a sweep of one queue gives room its agents owe to a more deserving queue to that queue, instead of ending the round', async () => {
+      // After an outage: work waits in both queues and the agents came back without a fill.
+      const store = ctx.store();
+      await store.upsertQueue({ id: 'vip', priority: 1 });
+      await store.upsertQueue({ id: 'general', priority: 10 });
+      for (const id of ['a1', 'a2', 'a3']) await agent(store, id, ['vip', 'general'], { capacity: 10, presence: 'Offline' });
+      for (const id of ['v1', 'v2']) await enqueue(store, id, { queueId: 'vip' });
+      for (const id of ['g1', 'g2']) await enqueue(store, id, { queueId: 'general' });
+      for (const id of ['a1', 'a2', 'a3']) await store.setPresence(id, 'Available');
+      const served = await store.dispatch('general', 10);
+      // Both vip conversations first (the agents defer to them), then the oldest general one.
+      expect(served.map((m) => m.conversationId).sort()).toEqual(['g1', 'v1', 'v2']);
+      expect((await store.listQueueEntries('general')).map((e) => e.conversationId)).toEqual(['g2']);
+      expect(await store.listQueueEntries('vip')).toEqual([]);
+      expect(await expectConsistent(store)).toBe(3);
+    });
+
     it('lets no queue’s dispatcher jump that order: with equal queue priorities the older conversation gets the room', async () => {
       const store = ctx.store();
       await store.upsertQueue({ id: 'left', priority: 10 });
@@ -191,8 +208,9 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
         },
       });
       await store.setPresence('a1', 'Available');
-      expect(await store.dispatch('left', 5)).toEqual([]);
-      expect((await store.dispatch('right', 5)).map((m) => m.conversationId)).toEqual(['right-old']);
+      // Left's round gives the room to the older conversation on the right, never to its own newer one.
+      expect((await store.dispatch('left', 5)).map((m) => m.conversationId)).toEqual(['right-old']);
+      expect((await store.listQueueEntries('left')).map((e) => e.conversationId)).toEqual(['left-new']);
     });
 
     it('automatic presence: Busy while capacity is partly used, BusyDND when full, Available when room returns', async () => {

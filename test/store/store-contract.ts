@@ -389,9 +389,10 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
         await agent(store, 'both', ['general', 'urgent'], { capacity: 10 });
         await enqueue(store, 'g1', { queueId: 'general' });
         await enqueue(store, 'u1', { queueId: 'urgent' });
-        expect(await store.dispatch('general', 5)).toEqual([]);
-        expect(await store.hasDispatchableWork('general')).toBe(true);
-        expect((await store.dispatch('urgent', 5)).map((m) => m.conversationId)).toEqual(['u1']);
+        // General's round finds its only agent owes the room to urgent, and gives it there.
+        expect((await store.dispatch('general', 5)).map((m) => [m.conversationId, m.queueId])).toEqual([['u1', 'urgent']]);
+        expect((await store.listQueueEntries('general')).map((e) => e.conversationId)).toEqual(['g1']);
+        expect(await store.dispatch('urgent', 5)).toEqual([]);
         await store.releaseReservation('u1');
         expect((await store.dispatch('general', 5)).map((m) => m.conversationId)).toEqual(['g1']);
       });
