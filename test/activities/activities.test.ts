@@ -83,7 +83,10 @@ describe('activities', () => {
       enqueue: { conversationId: 'c1', queueId: 'default', priority: 10, units: 10, enqueuedAt: v.stateEnteredAt, preferredAgentId: null },
       route: true,
     });
-    expect(entered).toEqual({ matched: { conversationId: 'c1', agentId: 'alice', queueId: 'default', units: 10, offer: null } });
+    expect(entered).toEqual({
+      matched: { conversationId: 'c1', agentId: 'alice', queueId: 'default', units: 10, offer: null },
+      waiting: null,
+    });
     expect(await store.listReservations('alice')).toHaveLength(1);
     expect(calls).toEqual({ pokes: [], delivered: [], rerouted: [] });
   });

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
@@ -8,7 +9,9 @@ import { buildProject, startApp } from './app-process';
 // Debian's Chromium (`apt-get install chromium`; .ci/run installs it), never a downloaded browser.
 const CHROMIUM = '/usr/bin/chromium';
 const WAIT_MS = 20_000;
-const DOCS = join(__dirname, '..', '..', 'docs');
+/** Screenshots refresh the README's pictures only when asked (CONVOFLOW_SCREENSHOTS=docs); a test run never edits the tree. */
+const DOCS =
+  process.env.CONVOFLOW_SCREENSHOTS === 'docs' ? join(__dirname, '..', '..', 'docs') : mkdtempSync(join(tmpdir(), 'convoflow-shots-'));
 
 const CONFIG = {
   $comment: 'Browser tests: two queues; the test agent is created Available through the API (which answers its token).',
