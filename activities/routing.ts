@@ -18,7 +18,17 @@ export function createRoutingActivities(store: CapacityLedger, router: Router, r
       limit: number;
       /** The dispatcher's (workflow) time, the clock queue entries are stamped with. */
       now: string;
-    }): Promise<{ assigned: number; redelivered: number; more: boolean; overflowed: number; nextOverflowAt: string | null }> {
+    }): Promise<{
+      assigned: number;
+      redelivered: number;
+      more: boolean;
+      overflowed: number;
+      nextOverflowAt: string | null;
+      /** When the queue next opens or closes by its business hours (the dispatcher's timer). */
+      nextHoursChangeAt: string | null;
+    }> {
+      // Business hours first: a queue that has just opened is dispatched in this round, one just closed is not.
+      const hours = await store.applyQueueHours(input.queueId, input.now);
       const stale = await store.listUndeliveredAssignments(input.queueId, new Date(Date.now() - redeliverAfterMs));
       const fresh = await store.dispatch(input.queueId, input.limit);
       const all = [...stale, ...fresh];
@@ -31,8 +41,15 @@ export function createRoutingActivities(store: CapacityLedger, router: Router, r
       // Whatever still waits past the queue's overflow limit moves on (after this round had its chance to place it).
       const overflow = await store.overflowDue(input.queueId, new Date(input.now), input.limit);
       const target = overflow.toQueueId;
-      if (target) await Promise.all(overflow.due.map((e) => router.reroute(e.conversationId, target)));
-      return { assigned: fresh.length, redelivered: stale.length, more, overflowed: overflow.due.length, nextOverflowAt: overflow.nextAt };
+      if (target) await Promise.all(overflow.due.map((e) => router.reroute(e.conversationId, target, overflow.reason)));
+      return {
+        assigned: fresh.length,
+        redelivered: stale.length,
+        more,
+        overflowed: overflow.due.length,
+        nextOverflowAt: overflow.nextAt,
+        nextHoursChangeAt: hours.nextChangeAt,
+      };
     },
   };
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { MAX_OFFER_TIMEOUT_MS } from './domain/commands';
+import type { BusinessHours } from './domain/business-hours';
+import { businessHoursError } from './domain/business-hours';
 import { parseDuration } from './domain/durations';
 import type { IntakeRule } from './domain/intake';
 import { parseIntakeRules } from './domain/intake';
@@ -87,6 +89,8 @@ function parseQueue(raw: unknown, field: string): QueueInput {
     'offerTimeout',
     'maxDeclines',
     'missedOfferPresence',
+    'hours',
+    'outOfHoursQueueId',
   ]);
   const queue: QueueInput = { id: id(obj.id, `${field}.id`) };
   const name = optionalString(obj.name, `${field}.name`);
@@ -117,6 +121,14 @@ function parseQueue(raw: unknown, field: string): QueueInput {
     queue.overflow = { afterMs, toQueueId: id(overflow.toQueueId, `${field}.overflow.toQueueId`) };
   }
   parseOfferSettings(obj, field, queue);
+  if (obj.hours === null) queue.hours = null;
+  else if (obj.hours !== undefined) {
+    const error = businessHoursError(obj.hours, `${field}.hours`);
+    if (error) throw new Error(error);
+    queue.hours = obj.hours as unknown as BusinessHours;
+  }
+  if (obj.outOfHoursQueueId === null) queue.outOfHoursQueueId = null;
+  else if (obj.outOfHoursQueueId !== undefined) queue.outOfHoursQueueId = id(obj.outOfHoursQueueId, `${field}.outOfHoursQueueId`);
   return queue;
 }
 
@@ -210,6 +222,11 @@ export function parseConfigFile(raw: unknown): ConfigFileContents {
     if (missing) throw new Error(`agents[${i}].queues: unknown queue ${JSON.stringify(missing)} (define it under "queues")`);
   }
   for (const [i, queue] of queues.entries()) {
+    if (queue.outOfHoursQueueId && (!known.has(queue.outOfHoursQueueId) || queue.outOfHoursQueueId === queue.id)) {
+      throw new Error(
+        `queues[${i}].outOfHoursQueueId: expected another queue of this file; got ${JSON.stringify(queue.outOfHoursQueueId)}`,
+      );
+    }
     if (queue.overflow && !known.has(queue.overflow.toQueueId)) {
       throw new Error(`queues[${i}].overflow.toQueueId: unknown queue ${JSON.stringify(queue.overflow.toQueueId)}`);
     }

@@ -162,6 +162,12 @@ describe('parseConfigFile', () => {
     expect(seed.queues[0]?.overflow).toEqual({ afterMs: 120_000, toQueueId: 'default' });
   });
 
+  it('reads business hours and an out-of-hours queue per queue', () => {
+    const hours = { timeZone: 'Europe/Paris', weekly: { mon: [{ from: '08:00', to: '18:00' }] }, holidays: ['2026-12-25'] };
+    const { seed } = parseConfigFile({ queues: [{ id: 'billing', hours, outOfHoursQueueId: 'default' }] });
+    expect(seed.queues[0]).toMatchObject({ hours, outOfHoursQueueId: 'default' });
+  });
+
   it('applies lifecycle overrides', () => {
     const { lifecycle } = parseConfigFile({ lifecycle: { reviveWindow: '5m', wrapUp: { policy: 'release' } } });
     expect(lifecycle.reviveWindowMs).toBe(300_000);
@@ -178,6 +184,12 @@ describe('parseConfigFile', () => {
     [{ queues: [{ id: 'q', assignmentMethod: 'random' }] }, 'queues[0].assignmentMethod: expected one of'],
     [{ queues: [{ id: 'q', overflow: { after: 'soon', toQueueId: 'default' } }] }, 'queues[0].overflow.after: expected a duration'],
     [{ queues: [{ id: 'q', overflow: { after: '1m', toQueueId: 'elsewhere' } }] }, 'queues[0].overflow.toQueueId: unknown queue'],
+    [
+      { queues: [{ id: 'q', hours: { timeZone: 'Europe/Paris', weekly: { fri: [{ from: '18:00', to: '09:00' }] } } }] },
+      'queues[0].hours.weekly.fri[0].to: must be after from',
+    ],
+    [{ queues: [{ id: 'q', hours: { timeZone: 'Paris', weekly: {} } }] }, 'queues[0].hours.timeZone: unknown time zone'],
+    [{ queues: [{ id: 'q', outOfHoursQueueId: 'q' }] }, 'queues[0].outOfHoursQueueId: expected another queue of this file'],
     [{ queues: {} }, 'queues: expected a list'],
     [{ queues: [{ id: 'q', offerMode: 'push' }] }, 'queues[0].offerMode: expected "autoAccept" or "offer"'],
     [{ queues: [{ id: 'q', offerTimeout: '2d' }] }, 'queues[0].offerTimeout: expected a duration from 1s to 24h'],

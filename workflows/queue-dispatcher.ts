@@ -32,19 +32,23 @@ const MAX_BLOCKED_RETRY_MS = 10_000;
 export async function queueDispatcherWorkflow(input: QueueDispatcherInput): Promise<void> {
   let pending = input.pending ?? true;
   let idleRounds = 0;
-  // When the oldest waiting entry reaches the queue's overflow limit (a durable timer wakes the dispatcher).
+  // When the oldest waiting entry reaches the queue's overflow limit, and when the queue next opens or
+  // closes by its business hours (durable timers wake the dispatcher for both).
   let nextOverflowAt: number | null = null;
+  let nextHoursChangeAt: number | null = null;
   wf.setHandler(pokeSignal, () => {
     pending = true;
   });
   for (;;) {
     // The periodic sweep is a safety net for a poke that never arrived (Temporal
     // unreachable when a change was made): work then waits a minute, not forever.
-    const untilOverflow = nextOverflowAt === null ? Infinity : Math.max(1, nextOverflowAt - Date.now());
-    await wf.condition(() => pending, Math.min(SWEEP_INTERVAL_MS, untilOverflow));
+    const until = (at: number | null) => (at === null ? Infinity : Math.max(1, at - Date.now()));
+    await wf.condition(() => pending, Math.min(SWEEP_INTERVAL_MS, until(nextOverflowAt), until(nextHoursChangeAt)));
     pending = false;
     const round = await acts.dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH, now: new Date().toISOString() });
     nextOverflowAt = round.nextOverflowAt === null ? null : Date.parse(round.nextOverflowAt);
+    // Absent in a round answered before business hours existed (replay): no hours timer.
+    nextHoursChangeAt = round.nextHoursChangeAt ? Date.parse(round.nextHoursChangeAt) : null;
     if (round.overflowed >= DISPATCH_BATCH) pending = true;
     if (round.more) {
       // Work that fits is still there: go again without waiting for a poke. If the

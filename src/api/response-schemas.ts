@@ -5,6 +5,7 @@ import type { ChatSender } from '../store/types';
 import { ApiErrorCode } from './errors';
 import {
   ChannelSchema,
+  BusinessHoursSchema,
   closed,
   Id,
   MethodSchema,
@@ -198,6 +199,10 @@ const queueProps = {
   offerTimeoutMs: Count,
   maxDeclines: Count,
   missedOfferPresence: nullable(PresenceSchema),
+  hours: nullable(BusinessHoursSchema),
+  outOfHoursQueueId: NullableId,
+  open: Type.Boolean({ description: 'Within its business hours now (always true without hours).' }),
+  hoursChangeAt: nullable(Time, 'When it next opens (while closed) or closes (while open); null: no hours, or never.'),
 };
 /** A queue as stored. */
 export const Queue = closed(queueProps);

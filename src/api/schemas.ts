@@ -12,6 +12,7 @@ import { KEY_PATTERN, LINE_PATTERN, MAX_COUNT, MAX_NAME_LENGTH, MAX_OVERFLOW_MS,
 import { MAX_OFFER_TIMEOUT_MS } from '../domain/commands';
 import { MAX_PROFICIENCY, MAX_RELAX_AFTER_MS, MAX_SKILLS, MIN_PROFICIENCY } from '../domain/skills';
 import { WEBHOOK_URL_PATTERN } from '../domain/webhooks';
+import { MAX_HOLIDAYS, MAX_INTERVALS_PER_DAY } from '../domain/business-hours';
 
 // Request schemas, written once with TypeBox: Ajv validates requests against
 // these very objects, the OpenAPI document shows them, and handlers get their
@@ -162,6 +163,33 @@ export const IssueTokenBody = closed({
   revokeOthers: Type.Optional(Type.Boolean({ description: 'Revoke every other token of the agent (sign out everywhere else).' })),
 });
 
+const Interval = closed({
+  from: Type.String({ pattern: '^(?:[01][0-9]|2[0-3]):[0-5][0-9]$', description: 'Local time HH:MM.' }),
+  to: Type.String({
+    pattern: '^(?:(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00)$',
+    description: 'Local time HH:MM, after from; 24:00 is midnight.',
+  }),
+});
+const Day = Type.Optional(Type.Array(Interval, { maxItems: MAX_INTERVALS_PER_DAY }));
+/** A queue's business hours, as the API takes and answers them. */
+export const BusinessHoursSchema = closed(
+  {
+    timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Paris (daylight saving followed).' }),
+    weekly: closed(
+      { mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day },
+      'Opening intervals per weekday, local time; a day left out is closed.',
+    ),
+    holidays: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }), {
+        maxItems: MAX_HOLIDAYS,
+        uniqueItems: true,
+        description: 'Local dates (YYYY-MM-DD) closed all day.',
+      }),
+    ),
+  },
+  'Business hours: outside them nothing is pushed from the queue.',
+);
+
 const queueFields = {
   name: Type.Optional(Name),
   priority: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT, description: 'Lower is served first across queues.' })),
@@ -188,6 +216,10 @@ const queueFields = {
   ),
   missedOfferPresence: Type.Optional(
     nullable(PresenceSchema, 'Offer mode: the presence an agent who lets an offer expire is set to (default Away; null: unchanged).'),
+  ),
+  hours: Type.Optional(nullable(BusinessHoursSchema, 'Business hours (default null: always open).')),
+  outOfHoursQueueId: Type.Optional(
+    nullable(Id, 'While closed, waiting conversations move to this queue when it is open (default null: they wait for the opening).'),
   ),
 };
 /** Body of POST /api/queues. */

@@ -57,7 +57,13 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
       return { ok: true, command: { op, to: { agentId: input.toAgentId }, force, actor } };
     case Operation.Reroute:
       if (!isId(input.toQueueId)) return bad(op, 'toQueueId', 'must be a non-empty queue id');
-      return { ok: true, command: { op, toQueueId: input.toQueueId, actor } };
+      if (input.reason !== undefined && input.reason !== 'overflow' && input.reason !== 'outOfHours') {
+        return bad(op, 'reason', 'must be "overflow" or "outOfHours"');
+      }
+      return {
+        ok: true,
+        command: { op, toQueueId: input.toQueueId, ...(input.reason === 'outOfHours' && { reason: input.reason }), actor },
+      };
     case Operation.Message:
       if (input.from !== 'customer' && input.from !== 'agent') return bad(op, 'from', 'must be "customer" or "agent"');
       if (!isId(input.messageId)) return bad(op, 'messageId', 'must be a non-empty id');

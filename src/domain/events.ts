@@ -31,6 +31,8 @@ export const EventType = {
   AgentCapacity: 'agent.capacity',
   /** A queue's depth or oldest wait changed. */
   QueueStats: 'queue.stats',
+  /** A queue opened or closed (business hours), or its hours changed. */
+  QueueHours: 'queue.hours',
 } as const;
 
 /** One of the event types. */
@@ -78,6 +80,13 @@ export interface EventData {
     entered: QueuePlace[];
     /** Conversations that left the queue in this change (assigned, offered, closed, moved). */
     left: string[];
+  };
+  'queue.hours': {
+    open: boolean;
+    /** When it next opens (while closed) or closes (while open); null: not as far as the schedule goes. */
+    changeAt: string | null;
+    /** Where its waiting conversations go while it is closed (null: they wait for the opening). */
+    outOfHoursQueueId: string | null;
   };
 }
 

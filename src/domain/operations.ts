@@ -93,7 +93,7 @@ export type Command =
   | { op: typeof Operation.StaleFlag; actor: Actor }
   | { op: typeof Operation.StaleClose; actor: Actor }
   | { op: typeof Operation.WrapUpRelease; actor: Actor }
-  | { op: typeof Operation.Reroute; toQueueId: string; actor: Actor }
+  | { op: typeof Operation.Reroute; toQueueId: string; reason?: RerouteReason; actor: Actor }
   | ({ op: typeof Operation.Offer; agentId: string; actor: Actor } & OfferTerms)
   | { op: typeof Operation.Accept; actor: Actor }
   | { op: typeof Operation.Decline; reason?: string; actor: Actor }
@@ -164,8 +164,12 @@ export interface TransferInput {
 /** Input of reroute: the routing engine moves an Open conversation to another queue (overflow). */
 export interface RerouteInput {
   toQueueId: string;
+  /** Why (default overflow): the conversation waited past its queue's limit, or the queue is outside its business hours. */
+  reason?: RerouteReason;
   actor?: Actor;
 }
+/** Why the engine moves a conversation to another queue. */
+export type RerouteReason = 'overflow' | 'outOfHours';
 /** Input of offer: the routing engine offers the conversation to an agent (its capacity is already reserved). */
 export interface OfferInput extends OfferTerms {
   agentId: string;

@@ -342,7 +342,10 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       if (cmd.toQueueId === s.queueId) return refuse(ErrorCode.InvalidInput, `Cannot reroute: already in queue ${s.queueId}.`, s, cmd.op);
       return commit(s, cmd, now, {
         patch: { queueId: cmd.toQueueId },
-        reason: `overflow from queue ${s.queueId} to ${cmd.toQueueId}`,
+        reason:
+          cmd.reason === 'outOfHours'
+            ? `out of hours: queue ${s.queueId} is closed, moved to ${cmd.toQueueId}`
+            : `overflow from queue ${s.queueId} to ${cmd.toQueueId}`,
         log: true,
         requeue: true,
       });

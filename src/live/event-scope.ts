@@ -47,6 +47,7 @@ export function visibleTo(audience: StreamAudience, event: StoredEvent): boolean
         case E.AgentCapacity:
           return event.agentId === me;
         case E.QueueStats:
+        case E.QueueHours:
           return event.queueId !== null && audience.queues.includes(event.queueId);
         case E.ConversationMessage:
           return event.agentId === me;

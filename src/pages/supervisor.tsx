@@ -61,6 +61,17 @@ function matches(filter: Filter, c: ConversationView): boolean {
   );
 }
 
+/** A queue's business hours in a word or two: always open, open until, closed until (local time of the browser). */
+function hoursLabel(q: QueueStats): string {
+  if (!q.hours) return 'Always open';
+  const at = q.hoursChangeAt
+    ? new Date(q.hoursChangeAt).toLocaleString([], { weekday: 'short', hour: '2-digit', minute: '2-digit' })
+    : null;
+  if (q.open) return at ? `Open until ${at}` : 'Open';
+  const to = q.outOfHoursQueueId ? ` (to ${q.outOfHoursQueueId})` : '';
+  return at ? `Closed until ${at}${to}` : `Closed${to}`;
+}
+
 /** The supervisor's board: queues, agents and conversations, kept live by the admin stream. */
 class Board extends Model<BoardState> {
   private stream: { close(): void } | null = null;
@@ -136,6 +147,11 @@ class Board extends Model<BoardState> {
       case 'queue.stats': {
         const queue = s.queues.find((q) => q.id === e.queueId);
         if (queue) Object.assign(queue, { depth: e.data.depth, oldestEnqueuedAt: e.data.oldestEnqueuedAt });
+        return;
+      }
+      case 'queue.hours': {
+        const queue = s.queues.find((q) => q.id === e.queueId);
+        if (queue) Object.assign(queue, { open: e.data.open, hoursChangeAt: e.data.changeAt, outOfHoursQueueId: e.data.outOfHoursQueueId });
         return;
       }
       case 'agent.presence': {
@@ -377,6 +393,7 @@ function BoardView({ board, onSignOut }: { board: Board; onSignOut: () => void }
               <th scope="col">Depth</th>
               <th scope="col">Oldest wait</th>
               <th scope="col">Members available</th>
+              <th scope="col">Hours</th>
             </tr>
           </thead>
           <tbody>
@@ -391,6 +408,7 @@ function BoardView({ board, onSignOut }: { board: Board; onSignOut: () => void }
                   <td>
                     {available} of {members.length}
                   </td>
+                  <td data-testid="hours">{hoursLabel(q)}</td>
                 </tr>
               );
             })}

@@ -1,3 +1,4 @@
+import type { RerouteReason } from '../domain/operations';
 import type { Assignment } from '../store/types';
 
 /**
@@ -10,6 +11,6 @@ export interface Router {
   poke(queueIds: Iterable<string>): Promise<void>;
   /** Hands a match to its conversation; false when the conversation no longer runs. */
   deliver(assignment: Assignment): Promise<boolean>;
-  /** Moves an Open conversation to another queue (overflow); false when it no longer runs. */
-  reroute(conversationId: string, toQueueId: string): Promise<boolean>;
+  /** Moves an Open conversation to another queue (overflow, or out of hours); false when it no longer runs. */
+  reroute(conversationId: string, toQueueId: string, reason?: RerouteReason): Promise<boolean>;
 }

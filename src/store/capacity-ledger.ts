@@ -1,4 +1,6 @@
 import * as capacity from './capacity-programs';
+import type { HoursState } from '../domain/business-hours';
+import * as hours from './hours-programs';
 import * as matching from './matching-programs';
 import type { Operations } from './program';
 import { read, steps, write } from './program';
@@ -42,8 +44,18 @@ export interface CapacityLedger {
   hasDispatchableWork(queueId: string): Promise<boolean>;
   /** Dispatch matches whose conversation is still Open: reserved at or before `reservedBefore`, not yet delivered. */
   listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]>;
-  /** Entries that waited past the queue's overflow limit at `now`, and when the next one will. */
+  /**
+   * Entries to move on at `now`: every entry while the queue is closed and has
+   * an open out-of-hours queue, else those that waited past its overflow
+   * limit; and when the next one will be due.
+   */
   overflowDue(queueId: string, now: Date, limit: number): Promise<OverflowDue>;
+  /**
+   * Opens or closes the queue as its business hours say at `now` (entries stop
+   * or resume being pushed, a `queue.hours` event, why its conversations wait);
+   * answers whether it is open and when that next changes.
+   */
+  applyQueueHours(queueId: string, now: string): Promise<HoursState & { changed: boolean }>;
 }
 
 /** The CapacityLedger operations. */
@@ -58,4 +70,5 @@ export const capacityLedgerOperations: Operations<CapacityLedger> = {
   hasDispatchableWork: read(matching.hasDispatchableWork),
   listUndeliveredAssignments: read(matching.listUndeliveredAssignments),
   overflowDue: read(matching.overflowDue),
+  applyQueueHours: write((tx, queueId: string, now: string) => hours.applyQueueHours(tx, queueId, now)),
 };

@@ -268,8 +268,8 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
       : yield* heldAssignment(view.conversationId, enqueue.queueId);
   const deliver: Assignment[] = [];
   for (const agentId of freed) deliver.push(...(yield* fillAgent(tx, agentId)));
-  // A conversation left waiting in a queue with an overflow limit needs its dispatcher's timer.
-  const watch = enqueue && waiting && !matched && (yield* hasOverflow(enqueue.queueId)) ? [enqueue.queueId] : [];
+  // A conversation left waiting in a queue with an overflow limit or business hours needs its dispatcher's timers.
+  const watch = enqueue && waiting && !matched && (yield* hasTimers(enqueue.queueId)) ? [enqueue.queueId] : [];
   // Why it waits, for the supervisor and the customer; cleared once it no longer waits.
   const reason = enqueue && waiting && !matched ? yield* waitingReason(enqueue) : null;
   if (reason !== null || stored?.waiting_reason) {
@@ -286,8 +286,8 @@ function* heldAssignment(conversationId: string, queueId: string): Program<Assig
   return { conversationId, agentId: held.agent_id, queueId, units: Number(held.units), offer: offerTerms(queue) };
 }
 
-function* hasOverflow(queueId: string): Program<boolean> {
-  return !!(yield* one('SELECT 1 AS x FROM queues WHERE id = ? AND overflow IS NOT NULL', [queueId]));
+function* hasTimers(queueId: string): Program<boolean> {
+  return !!(yield* one('SELECT 1 AS x FROM queues WHERE id = ? AND (overflow IS NOT NULL OR hours IS NOT NULL)', [queueId]));
 }
 
 /** How a standing offer ended, from the operation that ended it. */

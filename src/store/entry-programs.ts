@@ -3,6 +3,7 @@ import type { QueuePlace } from '../domain/events';
 import { EventType } from '../domain/events';
 import type { Program, Tx } from './program';
 import { one, run } from './program';
+import { applyQueueHours } from './hours-programs';
 import { StoreError } from './store-error';
 import type { QueueEntry } from './types';
 import { isoTime } from './validation';
@@ -80,13 +81,21 @@ export function* dequeue(tx: Tx, conversationId: string): Program<string | null>
 /** Queues the conversation unless it holds capacity; whether it now waits in the queue. */
 export function* enqueue(tx: Tx, entry: QueueEntry): Program<boolean> {
   if (yield* one('SELECT 1 AS x FROM reservations WHERE conversation_id = ?', [entry.conversationId])) return false;
-  if (!(yield* one('SELECT 1 AS x FROM queues WHERE id = ?', [entry.queueId]))) {
-    throw new StoreError(ErrorCode.UnknownQueue, `Unknown queue ${entry.queueId}.`);
-  }
+  const queue = yield* one<{ hours_open: number | string; hours_next_change_at: string | null }>(
+    'SELECT hours_open, hours_next_change_at FROM queues WHERE id = ?',
+    [entry.queueId],
+  );
+  if (!queue) throw new StoreError(ErrorCode.UnknownQueue, `Unknown queue ${entry.queueId}.`);
+  // The dispatcher's timer moves the open flag; one that is overdue (no dispatcher ran) is moved here.
+  const open =
+    queue.hours_next_change_at !== null && queue.hours_next_change_at <= tx.now
+      ? (yield* applyQueueHours(tx, entry.queueId, tx.now)).open
+      : Number(queue.hours_open) === 1;
+  const offersStopped = entry.pushable === false;
   // DO NOTHING keeps the first insert's seq, so a retried enqueue keeps its place in line.
   const added = yield* run(
-    `INSERT INTO queue_entries (conversation_id, queue_id, priority, units, enqueued_at, preferred_agent_id, pushable)
-     VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`,
+    `INSERT INTO queue_entries (conversation_id, queue_id, priority, units, enqueued_at, preferred_agent_id, pushable, offers_stopped)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (conversation_id) DO NOTHING`,
     [
       entry.conversationId,
       entry.queueId,
@@ -94,7 +103,8 @@ export function* enqueue(tx: Tx, entry: QueueEntry): Program<boolean> {
       entry.units,
       isoTime(entry.enqueuedAt),
       entry.preferredAgentId,
-      entry.pushable === false ? 0 : 1,
+      offersStopped || !open ? 0 : 1,
+      offersStopped ? 1 : 0,
     ],
   );
   if (added) {

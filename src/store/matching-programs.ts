@@ -5,7 +5,8 @@ import { ConversationState } from '../domain/states';
 import type { Param, Program, Steps, Tx } from './program';
 import { all, one, run } from './program';
 import type { EntryRow, QueueRow } from './rows';
-import { ENTRY_COLUMNS, QUEUE_COLUMNS, toEntry } from './rows';
+import { ENTRY_COLUMNS, QUEUE_COLUMNS, toEntry, toQueue } from './rows';
+import { closedReason } from './hours-programs';
 import { queueRow } from './queue-programs';
 import type { OfferTerms } from '../domain/operations';
 import type { Assignment, OverflowDue, QueueEntry } from './types';
@@ -421,6 +422,7 @@ export function* hasDispatchableWork(_tx: Tx, queueId: string): Program<boolean>
 export function* waitingReason(entry: QueueEntry): Program<string> {
   if (entry.pushable === false) return 'declined or missed too often: waiting for an agent to pick it or the supervisor to assign it';
   const queue = yield* queueRow(entry.queueId);
+  if (queue && Number(queue.hours_open) !== 1) return closedReason(toQueue(queue));
   const presences = queue ? (JSON.parse(queue.eligible_presences) as string[]).join(' or ') : 'eligible';
   const eligible = yield* one('SELECT 1 AS x FROM queue_members WHERE queue_id = ? AND eligible = 1 LIMIT 1', [entry.queueId]);
   if (!eligible) return `no agent of queue ${entry.queueId} is ${presences}`;
@@ -442,8 +444,20 @@ export function* waitingReason(entry: QueueEntry): Program<string> {
  */
 export function* overflowDue(_tx: Tx, queueId: string, now: Date, limit: number): Program<OverflowDue> {
   const queue = yield* queueRow(queueId);
+  if (queue && Number(queue.hours_open) !== 1 && queue.out_of_hours_queue_id !== null) {
+    // Closed with somewhere to go: everything waiting moves on, oldest first, if that queue is open
+    // (two closed queues pointing at each other must not pass conversations back and forth).
+    const target = yield* one<{ hours_open: number | string }>('SELECT hours_open FROM queues WHERE id = ?', [queue.out_of_hours_queue_id]);
+    if (target && Number(target.hours_open) === 1) {
+      const due = yield* all<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? ORDER BY enqueued_at, seq LIMIT ?`, [
+        queueId,
+        limit,
+      ]);
+      return { toQueueId: queue.out_of_hours_queue_id, reason: 'outOfHours', due: due.map(toEntry), nextAt: null };
+    }
+  }
   const overflow = queue?.overflow ? (JSON.parse(queue.overflow) as { afterMs: number; toQueueId: string }) : null;
-  if (!overflow) return { toQueueId: null, due: [], nextAt: null };
+  if (!overflow) return { toQueueId: null, reason: 'overflow', due: [], nextAt: null };
   const cutoff = new Date(now.getTime() - overflow.afterMs).toISOString();
   const due = yield* all<EntryRow>(
     `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? AND enqueued_at <= ? ORDER BY enqueued_at, seq LIMIT ?`,
@@ -455,6 +469,7 @@ export function* overflowDue(_tx: Tx, queueId: string, now: Date, limit: number)
   );
   return {
     toQueueId: overflow.toQueueId,
+    reason: 'overflow',
     due: due.map(toEntry),
     nextAt: next ? new Date(Date.parse(next.enqueued_at) + overflow.afterMs).toISOString() : null,
   };

@@ -242,6 +242,19 @@ CREATE TABLE webhook_deliveries (
 );
 `;
 
+// Business hours: a queue's schedule (JSON), where out-of-hours work goes,
+// whether it is open now and when that next changes. A queue entry is pushed
+// only while its queue is open and its offers have not stopped: `pushable`
+// stays the one flag matching reads, `offers_stopped` remembers the other half.
+const BUSINESS_HOURS = (bool: string) => `
+ALTER TABLE queues ADD COLUMN hours TEXT;
+ALTER TABLE queues ADD COLUMN out_of_hours_queue_id TEXT;
+ALTER TABLE queues ADD COLUMN hours_open ${bool} NOT NULL DEFAULT 1;
+ALTER TABLE queues ADD COLUMN hours_next_change_at TEXT;
+ALTER TABLE queue_entries ADD COLUMN offers_stopped ${bool} NOT NULL DEFAULT 0;
+UPDATE queue_entries SET offers_stopped = 1 - pushable;
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -333,6 +346,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'skills, intake rules and queue wait averages',
     sqlite: SKILLS('REAL'),
     postgres: SKILLS('DOUBLE PRECISION'),
+  },
+  {
+    version: 12,
+    name: 'business hours',
+    sqlite: BUSINESS_HOURS('INTEGER'),
+    postgres: BUSINESS_HOURS('SMALLINT'),
   },
 ];
 

@@ -1,4 +1,5 @@
 import { AssignmentMethod } from '../domain/assignment-method';
+import { businessHoursError } from '../domain/business-hours';
 import { MAX_OFFER_TIMEOUT_MS } from '../domain/commands';
 import { DEFAULT_MAX_DECLINES, DEFAULT_MISSED_OFFER_PRESENCE, DEFAULT_OFFER_TIMEOUT_MS, DEFAULT_QUEUE_PRIORITY } from '../domain/defaults';
 import { DEFAULT_ELIGIBLE_PRESENCES } from '../domain/presence';
@@ -8,7 +9,8 @@ import type { QueueRow } from './rows';
 import { QUEUE_COLUMNS, toQueue } from './rows';
 import type { QueueInput, QueueRecord, QueueStats } from './types';
 import { estimatedWait } from './entry-programs';
-import { invalid, validatePresence, validateQueueInput } from './validation';
+import { applyQueueHours } from './hours-programs';
+import { invalid, requireEntityId, validatePresence, validateQueueInput } from './validation';
 
 /** Reads a queue row, optionally locking it. */
 export function* queueRow(queueId: string, lock = ''): Program<QueueRow | undefined> {
@@ -37,14 +39,27 @@ function validateOfferSettings(input: QueueInput): void {
   if (input.missedOfferPresence !== undefined && input.missedOfferPresence !== null) validatePresence(input.missedOfferPresence);
 }
 
+/** Rejects malformed business hours (the field named) and an out-of-hours queue that is the queue itself. */
+function validateHoursSettings(input: QueueInput): void {
+  if (input.hours !== undefined && input.hours !== null) {
+    const error = businessHoursError(input.hours);
+    if (error) throw invalid(error);
+  }
+  if (input.outOfHoursQueueId !== undefined && input.outOfHoursQueueId !== null) {
+    requireEntityId(input.outOfHoursQueueId, 'outOfHoursQueueId');
+    if (input.outOfHoursQueueId === input.id) throw invalid('outOfHoursQueueId: a queue cannot be its own out-of-hours queue.');
+  }
+}
+
 /** Creates a queue with defaults, or patches only the given fields. */
 export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
   validateQueueInput(input);
   validateOfferSettings(input);
+  validateHoursSettings(input);
   const created = yield* run(
     `INSERT INTO queues (id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow,
-       offer_mode, offer_timeout_ms, max_declines, missed_offer_presence)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+       offer_mode, offer_timeout_ms, max_declines, missed_offer_presence, hours, out_of_hours_queue_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     [
       input.id,
       input.name ?? input.id,
@@ -57,6 +72,8 @@ export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
       input.offerTimeoutMs ?? DEFAULT_OFFER_TIMEOUT_MS,
       input.maxDeclines ?? DEFAULT_MAX_DECLINES,
       input.missedOfferPresence === undefined ? DEFAULT_MISSED_OFFER_PRESENCE : input.missedOfferPresence,
+      input.hours ? JSON.stringify(input.hours) : null,
+      input.outOfHoursQueueId ?? null,
     ],
   );
   if (!created) {
@@ -74,10 +91,12 @@ export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
       ...(input.offerTimeoutMs !== undefined && { offerTimeoutMs: input.offerTimeoutMs }),
       ...(input.maxDeclines !== undefined && { maxDeclines: input.maxDeclines }),
       ...(input.missedOfferPresence !== undefined && { missedOfferPresence: input.missedOfferPresence }),
+      ...(input.hours !== undefined && { hours: input.hours }),
+      ...(input.outOfHoursQueueId !== undefined && { outOfHoursQueueId: input.outOfHoursQueueId }),
     };
     yield* run(
       `UPDATE queues SET name = ?, priority = ?, assignment_method = ?, eligible_presences = ?, units_per_conversation = ?, overflow = ?,
-         offer_mode = ?, offer_timeout_ms = ?, max_declines = ?, missed_offer_presence = ?
+         offer_mode = ?, offer_timeout_ms = ?, max_declines = ?, missed_offer_presence = ?, hours = ?, out_of_hours_queue_id = ?
        WHERE id = ?`,
       [
         next.name,
@@ -90,10 +109,14 @@ export function* upsertQueue(tx: Tx, input: QueueInput): Program<QueueRecord> {
         next.offerTimeoutMs,
         next.maxDeclines,
         next.missedOfferPresence,
+        next.hours ? JSON.stringify(next.hours) : null,
+        next.outOfHoursQueueId,
         input.id,
       ],
     );
   }
+  // New hours take effect at once: open or close now, and say when that changes next.
+  if (input.hours !== undefined || input.outOfHoursQueueId !== undefined) yield* applyQueueHours(tx, input.id, tx.now, true);
   if (!created && input.eligiblePresences !== undefined) {
     // Members' eligibility is copied onto queue_members for dispatch's indexes.
     const presences = input.eligiblePresences;

@@ -1,4 +1,5 @@
 import type { AssignmentMethod } from '../domain/assignment-method';
+import type { BusinessHours } from '../domain/business-hours';
 import type { Presence } from '../domain/presence';
 import type { Channel, ConversationState } from '../domain/states';
 import type { Skills } from '../domain/skills';
@@ -25,7 +26,7 @@ export interface AgentRow {
 
 /** Columns selected for a queue. */
 export const QUEUE_COLUMNS =
-  'id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow, rr_position, rr_agent_id, offer_mode, offer_timeout_ms, max_declines, missed_offer_presence';
+  'id, name, priority, assignment_method, eligible_presences, units_per_conversation, overflow, rr_position, rr_agent_id, offer_mode, offer_timeout_ms, max_declines, missed_offer_presence, hours, out_of_hours_queue_id, hours_open, hours_next_change_at';
 /** A `queues` row (presences and overflow are JSON text). */
 export interface QueueRow {
   id: string;
@@ -41,6 +42,10 @@ export interface QueueRow {
   offer_timeout_ms: Num;
   max_declines: Num;
   missed_offer_presence: Presence | null;
+  hours: string | null;
+  out_of_hours_queue_id: string | null;
+  hours_open: Num;
+  hours_next_change_at: string | null;
 }
 
 /** Columns selected for a queue entry. */
@@ -149,6 +154,10 @@ export function toQueue(row: QueueRow): QueueRecord {
     offerTimeoutMs: Number(row.offer_timeout_ms),
     maxDeclines: Number(row.max_declines),
     missedOfferPresence: row.missed_offer_presence,
+    hours: row.hours === null ? null : (JSON.parse(row.hours) as BusinessHours),
+    outOfHoursQueueId: row.out_of_hours_queue_id,
+    open: Number(row.hours_open) === 1,
+    hoursChangeAt: row.hours_next_change_at,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../domain/errors';
 import type { AssignmentMethod } from '../domain/assignment-method';
+import type { BusinessHours } from '../domain/business-hours';
 import type { OfferTerms, TransitionRecord } from '../domain/operations';
 import type { Presence } from '../domain/presence';
 import type { Skills } from '../domain/skills';
@@ -69,6 +70,14 @@ export interface QueueRecord {
   maxDeclines: number;
   /** Offer mode: the presence an agent who lets an offer expire is set to (null: unchanged). */
   missedOfferPresence: Presence | null;
+  /** Business hours (null: always open). Outside them nothing is pushed from the queue. */
+  hours: BusinessHours | null;
+  /** Outside business hours, waiting conversations move to this queue (null: they wait for the opening). */
+  outOfHoursQueueId: string | null;
+  /** Whether the queue is within its business hours now (always true without hours). */
+  open: boolean;
+  /** When the queue next opens or closes (null: no hours, or never). */
+  hoursChangeAt: string | null;
 }
 
 /** How a queue hands pushed work to an agent. */
@@ -87,6 +96,8 @@ export interface QueueInput {
   offerTimeoutMs?: number;
   maxDeclines?: number;
   missedOfferPresence?: Presence | null;
+  hours?: BusinessHours | null;
+  outOfHoursQueueId?: string | null;
 }
 
 /** A queue with its depth and oldest wait. */
@@ -113,7 +124,10 @@ export interface QueueEntry {
   enqueuedAt: string;
   /** Revived conversations prefer their last agent when eligible and with room. */
   preferredAgentId: string | null;
-  /** False once offers stopped (too many declines): the entry waits for a pick or the supervisor. Default true. */
+  /**
+   * False once offers stopped (too many declines): the entry waits for a pick or the supervisor. Default true.
+   * As stored, also false while the queue is outside its business hours.
+   */
   pushable?: boolean;
   /** Skills an agent must have to be pushed it (default none). */
   requirements?: { skill: string; minProficiency: number }[];
@@ -269,6 +283,8 @@ export interface ApplyOutcome {
 /** Entries of a queue that waited past its overflow limit, and when the next one will. */
 export interface OverflowDue {
   toQueueId: string | null;
+  /** Why they move: waited past the overflow limit, or the queue is outside its business hours. */
+  reason: 'overflow' | 'outOfHours';
   due: QueueEntry[];
   /** When the oldest entry not due yet reaches the limit (null: none, or no overflow). */
   nextAt: string | null;

@@ -50,9 +50,11 @@ export function createTemporalRouter(client: Client, taskQueue: string): Router 
           : handle.signal(assignSignal, { agentId: a.agentId, actor: ENGINE }),
       );
     },
-    reroute(conversationId, toQueueId) {
+    reroute(conversationId, toQueueId, reason) {
       return signalIfRunning(() =>
-        client.workflow.getHandle(conversationWorkflowId(conversationId)).signal(rerouteSignal, { toQueueId, actor: ENGINE }),
+        client.workflow
+          .getHandle(conversationWorkflowId(conversationId))
+          .signal(rerouteSignal, { toQueueId, actor: ENGINE, ...(reason && reason !== 'overflow' && { reason }) }),
       );
     },
   };

@@ -76,6 +76,47 @@ describe('queues', () => {
   });
 });
 
+describe('business hours', () => {
+  const weekdays = [{ from: '08:00', to: '18:00' }];
+  const hours = {
+    timeZone: 'Europe/Paris',
+    weekly: { mon: weekdays, tue: weekdays, wed: weekdays, thu: weekdays, fri: weekdays },
+    holidays: ['2026-12-25'],
+  };
+
+  it('sets a queue’s hours and out-of-hours queue, and shows whether it is open and when that changes', async () => {
+    const created = await call(h.app, 'post', '/api/queues', ADMIN_TOKEN, { id: 'payments', hours, outOfHoursQueueId: 'default' });
+    expect(created.status).toBe(201);
+    expect(created.body.queue).toMatchObject({ hours, outOfHoursQueueId: 'default', open: expect.any(Boolean) });
+    expect(Date.parse(created.body.queue.hoursChangeAt)).toBeGreaterThan(Date.now());
+    const listed = (await call(h.app, 'get', '/api/queues', ADMIN_TOKEN)).body.queues.find((q: { id: string }) => q.id === 'payments');
+    expect(listed).toMatchObject({ hours, open: created.body.queue.open, hoursChangeAt: created.body.queue.hoursChangeAt });
+    const cleared = await call(h.app, 'patch', '/api/queues/payments', ADMIN_TOKEN, { hours: null, outOfHoursQueueId: null });
+    expect(cleared.body.queue).toMatchObject({ hours: null, outOfHoursQueueId: null, open: true, hoursChangeAt: null });
+  });
+
+  it('refuses bad hours naming the field, and an unknown out-of-hours queue, changing nothing', async () => {
+    await call(h.app, 'post', '/api/queues', ADMIN_TOKEN, { id: 'claims' }).expect(201);
+    const overlap = { ...hours, weekly: { mon: [...weekdays, { from: '17:00', to: '20:00' }] } };
+    const refused = expectError(await call(h.app, 'patch', '/api/queues/claims', ADMIN_TOKEN, { hours: overlap }), 400, 'INVALID_INPUT');
+    expect(refused.message).toContain('hours.weekly.mon[1]: overlaps hours.weekly.mon[0]');
+    expectError(
+      await call(h.app, 'patch', '/api/queues/claims', ADMIN_TOKEN, { hours: { ...hours, timeZone: 'Mars/Base' } }),
+      400,
+      'INVALID_INPUT',
+    );
+    expectError(
+      await call(h.app, 'patch', '/api/queues/claims', ADMIN_TOKEN, {
+        hours: { ...hours, weekly: { mon: [{ from: '8:00', to: '18:00' }] } },
+      }),
+      400,
+      'INVALID_INPUT',
+    );
+    expectError(await call(h.app, 'patch', '/api/queues/claims', ADMIN_TOKEN, { outOfHoursQueueId: 'nowhere' }), 404, 'UNKNOWN_QUEUE');
+    expect(await h.store.getQueue('claims')).toMatchObject({ hours: null, outOfHoursQueueId: null, open: true });
+  });
+});
+
 describe('supervisor', () => {
   it('assigns an Open conversation, transfers any conversation, and force-closes by the customer-end path', async () => {
     const chat = await startChat(h.app);

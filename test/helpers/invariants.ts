@@ -1,3 +1,4 @@
+import { meetsAll } from '../../src/domain/skills';
 import type { ConversationSnapshot } from '../../src/domain/snapshot';
 import type { Store } from '../../src/store/store';
 
@@ -6,8 +7,10 @@ import type { Store } from '../../src/store/store';
  * conversations' own snapshots; returns every violation found (empty: all hold).
  * 1. no agent holds more reserved units than its capacity;
  * 2. reservations are exactly the conversations in capacity-filling states;
- * 3. no Open conversation waits while an eligible agent of its queue has room for it
- *    (one standing offer, or no longer pushed after too many declines, is not waiting for a push).
+ * 3. no Open conversation waits while an eligible agent of its queue with the skills it requires has room for it
+ *    (one standing offer, or no longer pushed after too many declines, is not waiting for a push);
+ * and, for skills: the engine pushes (assigns or offers) a conversation only to an agent meeting every
+ * requirement still in force (relaxation only drops requirements, so the current ones must be met).
  * A standing offer is a reservation (invariant 9): it counts in 1 and 2 through `capacityHeld`.
  */
 export async function invariantViolations(store: Store, snapshots: ConversationSnapshot[]): Promise<string[]> {
@@ -35,10 +38,22 @@ export async function invariantViolations(store: Store, snapshots: ConversationS
         a.queues.includes(s.queueId) &&
         (queue?.eligiblePresences ?? []).includes(a.presence) &&
         a.capacity - a.usedUnits >= s.units &&
-        !s.excludedAgents.includes(a.id),
+        !s.excludedAgents.includes(a.id) &&
+        meetsAll(a.skills, s.requirements),
     );
     if (eligible.length)
       problems.push(`3: ${s.conversationId} (${s.units} units) waits in ${s.queueId} while ${eligible.map((a) => a.id)} have room`);
+  }
+  const byId = new Map(agents.map((a) => [a.id, a]));
+  for (const s of snapshots) {
+    const got = [...s.transitions].reverse().find((t) => t.agentId !== undefined && t.agentId !== null);
+    const pushed = s.state === 'Active' && got?.op === 'assign' && got.actor.kind === 'engine' ? s.agentId : null;
+    for (const agentId of [pushed, s.offer?.agentId ?? null]) {
+      const agent = agentId ? byId.get(agentId) : undefined;
+      if (agent && !meetsAll(agent.skills, s.requirements)) {
+        problems.push(`skills: ${s.conversationId} requires ${JSON.stringify(s.requirements)} but was pushed to ${agent.id}`);
+      }
+    }
   }
   return problems;
 }

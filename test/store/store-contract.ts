@@ -9,6 +9,7 @@ import { describeApiTables } from './api-tables-contract';
 import { describeConversationList } from './conversation-list-contract';
 import { describeEventLog } from './event-log-contract';
 import { describeRoutingOnWrite } from './routing-contract';
+import { describeBusinessHours } from './hours-contract';
 import { describeWebhookRegistry } from './webhook-registry-contract';
 import type { StoreFixture } from './store-fixtures';
 import { TestClock, agent, enqueue, expectConsistent, ledger, view } from './store-fixtures';
@@ -54,6 +55,10 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
           offerTimeoutMs: 120_000,
           maxDeclines: 3,
           missedOfferPresence: 'Away',
+          hours: null,
+          outOfHoursQueueId: null,
+          open: true,
+          hoursChangeAt: null,
         });
         expect(await store.upsertAgent({ id: 'a1' })).toEqual({
           id: 'a1',
@@ -527,5 +532,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describeRoutingOnWrite({ store: () => store, openAnother, clock: () => clock });
     describeConversationList({ store: () => store, openAnother, clock: () => clock });
     describeWebhookRegistry({ store: () => store, openAnother, clock: () => clock });
+    describeBusinessHours({ store: () => store, openAnother, clock: () => clock });
   });
 }

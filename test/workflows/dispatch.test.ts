@@ -1,3 +1,5 @@
+import type { BusinessHours, Weekday } from '../../src/domain/business-hours';
+import { WEEKDAYS } from '../../src/domain/business-hours';
 import { closeTabUpdate, reviveUpdate, snapshotQuery } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
 import { eventually, reservedUnits, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
@@ -126,5 +128,52 @@ describe('overflow', () => {
       ['reroute', 'sales'],
       ['assign', 'sales'],
     ]);
+  });
+});
+
+/**
+ * Business hours that open 30 minutes after `nowMs` (the test server's clock,
+ * ahead of the store's real one after earlier sleeps) and run to 23:00, in a
+ * fixed-offset zone where it is about noon, so the schedule never crosses
+ * midnight whatever time the test runs.
+ */
+function opensInHalfAnHour(nowMs: number): BusinessHours {
+  const now = new Date(nowMs);
+  const offset = 12 - now.getUTCHours();
+  const timeZone = offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+  const opening = new Date(now.getTime() + offset * 3_600_000 + 30 * 60_000);
+  const weekday = WEEKDAYS[opening.getUTCDay()] as Weekday;
+  const from = `${String(opening.getUTCHours()).padStart(2, '0')}:${String(opening.getUTCMinutes()).padStart(2, '0')}`;
+  return { timeZone, weekly: { [weekday]: [{ from, to: '23:00' }] } };
+}
+
+describe('business hours', () => {
+  it('keeps a conversation waiting while its queue is closed, telling why, and assigns it when a durable timer opens the queue', async () => {
+    await h.changes.upsertQueue({ id: 'daytime', hours: opensInHalfAnHour(await h.env.currentTimeMs()) });
+    await h.changes.upsertAgent({ id: 'gina', capacity: 20, presence: 'Available', queues: ['daytime'] });
+    const handle = await startConversation(h, { queueId: 'daytime', units: 5 });
+    await until(async () => (await h.store.listQueueEntries('daytime')).length === 1);
+    const waiting = await handle.query(snapshotQuery);
+    expect(waiting.state).toBe('Open');
+    expect(waiting.routing.waiting).toMatch(/^queue daytime is closed until /);
+    await h.env.sleep(20 * 60_000);
+    expect((await handle.query(snapshotQuery)).state).toBe('Open');
+    await h.env.sleep(20 * 60_000);
+    const s = await eventually(handle, (x) => x.state === 'Active');
+    expect(s).toMatchObject({ queueId: 'daytime', agentId: 'gina' });
+  });
+
+  it('moves a conversation that starts outside hours to the out-of-hours queue, where it is assigned', async () => {
+    await h.changes.upsertQueue({ id: 'night', hours: opensInHalfAnHour(await h.env.currentTimeMs()), outOfHoursQueueId: 'sales' });
+    await h.changes.upsertAgent({ id: 'eve', capacity: 1000, presence: 'Available', queues: ['sales'] });
+    const handle = await startConversation(h, { queueId: 'night', units: 5 });
+    const s = await eventually(handle, (x) => x.state === 'Active');
+    expect(s).toMatchObject({ queueId: 'sales', agentId: expect.stringMatching(/^(dora|eve)$/) });
+    expect(s.transitions.map((t) => [t.op, t.queueId])).toEqual([
+      ['start', 'night'],
+      ['reroute', 'sales'],
+      ['assign', 'sales'],
+    ]);
+    expect(s.transitions[1]?.reason).toBe('out of hours: queue night is closed, moved to sales');
   });
 });

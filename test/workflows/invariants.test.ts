@@ -2,6 +2,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { ConversationSnapshot } from '../../src/domain/snapshot';
 import { ALL_PRESENCES } from '../../src/domain/presence';
+import type { Skills } from '../../src/domain/skills';
 import { createStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
 import {
@@ -24,6 +25,7 @@ import { snapshot, startConversation, startHarness, stopHarness } from './conver
 
 const QUEUES = ['q-capacity', 'q-round-robin', 'q-least-active'];
 const AGENTS = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8'];
+const SKILLS = ['french', 'refunds'];
 const CONVERSATIONS = 40;
 const OPERATIONS = 250;
 const TIME_CAP_MS = 90_000;
@@ -60,7 +62,11 @@ async function run(h: Harness, seed: number): Promise<void> {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const handles: WorkflowHandle[] = [];
   for (let i = 0; i < CONVERSATIONS; i++) {
-    handles.push(await startConversation(h, { queueId: pick(QUEUES), units: pick([5, 10, 15, 20]), priority: pick([1, 5, 10]) }));
+    // A third require a skill some agents lack, half of those relaxable after a few seconds (a durable timer under load).
+    const requirements = rnd() < 0.33 ? [{ skill: pick(SKILLS), minProficiency: pick([3, 6, 9]), relaxAfterMs: pick([null, 4_000]) }] : [];
+    handles.push(
+      await startConversation(h, { queueId: pick(QUEUES), units: pick([5, 10, 15, 20]), priority: pick([1, 5, 10]), requirements }),
+    );
   }
   const started = Date.now();
   const inflight: Promise<unknown>[] = [];
@@ -138,6 +144,8 @@ const seed = {
     capacity: 20 + (i % 4) * 10,
     presence: ALL_PRESENCES[i % ALL_PRESENCES.length],
     queues: QUEUES.filter((_, q) => (i + q) % 3 !== 0 || i % 2 === 0),
+    // Proficiencies 1-10 spread over the agents; a2 and a5 have no skills at all.
+    skills: (i % 3 === 2 ? {} : { french: 1 + ((i * 3) % 10), refunds: 10 - ((i * 4) % 10) }) as Skills,
   })),
 };
 

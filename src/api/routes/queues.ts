@@ -9,10 +9,11 @@ import * as s from '../schemas';
 
 const queueReply = (description: string) => ({ description, schema: s.closed({ queue: r.Queue }) });
 
-/** An overflow must point at a queue that exists (or the queue itself). */
-async function requireOverflowTarget(ctx: ApiContext, queueId: string, overflow: QueueInput['overflow']): Promise<void> {
-  const target = overflow?.toQueueId;
-  if (target !== undefined && target !== queueId && !(await ctx.store.getQueue(target))) throw unknownQueue(target);
+/** An overflow or out-of-hours queue must exist (an overflow may be the queue itself; out of hours may not, the store says why). */
+async function requireTargets(ctx: ApiContext, queueId: string, input: Pick<QueueInput, 'overflow' | 'outOfHoursQueueId'>): Promise<void> {
+  for (const target of [input.overflow?.toQueueId, input.outOfHoursQueueId]) {
+    if (target != null && target !== queueId && !(await ctx.store.getQueue(target))) throw unknownQueue(target);
+  }
 }
 
 const create = route({
@@ -29,7 +30,7 @@ const create = route({
     if (await ctx.store.getQueue(req.body.id)) {
       throw new ApiError(ApiErrorCode.AlreadyExists, `Queue ${req.body.id} exists; PATCH /api/queues/${req.body.id} changes it.`);
     }
-    await requireOverflowTarget(ctx, req.body.id, req.body.overflow);
+    await requireTargets(ctx, req.body.id, req.body);
     const queue = await ctx.changes.upsertQueue(req.body);
     return reply(201, { queue }, { Location: `/api/queues/${queue.id}` });
   },
@@ -47,7 +48,7 @@ const patch = route({
   responses: { 200: queueReply('Changed.') },
   async handle(ctx, req) {
     if (!(await ctx.store.getQueue(req.params.id))) throw unknownQueue(req.params.id);
-    await requireOverflowTarget(ctx, req.params.id, req.body.overflow);
+    await requireTargets(ctx, req.params.id, req.body);
     return reply(200, { queue: await ctx.changes.upsertQueue({ ...req.body, id: req.params.id }) });
   },
 });
