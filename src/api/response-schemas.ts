@@ -152,11 +152,33 @@ export const WorkItem = closed(
   'The read model: what the store last recorded of the conversation.',
 );
 
-/** GET /api/conversations/:id: the workflow's snapshot, or the read model when the workflow cannot answer. */
-export const ConversationReading = Type.Union([
-  closed({ source: Type.Literal('workflow'), conversation: Snapshot }, 'Answered by the workflow (the full snapshot).'),
+/** A waiting conversation's place in its queue, from the API's in-memory index of the queues (kept from their events, never counted per request). */
+export const QueueStanding = nullable(
   closed(
-    { source: Type.Literal('readModel'), conversation: WorkItem },
+    {
+      position: Type.Integer({
+        minimum: 1,
+        description: '1-based place in the queue’s service order (priority, then arrival): 1 is served next.',
+      }),
+      waiting: Count,
+      estimatedWaitMs: nullable(
+        Count,
+        'The queue’s moving average of recent waits (A = 0.9·A′ + 0.1·W); null until 20 waits were measured.',
+      ),
+    },
+    'Where the conversation stands in its queue.',
+  ),
+  'While Open and waiting in a queue: its position, how many wait, and the estimated wait; otherwise null.',
+);
+
+/** GET /api/conversations/:id: the workflow's snapshot, or the read model when the workflow cannot answer; with its queue standing. */
+export const ConversationReading = Type.Union([
+  closed(
+    { source: Type.Literal('workflow'), conversation: Snapshot, queue: QueueStanding },
+    'Answered by the workflow (the full snapshot).',
+  ),
+  closed(
+    { source: Type.Literal('readModel'), conversation: WorkItem, queue: QueueStanding },
     'The workflow could not answer (no worker polling, a timeout, or past retention): the store’s read model instead.',
   ),
 ]);

@@ -1,9 +1,11 @@
 import type { StoredEvent } from '../domain/events';
 import type { EventLog } from '../store/event-log';
 import type { Store } from '../store/store';
+import type { QueueSnapshotSource } from './queue-positions';
+import { QueuePositions } from './queue-positions';
 
-/** What the hub needs of the store: the log and its wake-ups. */
-export type EventSource = EventLog & Pick<Store, 'onEvents'>;
+/** What the hub needs of the store: the log and its wake-ups, and the queues' entries to seed the positions from. */
+export type EventSource = EventLog & Pick<Store, 'onEvents'> & QueueSnapshotSource;
 
 /** One open stream as the hub sees it. */
 export interface HubSubscriber {
@@ -42,6 +44,8 @@ export class EventHub {
   private readonly pageSize: number;
   private readonly log: (message: string) => void;
   private cursor = 0;
+  private readonly positions = new QueuePositions();
+  private seeding: Promise<QueuePositions> | null = null;
   private starting: Promise<void> | null = null;
   private stopListening: (() => void) | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
@@ -82,6 +86,23 @@ export class EventHub {
   /** The id of the newest event handed to streams: a stream joining now gets every event after it. */
   get position(): number {
     return this.cursor;
+  }
+
+  /**
+   * The queue positions, kept from this hub's batches; seeded on the first call
+   * (later calls wait for it; a failed seeding is tried again by the next).
+   */
+  async queuePositions(): Promise<QueuePositions> {
+    await this.start();
+    // Synchronous from the cursor to the seed's start: every batch after the cursor reaches the index.
+    this.seeding ??= this.positions.seed(this.source).then(
+      () => this.positions,
+      (error: unknown) => {
+        this.seeding = null;
+        throw error;
+      },
+    );
+    return this.seeding;
   }
 
   /** How many streams are open. */
@@ -127,6 +148,8 @@ export class EventHub {
           if (this.closed || events.length === 0) break;
           const last = events[events.length - 1] as StoredEvent;
           this.cursor = last.id;
+          // The index first, so a stream reading a position while handling the batch sees the batch in it.
+          this.positions.apply(events);
           for (const subscriber of this.subscribers) subscriber.deliver(events);
           if (events.length < this.pageSize) break;
         }

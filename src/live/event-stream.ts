@@ -3,6 +3,9 @@ import type { StoredEvent } from '../domain/events';
 import type { EventHub, EventSource, HubSubscriber } from './event-hub';
 import type { StreamAudience, StreamFilter } from './event-scope';
 import { matchesFilter, visibleTo } from './event-scope';
+import type { PositionFrameData } from './position-frame';
+import { POSITION_FRAME } from './position-frame';
+import type { QueuePositions } from './queue-positions';
 
 /** Control frames every stream gets whatever its `types`: `ready` (now live) and `reset` (reload your state). */
 export const StreamFrame = { Ready: 'ready', Reset: 'reset' } as const;
@@ -57,12 +60,22 @@ function frame(event: string, id: number | null, data: unknown): string {
   return `${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
+/** The position frame's data for `conversationId` from the index. */
+function positionFrameData(positions: QueuePositions, conversationId: string): PositionFrameData {
+  const standing = positions.positionOf(conversationId);
+  return standing
+    ? { conversationId, ...standing }
+    : { conversationId, queueId: null, position: null, waiting: null, estimatedWaitMs: null };
+}
+
 /**
  * Serves one server-sent-event stream on `res`: headers, an optional backlog
  * after the client's Last-Event-ID read from the store in pages, then the live
  * feed from the hub. The stream joins the hub before reading the backlog and
  * holds live batches until the backlog is written; ids at or below the last
- * one written are skipped, so the join has neither a gap nor a duplicate.
+ * one written are skipped, so the join has neither a gap nor a duplicate. A
+ * customer's stream also carries their queue position (POSITION_FRAME): once
+ * after `ready`, then after each batch that moved their queue, when it differs.
  */
 export async function serveEventStream(
   res: Response,
@@ -78,6 +91,10 @@ export async function serveEventStream(
   let refreshTimer: NodeJS.Timeout | null = null;
   let refreshing = false;
   let unsubscribe: () => void = () => undefined;
+  // A customer's stream follows their conversation's queue position (null for everyone else).
+  let positions: QueuePositions | null = null;
+  let positionStamp: string | null = null;
+  let positionSent: string | null = null;
 
   const end = (): void => {
     if (ended) return;
@@ -118,10 +135,26 @@ export async function serveEventStream(
     return write(frame(event.type, event.id, event));
   };
 
+  /** Sends the customer's position when it differs from the last one sent; the index is consulted only when its line moved. */
+  const sendPosition = (): void => {
+    if (!positions || audience.kind !== 'customer') return;
+    const id = audience.conversationId;
+    const stamp = positions.stampOf(id);
+    if (stamp === positionStamp) return;
+    positionStamp = stamp;
+    const data = JSON.stringify(positionFrameData(positions, id));
+    if (data === positionSent) return;
+    positionSent = data;
+    write(`event: ${POSITION_FRAME}\ndata: ${data}\n\n`);
+  };
+
   const subscriber: HubSubscriber = {
     deliver(events) {
       if (!live) held.push(...events);
-      else for (const event of events) send(event);
+      else {
+        for (const event of events) send(event);
+        sendPosition();
+      }
     },
     heartbeat() {
       // The id moves the client's resume point past events it was not shown, so an idle client does not fall behind retention.
@@ -146,6 +179,8 @@ export async function serveEventStream(
     unsubscribe = joined.unsubscribe;
     if (ended) return end();
     const joinedAt = joined.joinedAt;
+    if (audience.kind === 'customer') positions = await hub.queuePositions();
+    if (ended) return;
     let resumed = false;
     if (request.lastEventId === null) {
       last = joinedAt;
@@ -179,6 +214,7 @@ export async function serveEventStream(
     write(frame(StreamFrame.Ready, last, { latestId: last, resumed }));
     live = true;
     for (const event of held.splice(0)) send(event);
+    sendPosition();
     if (request.refreshAudience) {
       refreshTimer = setInterval(refresh, options.scopeRefreshMs);
       refreshTimer.unref();

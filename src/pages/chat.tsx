@@ -5,7 +5,7 @@ import { followEvents } from './lib/event-stream';
 import { clock } from './lib/format';
 import { Model, useModel, useNow } from './lib/model';
 import { clearToken, loadToken, saveToken } from './lib/session';
-import type { ChatMessage, ConversationState, Me, StoredEvent, UiConfig } from './lib/types';
+import type { ChatMessage, ConversationState, Me, PositionFrameData, StoredEvent, UiConfig } from './lib/types';
 import { ErrorBox, mount, StatusLine } from './lib/ui';
 
 const PAGE = 'chat';
@@ -17,6 +17,8 @@ interface ChatState {
   agentId: string | null;
   reviveUntil: string | null;
   messages: ChatMessage[];
+  /** Where the conversation stands in its queue (the stream's position frames); null when it waits in none. */
+  queue: PositionFrameData | null;
   status: StreamStatus;
   error: string | null;
 }
@@ -30,6 +32,10 @@ class Chat extends Model<ChatState> {
       load: () => this.load(),
       apply: (event) => {
         this.apply(event);
+        this.changed();
+      },
+      position: (position) => {
+        this.state.queue = position.position === null ? null : position;
         this.changed();
       },
       status: (status) => {
@@ -119,6 +125,22 @@ class Chat extends Model<ChatState> {
   }
 }
 
+/** "about 4 min", or "less than a minute" under 60 s. */
+function waitText(ms: number): string {
+  return ms < 60_000 ? 'less than a minute' : `about ${Math.round(ms / 60_000)} min`;
+}
+
+/** The customer's place in the queue and, once the queue has measured enough waits, the estimated wait. */
+function QueuePosition({ queue }: { queue: PositionFrameData | null }) {
+  if (queue?.position == null) return null;
+  return (
+    <>
+      <span>You are number {queue.position} in the queue.</span>
+      {queue.estimatedWaitMs === null ? null : <span class="estimated-wait"> Estimated wait: {waitText(queue.estimatedWaitMs)}.</span>}
+    </>
+  );
+}
+
 function Standing({ chat, now }: { chat: Chat; now: number }) {
   const s = chat.state;
   switch (s.state) {
@@ -126,8 +148,9 @@ function Standing({ chat, now }: { chat: Chat; now: number }) {
       return (
         <div class="standing" data-testid="standing">
           <p>Waiting in queue… an agent will be with you shortly.</p>
-          {/* Reserved for the queue position and estimated wait (added by the queue-position issue). */}
-          <p class="queue-position" data-slot="queue-position" aria-live="polite" />
+          <p class="queue-position" data-slot="queue-position" data-testid="queue-position" aria-live="polite">
+            <QueuePosition queue={s.queue} />
+          </p>
         </div>
       );
     case 'Active':
@@ -314,6 +337,7 @@ function open(token: string, conversationId: string): Chat {
     agentId: null,
     reviveUntil: null,
     messages: [],
+    queue: null,
     status: 'connecting',
     error: null,
   });

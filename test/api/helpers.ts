@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { Response, Test } from 'supertest';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
+import { EventHub } from '../../src/live/event-hub';
 import type { ApiDeps, ApiLimits } from '../../src/api/context';
 import { newAgentToken } from '../../src/api/tokens';
 import { createLogger } from '../../src/logger';
@@ -24,6 +25,8 @@ export interface ApiHarness extends Harness {
   deps: ApiDeps;
   /** Bearer tokens of the seeded agents (alice, bob, carol). */
   agentTokens: Record<string, string>;
+  /** The app's event hub (it keeps the queue positions the conversation reads answer), closed by stopApi. */
+  hub: EventHub;
 }
 
 /** A logger for test apps: silent unless LOG_LEVEL is set. */
@@ -78,14 +81,16 @@ export async function startApi(
     openStore: options.openStore,
     devServer: options.devServer,
   });
-  const deps = apiDeps(h.store, h.env.client, h.taskQueue, options.limits, lifecycle);
+  const hub = new EventHub(h.store);
+  const deps: ApiDeps = { ...apiDeps(h.store, h.env.client, h.taskQueue, options.limits, lifecycle), live: { hub } };
   const agentTokens: Record<string, string> = {};
   for (const agent of await h.store.listAgents()) agentTokens[agent.id] = await issueAgentToken(h.store, agent.id);
-  return { ...h, app: createApp(deps), deps, agentTokens };
+  return { ...h, app: createApp(deps), deps, agentTokens, hub };
 }
 
-/** Stops everything started by startApi. */
+/** Stops everything started by startApi (the hub first: it must not read a closed store). */
 export async function stopApi(h: ApiHarness | undefined): Promise<void> {
+  h?.hub.close();
   await stopHarness(h);
 }
 

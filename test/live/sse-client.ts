@@ -21,6 +21,18 @@ export interface StreamedEvent {
   data: Record<string, unknown>;
 }
 
+/** The data of a `conversation.position` frame. */
+export interface PositionFrame {
+  conversationId: string;
+  queueId: string | null;
+  position: number | null;
+  waiting: number | null;
+  estimatedWaitMs: number | null;
+}
+
+/** Frames that are not stored events: control frames, position frames, and the body of a refused request. */
+const DERIVED_FRAMES = new Set(['ready', 'reset', 'conversation.position', 'error-body']);
+
 /** Listens on 127.0.0.1 on a free port; answers the base URL, how to drop every open connection, and how to stop. */
 export async function listen(app: Express): Promise<{ url: string; drop: () => void; close: () => Promise<void> }> {
   const server: Server = await new Promise((resolve) => {
@@ -109,11 +121,16 @@ export class SseClient {
     return client;
   }
 
-  /** The event frames (not comments or control frames), with their data parsed. */
+  /** The event frames (not comments, control frames or derived position frames), with their data parsed. */
   get events(): StreamedEvent[] {
     return this.frames
-      .filter((f) => f.event !== null && f.event !== 'ready' && f.event !== 'reset' && f.data !== null && f.event !== 'error-body')
+      .filter((f) => f.event !== null && !DERIVED_FRAMES.has(f.event) && f.data !== null)
       .map((f) => JSON.parse(f.data as string) as StreamedEvent);
+  }
+
+  /** The `conversation.position` frames a customer's stream carried, data parsed. */
+  get positions(): PositionFrame[] {
+    return this.frames.filter((f) => f.event === 'conversation.position').map((f) => JSON.parse(f.data as string) as PositionFrame);
   }
 
   /** Message texts the stream carried. */

@@ -6,7 +6,10 @@ import type { StreamStatus } from '../../src/pages/lib/event-stream';
 import { followEvents } from '../../src/pages/lib/event-stream';
 import { createStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
-import { ADMIN_TOKEN, apiDeps } from '../api/helpers';
+import { customerToken } from '../../src/api/tokens';
+import { ConversationState } from '../../src/domain/states';
+import { ADMIN_TOKEN, apiDeps, SECRET } from '../api/helpers';
+import { view } from '../store/store-fixtures';
 import { listen } from '../live/sse-client';
 
 // The pages' stream client (src/pages/lib/event-stream.ts) against the real stream: Node has the
@@ -84,6 +87,43 @@ it('loads once, applies every event once and in order across dropped connections
     const before = applied.length;
     await store.setPresence('dana', 'Available');
     await until(() => applied.length === before + 1, 'a live event after the reset');
+  } finally {
+    stream.close();
+  }
+});
+
+it('hands a customer’s position frames to `position`, after a load in progress and in order with the events, never to `apply`', async () => {
+  const queued = (id: string, version: number, enqueue: boolean) =>
+    store.applyConversation({
+      view: view(id, enqueue ? { version } : { version, state: ConversationState.Closed, closedAt: '2025-01-01T01:00:00.000Z' }),
+      release: false,
+      enqueue: enqueue
+        ? { conversationId: id, queueId: 'default', priority: 10, units: 10, enqueuedAt: new Date().toISOString(), preferredAgentId: null }
+        : null,
+      dequeue: !enqueue,
+    });
+  await queued('ahead', 1, true);
+  await queued('mine', 1, true);
+  const seen: string[] = [];
+  let release: () => void = () => undefined;
+  const stream = followEvents(customerToken(SECRET, 'mine'), {
+    // The first load is slow: the position sent right after `ready` waits for it.
+    load: () => new Promise<void>((resolve) => (release = resolve)).then(() => void seen.push('loaded')),
+    apply: (event: StoredEvent) => seen.push(`event ${event.type}`),
+    position: (p) => seen.push(`position ${p.position ?? 'none'} of ${p.waiting ?? 'none'}`),
+    status: () => undefined,
+  });
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen).toEqual([]);
+    release();
+    await until(() => seen.length >= 2, 'the load and the first position');
+    expect(seen).toEqual(['loaded', 'position 2 of 2']);
+    await queued('ahead', 2, false);
+    await until(() => seen.includes('position 1 of 1'), 'the new position');
+    await queued('mine', 2, false);
+    await until(() => seen.includes('position none of none'), 'no position');
+    expect(seen.slice(2)).toEqual(['position 1 of 1', 'event conversation.state', 'position none of none']);
   } finally {
     stream.close();
   }

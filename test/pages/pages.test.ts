@@ -250,6 +250,11 @@ describeWithBrowser('the pages in a browser, against the embedded stack', () => 
     await customer.getByLabel('Topic').selectOption('billing');
     await customer.getByRole('button', { name: 'Start chat' }).click();
     await shown(customer.getByTestId('standing'), 'Waiting in queue');
+    // Its place in line, live from the stream, in a polite live region (no estimate before 20 measured waits).
+    const place = customer.getByTestId('queue-position');
+    await shown(place, 'You are number 1 in the queue.');
+    expect(await place.getAttribute('aria-live')).toBe('polite');
+    expect(await place.textContent()).not.toContain('Estimated wait');
     const picked = await conversationOf(customer);
     const entry = agent.getByTestId('open-work').locator('li', { hasText: 'Billing' });
     await entry.waitFor();

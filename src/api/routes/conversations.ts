@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { decideIntake } from '../../domain/intake';
 import type { CustomerInfo, StartConversationInput } from '../../domain/snapshot';
 import { DEFAULT_UNITS } from '../../domain/defaults';
-import { Channel } from '../../domain/states';
+import { Channel, ConversationState } from '../../domain/states';
 import type { ChatSender } from '../../store/types';
 import { messageUpdate } from '../../../workflows/messages';
 import { actorOf, authorize, loadConversation } from '../access';
@@ -95,7 +95,7 @@ const get = route({
   path: '/api/conversations/:id',
   tag: 'Conversations',
   summary:
-    'The conversation (its customer, its agent, agents of its queue, admin): the workflow’s full snapshot ("source": "workflow"), or, when the workflow cannot answer within a few seconds (no worker, past retention), the store’s read model ("source": "readModel").',
+    'The conversation (its customer, its agent, agents of its queue, admin): the workflow’s full snapshot ("source": "workflow"), or, when the workflow cannot answer within a few seconds (no worker, past retention), the store’s read model ("source": "readModel"). While Open and queued, `queue` says its position, how many wait and the estimated wait.',
   access: ['admin', 'agent', 'customer'],
   params: s.IdParams,
   query: s.NoQuery,
@@ -104,7 +104,12 @@ const get = route({
   async handle(ctx, req) {
     const view = await loadConversation(ctx, req.params.id);
     authorize(req.principal, 'view', view);
-    return reply(200, await ctx.conversations.read(view.conversationId));
+    const reading = await ctx.conversations.read(view.conversationId);
+    // From the hub's in-memory index of the queues, never a count per request.
+    const standing =
+      reading.conversation.state === ConversationState.Open ? (await ctx.live.hub.queuePositions()).positionOf(view.conversationId) : null;
+    const queue = standing && { position: standing.position, waiting: standing.waiting, estimatedWaitMs: standing.estimatedWaitMs };
+    return reply(200, { ...reading, queue });
   },
 });
 

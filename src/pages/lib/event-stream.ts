@@ -1,4 +1,6 @@
 import type { StoredEvent } from '../../domain/events';
+import type { PositionFrameData } from '../../live/position-frame';
+import { POSITION_FRAME } from '../../live/position-frame';
 
 /** How the connection stands, for the page's status line. */
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'denied';
@@ -9,6 +11,8 @@ export interface LiveHandlers {
   load(): Promise<void>;
   /** Applies one event to the page's state; events carry absolute values, so applying one the load already reflects is harmless. */
   apply(event: StoredEvent): void;
+  /** A customer's queue position (a derived frame, in order with the events); pages that do not follow one leave it out. */
+  position?(position: PositionFrameData): void;
   status(status: StreamStatus, detail?: string): void;
 }
 
@@ -32,7 +36,12 @@ export function followEvents(token: string, handlers: LiveHandlers, query = ''):
   let failures = 0;
   let controller: AbortController | null = null;
   let loading = false;
-  let held: StoredEvent[] = [];
+  /** What arrived during a load, applied after it in arrival order. */
+  let held: (() => void)[] = [];
+  const deliver = (apply: () => void): void => {
+    if (loading) held.push(apply);
+    else apply();
+  };
 
   const reload = (): void => {
     loading = true;
@@ -42,7 +51,7 @@ export function followEvents(token: string, handlers: LiveHandlers, query = ''):
       .catch((error: unknown) => handlers.status('reconnecting', error instanceof Error ? error.message : String(error)))
       .finally(() => {
         loading = false;
-        for (const event of held.splice(0)) handlers.apply(event);
+        for (const apply of held.splice(0)) apply();
       });
   };
 
@@ -56,10 +65,12 @@ export function followEvents(token: string, handlers: LiveHandlers, query = ''):
     } else if (frame.event === 'reset') {
       reloaded = true;
       reload();
+    } else if (frame.event === POSITION_FRAME) {
+      const position = JSON.parse(frame.data) as PositionFrameData;
+      deliver(() => handlers.position?.(position));
     } else if (frame.data) {
       const event = JSON.parse(frame.data) as StoredEvent;
-      if (loading) held.push(event);
-      else handlers.apply(event);
+      deliver(() => handlers.apply(event));
     }
   };
 

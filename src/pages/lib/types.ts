@@ -1,5 +1,6 @@
 // What the pages read from the API: the server's own types, imported as types only.
 export type { StoredEvent } from '../../domain/events';
+export type { PositionFrameData } from '../../live/position-frame';
 export type { Presence } from '../../domain/presence';
 export type { ConversationState } from '../../domain/states';
 export type { AgentLoad, ChatMessage, ConversationView, QueueEntry, QueueStats } from '../../store/types';
