@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfigFile } from '../src/config-file';
@@ -160,6 +160,21 @@ describe('parseConfigFile', () => {
   it('converts queue overflow durations to milliseconds', () => {
     const { seed } = parseConfigFile({ queues: [{ id: 'vip', overflow: { after: '2m', toQueueId: 'default' } }] });
     expect(seed.queues[0]?.overflow).toEqual({ afterMs: 120_000, toQueueId: 'default' });
+  });
+
+  it('ships a routing example that parses: offers, skills, intake rules and business hours', () => {
+    const { seed } = parseConfigFile(JSON.parse(readFileSync(join(__dirname, '..', 'config', 'routing-example.json'), 'utf8')));
+    expect(seed.queues.find((q) => q.id === 'billing')).toMatchObject({
+      offerMode: 'offer',
+      offerTimeoutMs: 120_000,
+      outOfHoursQueueId: 'default',
+      hours: { timeZone: 'Europe/Paris' },
+    });
+    expect(seed.agents.find((a) => a.id === 'amelie')?.skills).toEqual({ french: 9, refunds: 6 });
+    expect(seed.intake?.[0]).toMatchObject({
+      id: 'french-billing',
+      then: { requirements: [{ skill: 'french', minProficiency: 8, relaxAfterMs: 60_000 }] },
+    });
   });
 
   it('reads business hours and an out-of-hours queue per queue', () => {

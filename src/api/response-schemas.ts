@@ -165,6 +165,8 @@ export const QueueStanding = nullable(
         Count,
         'The queue’s moving average of recent waits (A = 0.9·A′ + 0.1·W); null until 20 waits were measured.',
       ),
+      closed: Type.Boolean({ description: 'The queue is outside its business hours: nothing is pushed from it until it opens.' }),
+      opensAt: nullable(Type.String({ format: 'date-time' }), 'While closed: when the queue opens (null: open, or no opening ahead).'),
     },
     'Where the conversation stands in its queue.',
   ),

@@ -65,7 +65,7 @@ function positionFrameData(positions: QueuePositions, conversationId: string): P
   const standing = positions.positionOf(conversationId);
   return standing
     ? { conversationId, ...standing }
-    : { conversationId, queueId: null, position: null, waiting: null, estimatedWaitMs: null };
+    : { conversationId, queueId: null, position: null, waiting: null, estimatedWaitMs: null, closed: null, opensAt: null };
 }
 
 /**

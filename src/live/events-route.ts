@@ -70,7 +70,7 @@ const events = route({
   responses: {
     200: {
       description:
-        'text/event-stream. Each event: `id: <event id>`, `event: <type>`, `data: <the stored event as JSON>`. Control frames: `ready` (live from here; data {latestId, resumed}), `reset` (the resume point fell out of retention: reload your state; data {reason, latestId}). A customer’s stream also gets `conversation.position` frames without an `id:` line (derived, not stored: they never move the resume point): once after `ready`, then whenever their place in the queue changes; data {conversationId, queueId, position, waiting, estimatedWaitMs}, all but the id null once it waits in no queue. Comment lines are heartbeats.',
+        'text/event-stream. Each event: `id: <event id>`, `event: <type>`, `data: <the stored event as JSON>`. Control frames: `ready` (live from here; data {latestId, resumed}), `reset` (the resume point fell out of retention: reload your state; data {reason, latestId}). A customer’s stream also gets `conversation.position` frames without an `id:` line (derived, not stored: they never move the resume point): once after `ready`, then whenever their place in the queue changes; data {conversationId, queueId, position, waiting, estimatedWaitMs, closed, opensAt (while the queue is outside its business hours)}, all but the id null once it waits in no queue. Comment lines are heartbeats.',
       contentType: 'text/event-stream',
       schema: Type.String(),
     },

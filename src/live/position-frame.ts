@@ -19,4 +19,8 @@ export interface PositionFrameData {
   waiting: number | null;
   /** The queue's moving average of recent waits; null until 20 waits were measured. */
   estimatedWaitMs: number | null;
+  /** Whether the queue is outside its business hours (null once it waits in no queue). */
+  closed: boolean | null;
+  /** While closed: when the queue opens (null: open, unknown, or no queue). */
+  opensAt: string | null;
 }

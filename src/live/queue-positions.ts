@@ -14,6 +14,10 @@ export interface QueueStanding {
   waiting: number;
   /** The queue's moving average of recent waits; null until enough waits were measured. */
   estimatedWaitMs: number | null;
+  /** While the queue is outside its business hours: when it opens (null: open, or no opening ahead). */
+  opensAt: string | null;
+  /** Whether the queue is outside its business hours now. */
+  closed: boolean;
 }
 
 interface Place {
@@ -28,6 +32,8 @@ interface Line {
   /** In service order. */
   entries: Place[];
   estimatedWaitMs: number | null;
+  closed: boolean;
+  opensAt: string | null;
   /** Bumped on every change of the line (order, depth, estimate): a stream re-reads a standing only when it moved. */
   version: number;
 }
@@ -89,12 +95,14 @@ export class QueuePositions {
     this.state = 'seeding';
     try {
       const queues = await source.listQueues();
-      const snapshot: { queueId: string; estimatedWaitMs: number | null; entries: Place[] }[] = [];
+      const snapshot: { queueId: string; estimatedWaitMs: number | null; closed: boolean; opensAt: string | null; entries: Place[] }[] = [];
       for (const queue of queues) {
         const entries = await source.listQueueEntries(queue.id);
         snapshot.push({
           queueId: queue.id,
           estimatedWaitMs: queue.estimatedWaitMs,
+          closed: !queue.open,
+          opensAt: queue.open ? null : queue.hoursChangeAt,
           entries: entries.map((e, i) => ({
             conversationId: e.conversationId,
             queueId: queue.id,
@@ -105,7 +113,7 @@ export class QueuePositions {
         });
       }
       for (const queue of snapshot) {
-        this.line(queue.queueId).estimatedWaitMs = queue.estimatedWaitMs;
+        Object.assign(this.line(queue.queueId), { estimatedWaitMs: queue.estimatedWaitMs, closed: queue.closed, opensAt: queue.opensAt });
         for (const place of queue.entries) this.put(place);
       }
       for (const batch of this.buffered.splice(0)) this.applyNow(batch);
@@ -127,6 +135,14 @@ export class QueuePositions {
 
   private applyNow(events: readonly StoredEvent[]): void {
     for (const event of events) {
+      if (event.type === EventType.QueueHours && event.queueId !== null) {
+        // Opened or closed by its business hours: everyone waiting there is told.
+        const line = this.line(event.queueId);
+        line.closed = !event.data.open;
+        line.opensAt = event.data.open ? null : event.data.changeAt;
+        line.version += 1;
+        continue;
+      }
       if (event.type !== EventType.QueueStats || event.queueId === null) continue;
       const queueId = event.queueId;
       const line = this.line(queueId);
@@ -144,7 +160,7 @@ export class QueuePositions {
   private line(queueId: string): Line {
     let line = this.lines.get(queueId);
     if (!line) {
-      line = { entries: [], estimatedWaitMs: null, version: 0 };
+      line = { entries: [], estimatedWaitMs: null, closed: false, opensAt: null, version: 0 };
       this.lines.set(queueId, line);
     }
     return line;
@@ -183,6 +199,8 @@ export class QueuePositions {
       position: this.indexOf(line, place) + 1,
       waiting: line.entries.length,
       estimatedWaitMs: line.estimatedWaitMs,
+      closed: line.closed,
+      opensAt: line.opensAt,
     };
   }
 

@@ -135,6 +135,13 @@ function QueuePosition({ queue }: { queue: PositionFrameData | null }) {
   if (queue?.position == null) return null;
   return (
     <>
+      {queue.closed ? (
+        <span class="closed-until">
+          {queue.opensAt
+            ? `We are closed now and open at ${new Date(queue.opensAt).toLocaleString([], { weekday: 'long', hour: '2-digit', minute: '2-digit' })}. `
+            : 'We are closed now. '}
+        </span>
+      ) : null}
       <span>You are number {queue.position} in the queue.</span>
       {queue.estimatedWaitMs === null ? null : <span class="estimated-wait"> Estimated wait: {waitText(queue.estimatedWaitMs)}.</span>}
     </>

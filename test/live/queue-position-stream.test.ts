@@ -1,5 +1,7 @@
 import type { Express } from 'express';
 import { createApp } from '../../src/api/app';
+import type { Weekday } from '../../src/domain/business-hours';
+import { WEEKDAYS } from '../../src/domain/business-hours';
 import { EventHub } from '../../src/live/event-hub';
 import type { ApiHarness } from '../api/helpers';
 import { ADMIN_TOKEN, call, startApi, startChat, stopApi } from '../api/helpers';
@@ -53,26 +55,68 @@ describe('the customer’s queue position', () => {
     const frames = thirdStream.frames.filter((f) => f.event !== null);
     expect(frames.map((f) => f.event).slice(0, 2)).toEqual(['ready', 'conversation.position']);
     expect(frames[1]?.id).toBeNull();
-    expect(latest(thirdStream)).toEqual({ conversationId: third.id, queueId: 'default', position: 3, waiting: 3, estimatedWaitMs: null });
-    expect((await reading(third.id, third.customerToken)).queue).toEqual({ position: 3, waiting: 3, estimatedWaitMs: null });
+    expect(latest(thirdStream)).toEqual({
+      conversationId: third.id,
+      queueId: 'default',
+      position: 3,
+      waiting: 3,
+      estimatedWaitMs: null,
+      closed: false,
+      opensAt: null,
+    });
+    expect((await reading(third.id, third.customerToken)).queue).toEqual({
+      position: 3,
+      waiting: 3,
+      estimatedWaitMs: null,
+      closed: false,
+      opensAt: null,
+    });
     expect(latest(firstStream)).toMatchObject({ position: 1, waiting: 3 });
 
     // The first is picked: the third moves up; the first is told it waits no more, once.
     await call(app, 'post', `/api/conversations/${first.id}/pick`, token('alice')).expect(200);
     await thirdStream.waitFor((c) => latest(c)?.position === 2, 'position 2');
-    expect(latest(thirdStream)).toEqual({ conversationId: third.id, queueId: 'default', position: 2, waiting: 2, estimatedWaitMs: null });
+    expect(latest(thirdStream)).toEqual({
+      conversationId: third.id,
+      queueId: 'default',
+      position: 2,
+      waiting: 2,
+      estimatedWaitMs: null,
+      closed: false,
+      opensAt: null,
+    });
     const reread = await reading(third.id, third.customerToken);
     expect(reread).toMatchObject({ source: 'workflow', conversation: { state: 'Open' }, queue: { position: 2, waiting: 2 } });
     await firstStream.waitFor((c) => latest(c)?.position === null, 'no position');
-    expect(latest(firstStream)).toEqual({ conversationId: first.id, queueId: null, position: null, waiting: null, estimatedWaitMs: null });
+    expect(latest(firstStream)).toEqual({
+      conversationId: first.id,
+      queueId: null,
+      position: null,
+      waiting: null,
+      estimatedWaitMs: null,
+      closed: null,
+      opensAt: null,
+    });
     expect((await reading(first.id, first.customerToken)).queue).toBeNull();
 
     // The second gives up (closes while Open): the third is next.
     await call(app, 'post', `/api/conversations/${second.id}/end`, second.customerToken, {}).expect(200);
     await thirdStream.waitFor((c) => latest(c)?.position === 1, 'position 1');
-    expect((await reading(third.id, third.customerToken)).queue).toEqual({ position: 1, waiting: 1, estimatedWaitMs: null });
+    expect((await reading(third.id, third.customerToken)).queue).toEqual({
+      position: 1,
+      waiting: 1,
+      estimatedWaitMs: null,
+      closed: false,
+      opensAt: null,
+    });
     // The admin and the agents read the same standing.
-    expect((await reading(third.id, ADMIN_TOKEN)).queue).toEqual({ position: 1, waiting: 1, estimatedWaitMs: null });
+    expect((await reading(third.id, ADMIN_TOKEN)).queue).toEqual({
+      position: 1,
+      waiting: 1,
+      estimatedWaitMs: null,
+      closed: false,
+      opensAt: null,
+    });
 
     // Messages and other queues' changes do not repeat a position that did not change.
     await call(app, 'post', `/api/conversations/${first.id}/messages`, first.customerToken, { text: 'hello' }).expect(201);
@@ -111,6 +155,27 @@ describe('the customer’s queue position', () => {
     // Position frames carry no id: the stream's ids are the events' and the control frames' only.
     expect(resumed.frames.filter((f) => f.event === 'conversation.position').every((f) => f.id === null)).toBe(true);
     await call(app, 'post', `/api/conversations/${mine.id}/end`, mine.customerToken, {}).expect(200);
+  });
+
+  it('tells a customer waiting in a closed queue when it opens, and again when it does', async () => {
+    // Open one hour a week, three days from today (UTC): closed now, whatever the day.
+    const day = WEEKDAYS[(new Date().getUTCDay() + 3) % 7] as Weekday;
+    const hours = { timeZone: 'UTC', weekly: { [day]: [{ from: '10:00', to: '11:00' }] } };
+    await call(app, 'post', '/api/queues', ADMIN_TOKEN, { id: 'after-hours', hours }).expect(201);
+    const chat = await startChat(app, { queueId: 'after-hours' });
+    const customer = await stream(chat.customerToken);
+    await customer.waitFor((c) => latest(c)?.closed === true, 'a closed position');
+    const opensAt = latest(customer)?.opensAt as string;
+    expect(opensAt.slice(11)).toBe('10:00:00.000Z');
+    expect(new Date(opensAt).getUTCDay()).toBe(WEEKDAYS.indexOf(day));
+    expect(latest(customer)).toMatchObject({ position: 1, waiting: 1, closed: true });
+    expect((await reading(chat.id, chat.customerToken)).queue).toMatchObject({ position: 1, closed: true, opensAt });
+
+    // Its dispatcher's timer (here the store call it makes) opens it: the customer is told at once.
+    await h.store.applyQueueHours('after-hours', opensAt);
+    await customer.waitFor((c) => latest(c)?.closed === false, 'an open position');
+    expect(latest(customer)).toMatchObject({ position: 1, closed: false, opensAt: null });
+    await call(app, 'post', `/api/conversations/${chat.id}/end`, chat.customerToken, {}).expect(200);
   });
 
   it('sends no position frames to agents or the admin', async () => {

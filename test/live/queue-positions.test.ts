@@ -58,7 +58,14 @@ describe('the queue-position index', () => {
       }),
     ]);
     expect(order(index, ['late', 'tie-b', 'urgent', 'tie-a', 'low'], 'q')).toEqual(['urgent', 'tie-a', 'tie-b', 'late', 'low']);
-    expect(index.positionOf('tie-b')).toEqual({ queueId: 'q', position: 3, waiting: 5, estimatedWaitMs: null });
+    expect(index.positionOf('tie-b')).toEqual({
+      queueId: 'q',
+      position: 3,
+      waiting: 5,
+      estimatedWaitMs: null,
+      closed: false,
+      opensAt: null,
+    });
     expect(index.positionOf('nobody')).toBeNull();
   });
 
@@ -71,7 +78,7 @@ describe('the queue-position index', () => {
     expect(index.positionOf('c')).toMatchObject({ position: 1, waiting: 3 });
     // Moved to another queue with the other queue's event first: the late leave of q must not take it out of r.
     index.apply([stats('r', { entered: [place('a', 5, 't1', 5)] }), stats('q', { left: ['a', 'ghost'] })]);
-    expect(index.positionOf('a')).toEqual({ queueId: 'r', position: 1, waiting: 1, estimatedWaitMs: null });
+    expect(index.positionOf('a')).toEqual({ queueId: 'r', position: 1, waiting: 1, estimatedWaitMs: null, closed: false, opensAt: null });
     expect(index.positionOf('b')).toMatchObject({ queueId: 'q', position: 2, waiting: 2 });
     index.apply([stats('r', { left: ['b'] })]);
     expect(index.positionOf('b')).toMatchObject({ queueId: 'q', position: 2 });
@@ -92,7 +99,7 @@ describe('the queue-position index', () => {
     expect(index.stampOf('a')).toBe(stamp);
     index.apply([stats('q', { entered: [place('b', 5, 't2', 3)], estimatedWaitMs: 90_000 })]);
     expect(index.stampOf('a')).not.toBe(stamp);
-    expect(index.positionOf('a')).toEqual({ queueId: 'q', position: 1, waiting: 2, estimatedWaitMs: 90_000 });
+    expect(index.positionOf('a')).toEqual({ queueId: 'q', position: 1, waiting: 2, estimatedWaitMs: 90_000, closed: false, opensAt: null });
     expect(index.positionOf('x')?.estimatedWaitMs).toBe(5);
     expect(index.stampOf('nobody')).toBe('');
   });
@@ -253,10 +260,24 @@ describe('the index over the store', () => {
       listQueueEntries: (queueId) => store.listQueueEntries(queueId),
     };
     const index = await seeded(source);
-    expect(index.positionOf('a')).toEqual({ queueId: 'default', position: 1, waiting: 1, estimatedWaitMs: 42_000 });
+    expect(index.positionOf('a')).toEqual({
+      queueId: 'default',
+      position: 1,
+      waiting: 1,
+      estimatedWaitMs: 42_000,
+      closed: false,
+      opensAt: null,
+    });
     await enqueue('b', 10, '2025-01-01T00:00:02.000Z');
     await feed(index);
     // The store has measured no waits yet: its events say null.
-    expect(index.positionOf('a')).toEqual({ queueId: 'default', position: 1, waiting: 2, estimatedWaitMs: null });
+    expect(index.positionOf('a')).toEqual({
+      queueId: 'default',
+      position: 1,
+      waiting: 2,
+      estimatedWaitMs: null,
+      closed: false,
+      opensAt: null,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
+import type { PositionFrameData } from '../../src/live/position-frame';
 
 /** One parsed server-sent-events frame: an event, or a comment (heartbeat). */
 export interface Frame {
@@ -22,13 +23,7 @@ export interface StreamedEvent {
 }
 
 /** The data of a `conversation.position` frame. */
-export interface PositionFrame {
-  conversationId: string;
-  queueId: string | null;
-  position: number | null;
-  waiting: number | null;
-  estimatedWaitMs: number | null;
-}
+export type PositionFrame = PositionFrameData;
 
 /** Frames that are not stored events: control frames, position frames, and the body of a refused request. */
 const DERIVED_FRAMES = new Set(['ready', 'reset', 'conversation.position', 'error-body']);

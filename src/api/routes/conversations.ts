@@ -108,7 +108,13 @@ const get = route({
     // From the hub's in-memory index of the queues, never a count per request.
     const standing =
       reading.conversation.state === ConversationState.Open ? (await ctx.live.hub.queuePositions()).positionOf(view.conversationId) : null;
-    const queue = standing && { position: standing.position, waiting: standing.waiting, estimatedWaitMs: standing.estimatedWaitMs };
+    const queue = standing && {
+      position: standing.position,
+      waiting: standing.waiting,
+      estimatedWaitMs: standing.estimatedWaitMs,
+      closed: standing.closed,
+      opensAt: standing.opensAt,
+    };
     return reply(200, { ...reading, queue });
   },
 });
