@@ -44,6 +44,8 @@ export interface BenchEnv {
   smallLoadLatencyP50?: number;
   /** CPU per assignment measured end to end (scenario 5), in core-ms. */
   cpuPerAssignment?: { worker: number; server: number; store: number };
+  /** Scenario 5's end-to-end rate (assignments/min), for the skills run to compare with. */
+  e2eRate?: number;
   /** Conversations the memory scenario left open, waiting in queues without agents. */
   openWaiting?: { count: number; queues: string[] };
   client: Client;

@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { SkillRequirement } from '../src/domain/skills';
 import type { ConversationState } from '../src/domain/states';
 import type { AgentInput, ApplyConversationInput, ConversationWrite } from '../src/store/types';
 import type { Store } from '../src/store/store';
@@ -95,11 +96,28 @@ export async function fillQueues(store: Store, prefix: string, queues: readonly 
 }
 
 /** Starts a conversation workflow as the API would: no lifecycle config, so the worker's applies. */
-export function startConversation(client: Client, taskQueue: string, conversationId: string, queueId: string) {
+export function startConversation(
+  client: Client,
+  taskQueue: string,
+  conversationId: string,
+  queueId: string,
+  requirements: SkillRequirement[] = [],
+) {
   return client.workflow.start<typeof conversationWorkflow>('conversationWorkflow', {
     workflowId: `conversation-${conversationId}`,
     taskQueue,
-    args: [{ start: { conversationId, queueId, channel: 'chat', customer: { id: `cust-${conversationId}` }, units: UNITS } }],
+    args: [
+      {
+        start: {
+          conversationId,
+          queueId,
+          channel: 'chat',
+          customer: { id: `cust-${conversationId}` },
+          units: UNITS,
+          ...(requirements.length && { requirements }),
+        },
+      },
+    ],
   });
 }
 

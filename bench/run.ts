@@ -10,6 +10,8 @@
  *   4. worker memory with 50,000 open conversations, replay after eviction;
  *   5. end-to-end assignments per minute (2,000 workflows, 10,000 agents,
  *      50,000 waiting elsewhere) and CPU per assignment;
+ *   5s. the same with skills (each conversation needs one of 10 languages at
+ *      proficiency 5+, which 6 of its queue's 100 agents meet), against 5;
  *   6. lifecycle throughput vs a bare workflow (400 each, 20 in flight),
  *      history events and workflow tasks per lifecycle;
  *   7. fairness under load.
@@ -18,7 +20,7 @@
  * run, BENCH_CAP_MS (hard cap per scenario, default 180000), per-knob overrides,
  * BENCH_QUIET_WAIT_MS (default 60000: each scenario first waits this long at
  * most for other processes to go quiet), BENCH_TEMPORAL_PORT / BENCH_UI_PORT,
- * BENCH_ONLY=1,2,3,4,5,6,7 and BENCH_KEEP=1 (keep the temporary directory).
+ * BENCH_ONLY=1,2,3,4,5,5s,6,7 and BENCH_KEEP=1 (keep the temporary directory).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -30,7 +32,7 @@ import { runSplit } from './split/run-split';
 import type { Knobs } from './knobs';
 import { describeKnobs, readKnobs } from './knobs';
 import type { ScenarioResult } from './report';
-import { e2eAssignScenario } from './scenarios/e2e-assign';
+import { e2eAssignScenario, e2eSkillsScenario } from './scenarios/e2e-assign';
 import { depthScenario, latencyScenario, seedLatencyQueue } from './scenarios/latency';
 import { fairnessScenario } from './scenarios/fairness';
 import { lifecycleScenario } from './scenarios/lifecycle';
@@ -47,6 +49,7 @@ const SCENARIOS: Scenario[] = [
   { id: '3', title: 'store matching alone', run: storeDispatchScenario },
   { id: '4', title: 'worker memory with many open conversations', run: memoryScenario },
   { id: '5', title: 'end-to-end assignments per minute', run: e2eAssignScenario },
+  { id: '5s', title: 'end-to-end assignments per minute with skills', run: e2eSkillsScenario },
   { id: '6', title: 'lifecycle vs bare workflow', run: lifecycleScenario },
   { id: '7', title: 'fairness under load', run: fairnessScenario },
 ];

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BenchEnv } from '../env';
 import { cpuBetween, describeCpu, sampleCpu } from '../env';
-import { fillQueues, queueIds, seedAgents, seedQueues, startConversation } from '../fixtures';
+import { fillQueues, queueIds, seedAgents, seedQueues, startConversation, yieldToEventLoop } from '../fixtures';
 import type { Knobs } from '../knobs';
 import type { ScenarioResult } from '../report';
 import { capNote } from '../report';
@@ -34,28 +34,95 @@ export function describeCpuPerAssignment(c: CpuPerAssignment, workerLabel = 'wor
  * assignment cost.
  */
 export async function e2eAssignScenario(env: BenchEnv, k: Knobs): Promise<ScenarioResult> {
-  const queues = queueIds('tp', k.storeQueues);
+  const result = await runEndToEnd(env, k, { prefix: 'tp', name: '5 End to end via Temporal', skills: false });
+  env.e2eRate = result.rate;
+  return result.report;
+}
+
+/** Languages of the skills run: each agent speaks one, at a proficiency 1-10. */
+const LANGUAGES = 10;
+/** The proficiency a skills-run conversation requires (6 of the 10 speakers of its language in a queue have it). */
+const MIN_PROFICIENCY = 5;
+
+/**
+ * Scenario 5s: scenario 5 again on fresh queues and agents, with skills. Each
+ * of the 10,000 agents speaks one of 10 languages at a proficiency 1-10 and
+ * has a second, unrelated skill; each conversation requires one language at 5
+ * or more, so 6 of a queue's 100 agents qualify (10 speak it, at 1-10) and the
+ * 94 others lack the skill or the proficiency. The target: within 1.2x of the skill-less rate measured just before.
+ */
+export async function e2eSkillsScenario(env: BenchEnv, k: Knobs): Promise<ScenarioResult> {
+  const { rate, report } = await runEndToEnd(env, k, { prefix: 'sk', name: '5s End to end with skills', skills: true });
+  const base = env.e2eRate;
+  if (base !== undefined && base > 0) {
+    const ratio = base / rate;
+    report.rows.push({
+      scenario: '5s End to end with skills',
+      figure: 'skill-less rate / skills rate (same run)',
+      value: ratio.toFixed(2),
+      target: '<= 1.2',
+      met: ratio <= 1.2,
+    });
+  }
+  return report;
+}
+
+/**
+ * Agent i of the skills run (queue i % queues, j-th member of it): its
+ * language, j % 10, so every queue has every language; its proficiency,
+ * 1-10 over the speakers of that language in the queue; and a skill nobody asks for.
+ */
+function agentSkills(i: number, queues: number): Record<string, number> {
+  const j = Math.floor(i / queues);
+  return { [`lang-${j % LANGUAGES}`]: 1 + (Math.floor(j / LANGUAGES) % 10), refunds: 1 + ((i * 3) % 10) };
+}
+
+async function runEndToEnd(
+  env: BenchEnv,
+  k: Knobs,
+  variant: { prefix: string; name: string; skills: boolean },
+): Promise<{ rate: number; report: ScenarioResult }> {
+  const queues = queueIds(variant.prefix, k.storeQueues);
   const t0 = performance.now();
   await seedQueues(env.store, queues);
-  await seedAgents(env.store, 'tp', k.e2eAgents, (i) => [queues[i % queues.length] ?? '']);
+  if (variant.skills) {
+    for (let i = 0; i < k.e2eAgents; i += 1) {
+      if (i % 100 === 99) await yieldToEventLoop();
+      await env.store.upsertAgent({
+        id: `${variant.prefix}-a${String(i).padStart(5, '0')}`,
+        presence: 'Available',
+        capacity: 100,
+        queues: [queues[i % queues.length] ?? ''],
+        skills: agentSkills(i, queues.length),
+      });
+    }
+  } else {
+    await seedAgents(env.store, variant.prefix, k.e2eAgents, (i) => [queues[i % queues.length] ?? '']);
+  }
   // The waiting backlog: real open workflows where the memory scenario left them, store rows (scenario 2's queues) for the rest.
   const real = env.openWaiting?.count ?? 0;
   const rows = Math.max(0, k.e2eBacklog - real);
   const backlog = queueIds('depth', 100);
   await seedQueues(env.store, backlog);
-  if (rows > k.depthLarge) await fillQueues(env.store, 'backlog', backlog, k.depthLarge, rows);
+  // The skills run finds the backlog the skill-less run left (its rows are upserts: filling again would change nothing).
+  if (!variant.skills && rows > k.depthLarge) await fillQueues(env.store, 'backlog', backlog, k.depthLarge, rows);
   const seedMs = performance.now() - t0;
 
   const n = k.e2eConversations;
   const taskQueue = env.config.temporal.taskQueue;
-  const ids = Array.from({ length: n }, (_, i) => `tp-${i}`);
+  const ids = Array.from({ length: n }, (_, i) => `${variant.prefix}-${i}`);
+  // Conversation i goes to queue i % 100 and needs language (i / 100) % 10: every language of every queue in turn.
+  const requirementsOf = (i: number) =>
+    variant.skills
+      ? [{ skill: `lang-${Math.floor(i / queues.length) % LANGUAGES}`, minProficiency: MIN_PROFICIENCY, relaxAfterMs: null }]
+      : [];
   const timings0 = snapshotTimings(env.timings);
   env.routing.clear();
   env.routing.enabled = true;
   const cpu0 = sampleCpu();
   const firstStart = Date.now();
   const starting = runCapped(n, k.e2eStartConcurrency, k.capMs, async (i) => {
-    await startConversation(env.client, taskQueue, ids[i] ?? '', queues[i % queues.length] ?? '');
+    await startConversation(env.client, taskQueue, ids[i] ?? '', queues[i % queues.length] ?? '', requirementsOf(i));
   });
   let startsOver = false;
   void starting.finally(() => (startsOver = true));
@@ -84,16 +151,21 @@ export async function e2eAssignScenario(env: BenchEnv, k: Knobs): Promise<Scenar
     server: (cpu.server * wallSec * 1000) / assigned,
     store: storeMs / assigned,
   };
-  env.cpuPerAssignment = perAssignment;
+  if (!variant.skills) env.cpuPerAssignment = perAssignment;
   const fairness = fairnessInversions(env.routing.facts, new Set(queues));
   const sample = ids
     .filter((id) => env.outbox.seen(id, 'Active'))
     .slice(0, 20)
     .map((id) => `conversation-${id}`);
   const profile = await historyBreakdown(env.client, sample);
-  const name = '5 End to end via Temporal';
+  const name = variant.name;
   const capped = assigned < n;
-  return {
+  const skillsNote = variant.skills
+    ? [
+        `skills: each agent speaks one of ${LANGUAGES} languages at proficiency 1-10 (and has an unrelated skill); each conversation requires its language at >= ${MIN_PROFICIENCY}, which 6 of its queue's 100 agents meet (the 94 others lack the skill or the proficiency)`,
+      ]
+    : [];
+  const report: ScenarioResult = {
     rows: [
       {
         scenario: name,
@@ -118,7 +190,9 @@ export async function e2eAssignScenario(env: BenchEnv, k: Knobs): Promise<Scenar
       describeTimings(storeUse, span),
       ...describeBreakdown('conversation histories (first 20 assigned)', profile),
       ...(starts.failures ? [`${starts.failures} start calls failed: ${starts.firstError}`] : []),
+      ...skillsNote,
       ...(capped ? [capNote('end-to-end assignment', assigned, n, performance.now() - runStarted)] : []),
     ],
   };
+  return { rate, report };
 }
