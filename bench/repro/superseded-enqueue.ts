@@ -4,10 +4,11 @@
  * committed (the task timed out on the server, e.g. under load, or the worker
  * died before completing it). Attempt 1 wrote the enqueue (version 1), which
  * matched and reserved, then the Active row (version 2); the retry replays from
- * a history without their markers and writes the enqueue again. The store
- * treats version 1 < 2 as a superseded write and answers no match, so the
- * replayed workflow stays Open while the agent's capacity stays reserved
- * (invariant 2), and the conversation is in no queue. In-memory SQLite.
+ * a history without their markers and writes the enqueue again. Before
+ * 19a6f55 the store treated version 1 < 2 as a superseded write and answered
+ * no match, so the replayed workflow stayed Open while the agent's capacity
+ * stayed reserved (invariant 2), in no queue; now it answers the match it made
+ * (prints "ok"). Kept as a check anyone can run. In-memory SQLite.
  */
 import { createStore } from '../../src/store';
 import type { ApplyConversationInput } from '../../src/store/types';

@@ -21,6 +21,11 @@ const MB = 2 ** 20;
 const QUEUES = 10;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(0)} MB`;
 
+/** The JavaScript heap in use (of this thread: the workflow threads have their own isolates), to tell JS objects from native memory. */
+function heapUsed(): number {
+  return process.memoryUsage().heapUsed;
+}
+
 async function settledRss(): Promise<number> {
   // Let in-flight tasks finish and the allocators hand pages back before reading.
   await delay(2_000);
@@ -46,7 +51,7 @@ export async function memoryScenario(env: BenchEnv, k: Knobs): Promise<ScenarioR
   // The small-load latency right before opening, so the ratio after compares adjacent minutes of one run.
   const before = await sampleLatency(env, 'lat-pre', k.depthSamples, k.capMs);
   const rss0 = await settledRss();
-  const points: { open: number; rss: number; at: number }[] = [{ open: 0, rss: rss0, at: 0 }];
+  const points: { open: number; rss: number; heap: number; at: number }[] = [{ open: 0, rss: rss0, heap: heapUsed(), at: 0 }];
   // Often enough to see the cache fill and the slope past it.
   const every = Math.max(1, Math.min(Math.floor(n / 20), Math.floor(tuning.maxCachedWorkflows / 2)));
   let open = 0;
@@ -57,11 +62,11 @@ export async function memoryScenario(env: BenchEnv, k: Knobs): Promise<ScenarioR
     await startConversation(env.client, taskQueue, id, queues[i % QUEUES] ?? '');
     await env.outbox.waitFor(id, 'Open', 60_000);
     open += 1;
-    if (open % every === 0) points.push({ open, rss: processRssBytes(), at: performance.now() - t0 });
+    if (open % every === 0) points.push({ open, rss: processRssBytes(), heap: heapUsed(), at: performance.now() - t0 });
   });
   const openMs = performance.now() - t0;
   const rssN = await settledRss();
-  points.push({ open, rss: rssN, at: performance.now() - t0 });
+  points.push({ open, rss: rssN, heap: heapUsed(), at: performance.now() - t0 });
   const per1000 = open > 0 ? ((rssN - rss0) / open) * 1000 : Number.NaN;
   // While the cache fills, each conversation adds its cached state; past it, only what an evicted one leaves behind.
   const fill = points.filter((p) => p.open > 0 && p.open <= tuning.maxCachedWorkflows).at(-1);
@@ -152,6 +157,7 @@ export async function memoryScenario(env: BenchEnv, k: Knobs): Promise<ScenarioR
       `worker settings: maxCachedWorkflows ${tuning.maxCachedWorkflows}, maxConcurrentWorkflowTaskExecutions ${tuning.maxConcurrentWorkflowTasks}, maxConcurrentLocalActivityExecutions ${tuning.maxConcurrentLocalActivities}, reuseV8Context ${tuning.reuseV8Context} (CONVOFLOW_WORKER_*)`,
       `opened ${count(open)} conversations (Open, stale timer running, ${QUEUES} queues without agents; ${k.memoryConcurrency} lanes, each starting one and waiting for its Open write) in ${(openMs / 1000).toFixed(1)} s = ${((open / openMs) * 1000).toFixed(0)}/s`,
       `RSS of this process (worker + client + SQLite store; the dev server is another process): ${points.map((p) => `${count(p.open)}: ${mb(p.rss)}`).join(', ')}`,
+      `main thread's JS heap in use at the same points: ${points.map((p) => `${count(p.open)}: ${mb(p.heap)}`).join(', ')}`,
       `RSS per 1,000 = (RSS with all open - RSS before) / opened x 1,000 = ${mb(per1000)} with ${count(open)} open; while the cache fills ${(perCached / 1024).toFixed(0)} KB per conversation, beyond it ${(perEvicted / 1024).toFixed(1)} KB${measuredAll ? '' : `; projected to ${count(n)}: ${mb(projected)} = ${mb(projectedPer1000)} per 1,000 (measured RSS + the conversations not opened x the slope past the cache)`}`,
       evictable
         ? `replay after eviction: ${evicted.length} assign signals to the oldest conversations (evicted: the next task fetches and replays the history) p50 ${ms(percentile(evicted, 50))} p99 ${ms(percentile(evicted, 99))}; ${cached.length} to the newest (cached) p50 ${ms(percentile(cached, 50))} p99 ${ms(percentile(cached, 99))}${replayFailures ? `; ${replayFailures} failed` : ''}`

@@ -71,7 +71,7 @@ export async function storeDispatchScenario(env: BenchEnv, k: Knobs): Promise<Sc
       notes: [
         `store only (no Temporal): own SQLite file, ${count(k.storeAgents)} agents (capacity 100, Available, 2 queues each), ${count(k.storeQueued)} queued (10 units) across ${q} queues; seeding took ${(seedMs / 1000).toFixed(1)} s`,
         `${count(matched)} matches in ${(elapsed / 1000).toFixed(2)} s over ${calls.length} dispatch calls; ${count(left)} entries left queued; includes choosing the agent, reserving and dequeuing, one transaction per call; excludes signalling the conversations`,
-        `calls that made no more than one match: ${calls.length - perCallMany} of ${calls.length} (a round stops at the first head whose candidates all defer to a more deserving entry in another of their queues; see bench/RESULTS.md)`,
+        `calls that made no more than one match: ${calls.length - perCallMany} of ${calls.length} (a head whose candidates all owe their room to a more deserving entry in another of their queues gives the roomiest of them that work instead, so a round goes on; a call makes one match or none only when the queue has little left that fits)`,
         ...(capped ? [capNote('store dispatch', matched, k.storeQueued, elapsed)] : []),
       ],
     };
