@@ -80,9 +80,16 @@ for who in customer agent admin; do
   echo
   echo "=== schemathesis as the $who ($EXAMPLES examples per operation) ==="
   # From the temporary directory: schemathesis keeps its example database in the working directory.
+  # Every operation but the event stream: its answer never ends (heartbeats keep it open), so
+  # schemathesis would read it until the run's timeout; test/live covers its query checks and scopes.
+  # Every check but "schema-valid input is accepted": some rules are beyond JSON Schema (a real IANA
+  # time zone, opening intervals in order and not overlapping, a URL's host, intake rules naming
+  # existing queues), so schema-valid input can still be a 400 naming the field; tests cover each.
   (cd "$DIR" && timeout "$RUN_TIMEOUT" "$ST" run "$API/api/openapi.json" \
+    --exclude-path /api/events \
     --header "Authorization: Bearer $token" \
     --checks all \
+    --exclude-checks positive_data_acceptance \
     --max-examples "$EXAMPLES" \
     --workers 2 \
     --seed 20251201 \

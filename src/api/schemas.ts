@@ -12,6 +12,7 @@ import { KEY_PATTERN, LINE_PATTERN, MAX_COUNT, MAX_NAME_LENGTH, MAX_OVERFLOW_MS,
 import { MAX_OFFER_TIMEOUT_MS } from '../domain/commands';
 import { MAX_PROFICIENCY, MAX_RELAX_AFTER_MS, MAX_SKILLS, MIN_PROFICIENCY } from '../domain/skills';
 import { WEBHOOK_URL_PATTERN } from '../domain/webhooks';
+import { ALL_EVENT_TYPES } from '../domain/events';
 import { MAX_HOLIDAYS, MAX_INTERVALS_PER_DAY } from '../domain/business-hours';
 
 // Request schemas, written once with TypeBox: Ajv validates requests against
@@ -21,7 +22,13 @@ import { MAX_HOLIDAYS, MAX_INTERVALS_PER_DAY } from '../domain/business-hours';
 // not a silently ignored or inherited setting.
 
 /** What each pattern means, for error messages a person can act on. */
+/** One known event type (lower-case words and dots: nothing to escape but the dots). */
+const ONE_EVENT_TYPE = `(?:${ALL_EVENT_TYPES.map((t) => t.replace(/\./g, '\\.')).join('|')})`;
+/** A comma-separated list of known event types (`?types=` of the event stream). */
+export const EVENT_TYPES_PATTERN = `^${ONE_EVENT_TYPE}(?:,${ONE_EVENT_TYPE})*$`;
+
 export const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
+  [EVENT_TYPES_PATTERN]: `must be event types separated by commas, of ${ALL_EVENT_TYPES.join(', ')}`,
   [ID_PATTERN]: 'must be 1-128 letters, digits, or . _ : @ -',
   [LINE_PATTERN]: 'must not contain control characters (such as NUL)',
   [TEXT_PATTERN]: 'must not contain control characters other than tab and line breaks (such as NUL)',

@@ -5,16 +5,26 @@ import type { Principal } from '../api/auth';
 import { ApiError, ApiErrorCode } from '../api/errors';
 import type { Route } from '../api/route';
 import { none, reply, route } from '../api/route';
-import { closed, Id, NoParams } from '../api/schemas';
+import { closed, EVENT_TYPES_PATTERN, Id, NoParams } from '../api/schemas';
 import type { StreamAudience, StreamFilter } from './event-scope';
 import { serveEventStream } from './event-stream';
 
 const EVENT_ID_PATTERN = '^[0-9]{1,15}$';
+/** One server-sent event as a client parses it: what the document can promise of each frame of the stream. */
+const StreamFrame = Type.Object(
+  {
+    event: Type.Optional(Type.String({ description: 'The event type, a control frame (ready, reset) or conversation.position.' })),
+    data: Type.Optional(Type.String({ description: 'JSON: the stored event, or the control or position frame’s data.' })),
+    id: Type.Optional(Type.String({ pattern: EVENT_ID_PATTERN, description: 'The event id (absent on position frames).' })),
+    retry: Type.Optional(Type.Union([Type.Integer(), Type.String()], { description: 'Suggested reconnect delay in ms.' })),
+  },
+  { description: 'Each frame of the stream, as parsed from the text/event-stream body.' },
+);
 
 const EventsQuery = closed({
   types: Type.Optional(
     Type.String({
-      pattern: '^[a-z.]+(,[a-z.]+)*$',
+      pattern: EVENT_TYPES_PATTERN,
       description: `Only these event types, comma-separated: ${ALL_EVENT_TYPES.join(', ')}.`,
     }),
   ),
@@ -72,7 +82,7 @@ const events = route({
       description:
         'text/event-stream. Each event: `id: <event id>`, `event: <type>`, `data: <the stored event as JSON>`. Control frames: `ready` (live from here; data {latestId, resumed}), `reset` (the resume point fell out of retention: reload your state; data {reason, latestId}). A customer’s stream also gets `conversation.position` frames without an `id:` line (derived, not stored: they never move the resume point): once after `ready`, then whenever their place in the queue changes; data {conversationId, queueId, position, waiting, estimatedWaitMs, closed, opensAt (while the queue is outside its business hours)}, all but the id null once it waits in no queue. Comment lines are heartbeats.',
       contentType: 'text/event-stream',
-      schema: Type.String(),
+      schema: StreamFrame,
     },
   },
   async handle(ctx, req) {
@@ -93,7 +103,7 @@ const events = route({
             return agent ? { kind: 'agent', agentId: agent.id, queues: agent.queues } : null;
           };
     return {
-      ...reply(200, ''),
+      ...reply(200, {}),
       stream: (_req, res) =>
         serveEventStream(
           res,

@@ -11,7 +11,7 @@ const Rule = s.closed({
   id: s.Id,
   when: Type.Optional(
     s.closed({
-      channel: Type.Optional(Type.Union([s.ChannelSchema, Type.Array(s.ChannelSchema)])),
+      channel: Type.Optional(Type.Union([s.ChannelSchema, Type.Array(s.ChannelSchema, { minItems: 1 })])),
       language: Type.Optional(Match),
       queueId: Type.Optional(Match),
       customer: Type.Optional(Type.Record(Type.String(), Match)),
