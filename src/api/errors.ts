@@ -92,6 +92,12 @@ export function unknownQueue(id: string): ApiError {
   return new ApiError(ApiErrorCode.UnknownQueue, `No queue ${id}.`, { queueId: id });
 }
 
+/** 400 for a problem a domain check worded as "field: what is wrong", with the field in the details. */
+export function invalidField(problem: string): ApiError {
+  const split = problem.indexOf(': ');
+  return new ApiError(ApiErrorCode.InvalidInput, problem, split > 0 ? { field: problem.slice(0, split) } : undefined);
+}
+
 /** 403 with the reason. */
 export function forbidden(message: string): ApiError {
   return new ApiError(ApiErrorCode.Forbidden, message);

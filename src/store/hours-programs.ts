@@ -20,6 +20,16 @@ import type { QueueRecord } from './types';
  * the event even without a flip (the hours themselves changed).
  */
 export function* applyQueueHours(tx: Tx, queueId: string, now: string, announce = false): Program<HoursState & { changed: boolean }> {
+  // Every dispatch round asks: until the change the flag was computed for, it stands (no lock, no schedule walk).
+  const flag = yield* one<{ hours_open: number | string; hours_next_change_at: string | null }>(
+    'SELECT hours_open, hours_next_change_at FROM queues WHERE id = ?',
+    [queueId],
+  );
+  if (!flag) return { open: true, nextChangeAt: null, changed: false };
+  const until = flag.hours_next_change_at;
+  if (!announce && (until === null || Date.parse(now) < Date.parse(until))) {
+    return { open: Number(flag.hours_open) === 1, nextChangeAt: until, changed: false };
+  }
   const row = yield* one<QueueRow>(`SELECT ${QUEUE_COLUMNS} FROM queues WHERE id = ?${tx.dialect.forUpdate}`, [queueId]);
   if (!row) return { open: true, nextChangeAt: null, changed: false };
   const queue = toQueue(row);

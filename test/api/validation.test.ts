@@ -62,6 +62,19 @@ describe('keys that are not plain fields', () => {
     expect(await queued()).toEqual(before);
   });
 
+  it('answers 400 to a start that requires one skill twice, naming it, and starts nothing (found by fuzzing: it was a 503 and a failed workflow)', async () => {
+    const before = await queued();
+    const twice = [
+      { skill: 'french', minProficiency: 5 },
+      { skill: 'refunds', minProficiency: 3 },
+      { skill: 'french', minProficiency: 8 },
+    ];
+    const res = await call(h.app, 'post', '/api/conversations', null, { requirements: twice });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'INVALID_INPUT', message: 'body.requirements[2].skill: french is required twice' });
+    expect(await queued()).toEqual(before);
+  });
+
   it('refuses a constructor key like any other unknown key', async () => {
     const start = await invalid(() => raw('post', '/api/conversations', '{"constructor":{"name":"x"}}', null));
     expect(start.problems).toEqual([{ field: 'body.constructor', message: 'is not allowed here' }]);

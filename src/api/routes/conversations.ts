@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import { decideIntake } from '../../domain/intake';
 import type { CustomerInfo, StartConversationInput } from '../../domain/snapshot';
+import { startInputError } from '../../domain/snapshot';
+import { requirementsError } from '../../domain/skills';
 import { DEFAULT_UNITS } from '../../domain/defaults';
 import { Channel, ConversationState } from '../../domain/states';
 import type { ChatSender } from '../../store/types';
 import { messageUpdate } from '../../../workflows/messages';
 import { actorOf, authorize, loadConversation } from '../access';
-import { unknownQueue } from '../errors';
+import { invalidField, unknownQueue } from '../errors';
 import * as r from '../response-schemas';
 import type { Route } from '../route';
 import { json, none, publicRoute, reply, route } from '../route';
@@ -60,6 +62,9 @@ const start = publicRoute({
     const queueId = intake.queueId;
     const queue = await ctx.store.getQueue(queueId);
     if (!queue) throw unknownQueue(queueId);
+    // What the schema cannot say (a skill required twice) is refused here, not by the workflow after it started.
+    const askedProblem = req.body.requirements === undefined ? null : requirementsError(req.body.requirements, 'body.requirements');
+    if (askedProblem) throw invalidField(askedProblem);
     const asked = (req.body.requirements ?? []).map((q) => ({
       skill: q.skill,
       minProficiency: q.minProficiency,
@@ -81,6 +86,9 @@ const start = publicRoute({
     };
     const priority = req.body.priority ?? intake.priority;
     if (priority !== undefined) input.priority = priority;
+    // The same check the workflow makes (the request's and the rule's requirements together, say), so it never fails there.
+    const startProblem = startInputError(input);
+    if (startProblem) throw invalidField(startProblem);
     const conversation = await ctx.conversations.start(input, req.idempotency?.derive('start-update'));
     return reply(
       201,
