@@ -21,8 +21,10 @@ export async function invariantViolations(store: Store, snapshots: ConversationS
   const reservations = new Map((await store.listReservations()).map((r) => [r.conversationId, r]));
   for (const s of snapshots) {
     const r = reservations.get(s.conversationId);
-    if (s.capacityHeld && (!r || r.agentId !== s.agentId || r.units !== s.units)) {
-      problems.push(`2: ${s.conversationId} is ${s.state} with ${s.agentId} but the store has ${JSON.stringify(r ?? null)}`);
+    // A standing offer holds its offered agent's room while the conversation has no agent yet.
+    const holder = s.offer?.agentId ?? s.agentId;
+    if (s.capacityHeld && (!r || r.agentId !== holder || r.units !== s.units)) {
+      problems.push(`2: ${s.conversationId} is ${s.state} with ${holder} but the store has ${JSON.stringify(r ?? null)}`);
     }
     if (!s.capacityHeld && r) problems.push(`2: ${s.conversationId} is ${s.state} but still reserves ${r.units} on ${r.agentId}`);
     reservations.delete(s.conversationId);
@@ -42,7 +44,9 @@ export async function invariantViolations(store: Store, snapshots: ConversationS
         meetsAll(a.skills, s.requirements),
     );
     if (eligible.length)
-      problems.push(`3: ${s.conversationId} (${s.units} units) waits in ${s.queueId} while ${eligible.map((a) => a.id)} have room`);
+      problems.push(
+        `3: ${s.conversationId} (${s.units} units, requires ${JSON.stringify(s.requirements)}, waiting: ${s.routing.waiting}) waits in ${s.queueId} while ${eligible.map((a) => `${a.id} (${a.presence}, ${a.capacity - a.usedUnits} free, ${JSON.stringify(a.skills)})`)} have room`,
+      );
   }
   const byId = new Map(agents.map((a) => [a.id, a]));
   for (const s of snapshots) {

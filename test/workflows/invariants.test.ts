@@ -41,16 +41,22 @@ function random(seed: number): () => number {
   };
 }
 
+/** Polls this many times in a row with nothing changed before calling the system quiet (a signal or task in flight on a loaded machine can take over a second). */
+const QUIET_POLLS = 4;
+
 async function quiet(h: Harness, handles: WorkflowHandle[]): Promise<ConversationSnapshot[]> {
   let previous = '';
+  let unchanged = 0;
   const deadline = Date.now() + 60_000;
   for (;;) {
     const snapshots = await Promise.all(handles.map((x) => snapshot(x)));
     const views = await Promise.all(snapshots.map((s) => h.store.getConversation(s.conversationId)));
     const applied = snapshots.every((s, i) => views[i]?.version === s.version);
     const entries = await Promise.all(QUEUES.map((q) => h.store.listQueueEntries(q)));
-    const fingerprint = JSON.stringify([snapshots.map((s) => s.version), await h.store.listReservations(), entries]);
-    if (applied && fingerprint === previous) return snapshots;
+    const agents = (await h.store.listAgents()).map((a) => [a.id, a.presence, a.usedUnits]);
+    const fingerprint = JSON.stringify([snapshots.map((s) => s.version), await h.store.listReservations(), entries, agents]);
+    unchanged = applied && fingerprint === previous ? unchanged + 1 : 0;
+    if (unchanged >= QUIET_POLLS - 1) return snapshots;
     if (Date.now() > deadline) throw new Error('the system did not become quiet within 60 s');
     previous = fingerprint;
     await new Promise((r) => setTimeout(r, 700));
