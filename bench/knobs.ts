@@ -70,7 +70,7 @@ const DEFAULT: Omit<Knobs, 'scale' | 'temporalPort' | 'uiPort'> = {
   memoryOpen: 50_000,
   memoryConcurrency: 50,
   memorySamples: 50,
-  memoryCapMs: 360_000,
+  memoryCapMs: 1_200_000,
   fairConversations: 400,
   fairAgents: 5,
   fairConcurrency: 20,
