@@ -49,7 +49,7 @@ export function* applyQueueHours(tx: Tx, queueId: string, now: string, announce 
         : 'UPDATE queue_entries SET pushable = 0 WHERE queue_id = ?',
       [queueId],
     );
-    const reason = state.open ? null : closedReason({ ...queue, hoursChangeAt: state.nextChangeAt });
+    const reason = state.open ? null : yield* closedReason({ ...queue, hoursChangeAt: state.nextChangeAt });
     yield* run(
       'UPDATE conversations SET waiting_reason = ? WHERE conversation_id IN (SELECT conversation_id FROM queue_entries WHERE queue_id = ?)',
       [reason, queueId],
@@ -66,8 +66,11 @@ export function* applyQueueHours(tx: Tx, queueId: string, now: string, announce 
 }
 
 /** Why a conversation waits in a closed queue, for the supervisor and the customer. */
-export function closedReason(queue: Pick<QueueRecord, 'id' | 'hours' | 'hoursChangeAt' | 'outOfHoursQueueId'>): string {
-  if (queue.outOfHoursQueueId) return `queue ${queue.id} is closed: moving to queue ${queue.outOfHoursQueueId}`;
+export function* closedReason(queue: Pick<QueueRecord, 'id' | 'hours' | 'hoursChangeAt' | 'outOfHoursQueueId'>): Program<string> {
+  // Moving only while the out-of-hours queue is open (it may keep other hours); else it waits here.
+  const target = queue.outOfHoursQueueId;
+  const targetOpen = target !== null && !!(yield* one('SELECT 1 AS x FROM queues WHERE id = ? AND hours_open = 1', [target]));
+  if (targetOpen) return `queue ${queue.id} is closed: moving to queue ${target}`;
   if (!queue.hoursChangeAt || !queue.hours) return `queue ${queue.id} is closed`;
   return `queue ${queue.id} is closed until ${localTimeLabel(queue.hoursChangeAt, queue.hours.timeZone)} (${queue.hoursChangeAt})`;
 }

@@ -422,7 +422,7 @@ export function* hasDispatchableWork(_tx: Tx, queueId: string): Program<boolean>
 export function* waitingReason(entry: QueueEntry): Program<string> {
   if (entry.pushable === false) return 'declined or missed too often: waiting for an agent to pick it or the supervisor to assign it';
   const queue = yield* queueRow(entry.queueId);
-  if (queue && Number(queue.hours_open) !== 1) return closedReason(toQueue(queue));
+  if (queue && Number(queue.hours_open) !== 1) return yield* closedReason(toQueue(queue));
   const presences = queue ? (JSON.parse(queue.eligible_presences) as string[]).join(' or ') : 'eligible';
   const eligible = yield* one('SELECT 1 AS x FROM queue_members WHERE queue_id = ? AND eligible = 1 LIMIT 1', [entry.queueId]);
   if (!eligible) return `no agent of queue ${entry.queueId} is ${presences}`;

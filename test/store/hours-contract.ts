@@ -99,15 +99,18 @@ export function describeBusinessHours(ctx: ApiTablesContext): void {
       const store = ctx.store();
       await store.upsertQueue({ id: 'general' });
       await store.upsertQueue({ id: 'billing', hours: PARIS_DAY, outOfHoursQueueId: 'general' });
-      await enter(store, 'c1', 'billing');
+      expect(await enter(store, 'c1', 'billing')).toMatchObject({ waiting: 'queue billing is closed: moving to queue general' });
       await enter(store, 'c2', 'billing');
       const due = await store.overflowDue('billing', new Date('2025-01-01T00:00:00.000Z'), 10);
       expect(due).toMatchObject({ toQueueId: 'general', reason: 'outOfHours', nextAt: null });
       expect(due.due.map((e) => e.conversationId)).toEqual(['c1', 'c2']);
 
-      // Two closed queues pointing at each other keep their conversations.
+      // Two closed queues pointing at each other keep their conversations, and say until when.
       await store.upsertQueue({ id: 'general', hours: PARIS_DAY, outOfHoursQueueId: 'billing' });
       expect(await store.overflowDue('billing', new Date('2025-01-01T00:00:00.000Z'), 10)).toMatchObject({ due: [] });
+      expect(await enter(store, 'c3', 'billing')).toMatchObject({
+        waiting: expect.stringMatching(/^queue billing is closed until 2025-01-01 08:00/),
+      });
       // Open, it has nothing to move.
       await store.applyQueueHours('billing', OPENS);
       expect(await store.overflowDue('billing', new Date(OPENS), 10)).toMatchObject({ due: [], reason: 'overflow' });
