@@ -10,7 +10,7 @@ import { applyPresence, presenceWhy } from './lib/presence';
 import { observeServerTime, serverTime } from './lib/server-clock';
 import { clearToken, loadToken, saveToken } from './lib/session';
 import type { AgentLoad, ChatMessage, ConversationView, Me, Presence, QueueEntry, QueueStats, StoredEvent } from './lib/types';
-import { ErrorBox, mount, SignIn, StatusLine } from './lib/ui';
+import { Composer, ErrorBox, mount, SignIn, StatusLine } from './lib/ui';
 
 const PAGE = 'agent';
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -645,7 +645,6 @@ function Offers({ desk }: { desk: Desk }) {
 function ConversationPane({ desk, id }: { desk: Desk; id: string }) {
   const s = desk.state;
   const item = s.items[id];
-  const [text, setText] = useState('');
   const [queue, setQueue] = useState('');
   const [toAgent, setToAgent] = useState('');
   const log = useRef<HTMLDivElement>(null);
@@ -695,37 +694,7 @@ function ConversationPane({ desk, id }: { desk: Desk; id: string }) {
           </p>
         ))}
       </div>
-      <form
-        class="composer"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const sending = text.trim();
-          if (!sending) return;
-          // Cleared at once (the next message may be typed while this one is on its way); put back if refused.
-          setText('');
-          void desk.send(id, sending).then((ok) => {
-            if (!ok) setText((current) => current || sending);
-          });
-        }}
-      >
-        <label for="reply">Reply</label>
-        <textarea
-          id="reply"
-          rows={2}
-          value={text}
-          disabled={!active}
-          onInput={(e) => setText(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey) {
-              e.preventDefault();
-              e.currentTarget.form?.requestSubmit();
-            }
-          }}
-        />
-        <button type="submit" disabled={!active}>
-          Send
-        </button>
-      </form>
+      <Composer id="reply" label="Reply" disabled={!active} send={(text) => desk.send(id, text)} />
       {active ? (
         <form
           class="transfer"

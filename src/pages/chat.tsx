@@ -6,7 +6,7 @@ import { clock } from './lib/format';
 import { Model, useModel, useNow } from './lib/model';
 import { clearToken, loadToken, saveToken } from './lib/session';
 import type { ChatMessage, ConversationState, Me, PositionFrameData, StoredEvent, UiConfig } from './lib/types';
-import { ErrorBox, mount, StatusLine } from './lib/ui';
+import { Composer, ErrorBox, mount, StatusLine } from './lib/ui';
 
 const PAGE = 'chat';
 
@@ -202,7 +202,6 @@ function Standing({ chat, now }: { chat: Chat; now: number }) {
 function ChatView({ chat, onNew }: { chat: Chat; onNew: () => void }) {
   const s = useModel(chat);
   const now = useNow(1000);
-  const [text, setText] = useState('');
   const log = useRef<HTMLDivElement>(null);
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
@@ -234,37 +233,7 @@ function ChatView({ chat, onNew }: { chat: Chat; onNew: () => void }) {
           </p>
         ))}
       </div>
-      <form
-        class="composer"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const sending = text.trim();
-          if (!sending) return;
-          // Cleared at once (the next message may be typed while this one is on its way); put back if refused.
-          setText('');
-          void chat.send(sending).then((ok) => {
-            if (!ok) setText((current) => current || sending);
-          });
-        }}
-      >
-        <label for="message">Message</label>
-        <textarea
-          id="message"
-          rows={2}
-          value={text}
-          disabled={!canWrite}
-          onInput={(e) => setText(e.currentTarget.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey) {
-              e.preventDefault();
-              e.currentTarget.form?.requestSubmit();
-            }
-          }}
-        />
-        <button type="submit" disabled={!canWrite}>
-          Send
-        </button>
-      </form>
+      <Composer id="message" label="Message" disabled={!canWrite} send={(text) => chat.send(text)} />
       <div class="actions">
         {s.state !== 'Closed' ? (
           <button type="button" onClick={() => void chat.operation('end')}>

@@ -91,3 +91,44 @@ export function mount(app: VNode): void {
   // Read by the browser tests: when the first render was done, from navigation start.
   performance.mark('convoflow:rendered');
 }
+
+/**
+ * A conversation's message box: Enter sends, Shift+Enter breaks the line. The
+ * box is cleared at once (the next message may be typed while this one is on
+ * its way) and the text put back if `send` answers that it was refused.
+ */
+export function Composer(props: { id: string; label: string; disabled: boolean; send: (text: string) => Promise<boolean> }) {
+  const [text, setText] = useState('');
+  return (
+    <form
+      class="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const sending = text.trim();
+        if (!sending) return;
+        setText('');
+        void props.send(sending).then((ok) => {
+          if (!ok) setText((current) => current || sending);
+        });
+      }}
+    >
+      <label for={props.id}>{props.label}</label>
+      <textarea
+        id={props.id}
+        rows={2}
+        value={text}
+        disabled={props.disabled}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey) {
+            e.preventDefault();
+            e.currentTarget.form?.requestSubmit();
+          }
+        }}
+      />
+      <button type="submit" disabled={props.disabled}>
+        Send
+      </button>
+    </form>
+  );
+}
