@@ -102,7 +102,7 @@ export async function eventually(
     if (predicate(s)) return s;
     if (Date.now() > deadline)
       throw new Error(
-        `condition not met; last snapshot: ${JSON.stringify({ state: s.state, agentId: s.agentId, refused: s.refusedSignals })}`,
+        `condition not met; last snapshot: ${JSON.stringify({ state: s.state, agentId: s.agentId, offer: s.offer, refused: s.refusedSignals, last: s.transitions.slice(-3) })}`,
       );
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -47,7 +47,8 @@ const QUIET_POLLS = 4;
 async function quiet(h: Harness, handles: WorkflowHandle[]): Promise<ConversationSnapshot[]> {
   let previous = '';
   let unchanged = 0;
-  const deadline = Date.now() + 60_000;
+  // Offers in the offer-mode queue expire every 3 s, up to their decline limit: quiet can take a while.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const snapshots = await Promise.all(handles.map((x) => snapshot(x)));
     const views = await Promise.all(snapshots.map((s) => h.store.getConversation(s.conversationId)));
@@ -57,7 +58,7 @@ async function quiet(h: Harness, handles: WorkflowHandle[]): Promise<Conversatio
     const fingerprint = JSON.stringify([snapshots.map((s) => s.version), await h.store.listReservations(), entries, agents]);
     unchanged = applied && fingerprint === previous ? unchanged + 1 : 0;
     if (unchanged >= QUIET_POLLS - 1) return snapshots;
-    if (Date.now() > deadline) throw new Error('the system did not become quiet within 60 s');
+    if (Date.now() > deadline) throw new Error('the system did not become quiet within 120 s');
     previous = fingerprint;
     await new Promise((r) => setTimeout(r, 700));
   }
@@ -169,7 +170,7 @@ function describeInvariants(name: string, openStore: () => Promise<{ store: () =
       cleanup = backend.cleanup;
       h = await startHarness({ seed, openStore: backend.store, devServer: true });
       await run(h, Number(process.env.INVARIANT_SEED ?? Date.now() % 1_000_000));
-    }, 240_000);
+    }, 330_000);
   });
 }
 

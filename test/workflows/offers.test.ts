@@ -1,15 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import {
-  acceptSignal,
-  acceptUpdate,
-  assignUpdate,
-  closeTabUpdate,
-  customerEndUpdate,
-  declineUpdate,
-  disconnectUpdate,
-  pickUpdate,
-} from '../../workflows/messages';
-import { invariantViolations } from '../helpers/invariants';
+import { acceptUpdate, closeTabUpdate, customerEndUpdate, declineUpdate, disconnectUpdate, pickUpdate } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
 import {
   eventually,
@@ -160,63 +150,6 @@ describe('offers in an offer-mode queue', () => {
     expect(await h.store.listReservations('cat')).toEqual([]);
     // ...but cat can pick it.
     expect(await handle.executeUpdate(pickUpdate, { args: [{ agentId: 'cat' }] })).toMatchObject({ state: 'Active', agentId: 'cat' });
-    await finish([handle]);
-  });
-
-  it('lets exactly one of an accept and the expiry win when they meet at the deadline, leaking no capacity', async () => {
-    // Just before the deadline the accept wins and the timer finds nothing to expire...
-    await h.changes.setPresence('ann', 'Available');
-    const early = await startConversation(h, { queueId: 'calm' });
-    await eventually(early, (s) => s.offer?.agentId === 'ann');
-    await h.env.sleep(TIMEOUT_MS - 1_000);
-    expect(await early.executeUpdate(acceptUpdate, { args: [agent('ann')] })).toMatchObject({ state: 'Active', agentId: 'ann' });
-    await h.env.sleep(2_000);
-    expect(await snapshot(early)).toMatchObject({ state: 'Active', agentId: 'ann' });
-    expect(await invariantViolations(h.store, [await snapshot(early)])).toEqual([]);
-    await finish([early]);
-
-    // ...just after, the expiry has won and the accept is refused, changing nothing...
-    await h.changes.setPresence('ann', 'Available');
-    const late = await startConversation(h, { queueId: 'calm' });
-    await eventually(late, (s) => s.offer?.agentId === 'ann');
-    await h.env.sleep(TIMEOUT_MS + 1_000);
-    await eventually(late, (s) => s.offer === null);
-    await expectRefusal(late.executeUpdate(acceptUpdate, { args: [agent('ann')] }), 'INVALID_TRANSITION');
-    expect(await invariantViolations(h.store, [await snapshot(late)])).toEqual([]);
-    await finish([late]);
-
-    // ...and when both reach the workflow together, one of them wins.
-    await h.changes.setPresence('ann', 'Available');
-    const both = await startConversation(h, { queueId: 'calm' });
-    await eventually(both, (s) => s.offer?.agentId === 'ann');
-    await h.env.sleep(TIMEOUT_MS - 20);
-    await both.signal(acceptSignal, agent('ann'));
-    await h.env.sleep(40);
-    const s = await eventually(both, (x) => x.offer === null);
-    if (s.state === 'Active') {
-      expect(s).toMatchObject({ agentId: 'ann', refusedSignals: [] });
-    } else {
-      expect(s).toMatchObject({ state: 'Open', capacityHeld: false, refusedSignals: [expect.objectContaining({ op: 'accept' })] });
-    }
-    expect(await invariantViolations(h.store, [s])).toEqual([]);
-    await finish([both]);
-  });
-
-  it('lets exactly one of the offered agent’s accept and a supervisor’s assignment win, leaking no capacity', async () => {
-    await h.changes.setPresence('ann', 'Available');
-    const handle = await startConversation(h, { queueId: 'calm' });
-    await eventually(handle, (s) => s.offer?.agentId === 'ann');
-    const outcomes = await Promise.allSettled([
-      handle.executeUpdate(acceptUpdate, { args: [agent('ann')] }),
-      handle.executeUpdate(assignUpdate, { args: [{ agentId: 'ben', force: true, actor: { kind: 'supervisor', id: 'admin' } }] }),
-    ]);
-    const s = await snapshot(handle);
-    expect(s.state).toBe('Active');
-    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
-    // Whoever won holds exactly this conversation's units; the other holds nothing for it.
-    const reservations = (await h.store.listReservations()).filter((r) => r.conversationId === id(handle));
-    expect(reservations).toEqual([expect.objectContaining({ agentId: s.agentId, units: 10 })]);
-    expect(await invariantViolations(h.store, [s])).toEqual([]);
     await finish([handle]);
   });
 
