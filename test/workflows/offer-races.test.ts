@@ -1,44 +1,15 @@
-import type { WorkflowHandle } from '@temporalio/client';
-import { acceptSignal, acceptUpdate, assignUpdate, closeTabUpdate, customerEndUpdate, disconnectUpdate } from '../../workflows/messages';
+import { acceptSignal, acceptUpdate, assignUpdate } from '../../workflows/messages';
 import { invariantViolations } from '../helpers/invariants';
 import type { Harness } from './conversation-fixture';
-import { eventually, expectRefusal, snapshot, startConversation, startHarness, stopHarness } from './conversation-fixture';
+import { agent, allOffline, finish, id, startOfferHarness, TIMEOUT_MS } from './offer-fixture';
+import { eventually, expectRefusal, snapshot, startConversation, stopHarness } from './conversation-fixture';
 
-const TIMEOUT_MS = 120_000;
 let h: Harness;
-
 beforeAll(async () => {
-  h = await startHarness({
-    seed: {
-      queues: [
-        { id: 'offers', offerMode: 'offer', offerTimeoutMs: TIMEOUT_MS, maxDeclines: 2, missedOfferPresence: 'Away' },
-        { id: 'calm', offerMode: 'offer', offerTimeoutMs: TIMEOUT_MS, maxDeclines: 3, missedOfferPresence: null },
-        { id: 'autoq' },
-      ],
-      agents: ['ann', 'ben', 'cat', 'dan'].map((id) => ({ id, capacity: 10, presence: 'Offline' as const, queues: ['offers', 'calm'] })),
-    },
-  });
+  h = await startOfferHarness();
 });
 afterAll(() => stopHarness(h));
-
-/** Everyone Offline again, between tests. */
-afterEach(async () => {
-  for (const id of ['ann', 'ben', 'cat', 'dan']) await h.store.setPresence(id, 'Offline');
-});
-
-const agent = (id: string) => ({ actor: { kind: 'agent' as const, id } });
-const id = (handle: WorkflowHandle) => handle.workflowId.replace('conversation-', '');
-
-/** Closes each conversation from whatever state it is in, so the next test starts with free agents and empty queues. */
-async function finish(handles: WorkflowHandle[]): Promise<void> {
-  const operator = { actor: { kind: 'operator' as const } };
-  for (const handle of handles) {
-    const s = await snapshot(handle);
-    if (s.state === 'Open') await handle.executeUpdate(disconnectUpdate, { args: [{}] });
-    if (s.state === 'Active' || s.state === 'Waiting') await handle.executeUpdate(customerEndUpdate, { args: [{}] });
-    if ((await snapshot(handle)).state === 'WrapUp') await handle.executeUpdate(closeTabUpdate, { args: [operator] });
-  }
-}
+afterEach(() => allOffline(h));
 
 // The races run on a harness of their own: after the presence test of offers.test.ts on the same
 // time-skipping server, the conversation that gets an accept 20 ms before its expiry was seen to

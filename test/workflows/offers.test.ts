@@ -1,52 +1,14 @@
-import type { WorkflowHandle } from '@temporalio/client';
-import { acceptUpdate, closeTabUpdate, customerEndUpdate, declineUpdate, disconnectUpdate, pickUpdate } from '../../workflows/messages';
+import { acceptUpdate, closeTabUpdate, declineUpdate, pickUpdate } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
-import {
-  eventually,
-  expectRefusal,
-  reservedUnits,
-  snapshot,
-  startConversation,
-  startHarness,
-  stopHarness,
-  until,
-} from './conversation-fixture';
+import { agent, allOffline, finish, id, startOfferHarness, TIMEOUT_MS } from './offer-fixture';
+import { eventually, expectRefusal, reservedUnits, snapshot, startConversation, stopHarness, until } from './conversation-fixture';
 
-const TIMEOUT_MS = 120_000;
 let h: Harness;
-
 beforeAll(async () => {
-  h = await startHarness({
-    seed: {
-      queues: [
-        { id: 'offers', offerMode: 'offer', offerTimeoutMs: TIMEOUT_MS, maxDeclines: 2, missedOfferPresence: 'Away' },
-        { id: 'calm', offerMode: 'offer', offerTimeoutMs: TIMEOUT_MS, maxDeclines: 3, missedOfferPresence: null },
-        { id: 'autoq' },
-      ],
-      agents: ['ann', 'ben', 'cat', 'dan'].map((id) => ({ id, capacity: 10, presence: 'Offline' as const, queues: ['offers', 'calm'] })),
-    },
-  });
+  h = await startOfferHarness();
 });
 afterAll(() => stopHarness(h));
-
-/** Everyone Offline again, between tests. */
-afterEach(async () => {
-  for (const id of ['ann', 'ben', 'cat', 'dan']) await h.store.setPresence(id, 'Offline');
-});
-
-const agent = (id: string) => ({ actor: { kind: 'agent' as const, id } });
-const id = (handle: WorkflowHandle) => handle.workflowId.replace('conversation-', '');
-
-/** Closes each conversation from whatever state it is in, so the next test starts with free agents and empty queues. */
-async function finish(handles: WorkflowHandle[]): Promise<void> {
-  const operator = { actor: { kind: 'operator' as const } };
-  for (const handle of handles) {
-    const s = await snapshot(handle);
-    if (s.state === 'Open') await handle.executeUpdate(disconnectUpdate, { args: [{}] });
-    if (s.state === 'Active' || s.state === 'Waiting') await handle.executeUpdate(customerEndUpdate, { args: [{}] });
-    if ((await snapshot(handle)).state === 'WrapUp') await handle.executeUpdate(closeTabUpdate, { args: [operator] });
-  }
-}
+afterEach(() => allOffline(h));
 
 describe('offers in an offer-mode queue', () => {
   it('offers a pushed conversation with a countdown, Open with the reservation held; accept makes it Active', async () => {
