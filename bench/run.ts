@@ -83,7 +83,7 @@ function header(k: Knobs, mode: string): void {
   log(`node ${process.version}; ${output(cli, ['--version'])} (${cli}); store: ${store}; source: ${sourceState()}`);
   const w = loadConfig(workerTuningEnv()).worker;
   log(
-    `worker: maxCachedWorkflows ${w.maxCachedWorkflows}, maxConcurrentWorkflowTaskExecutions ${w.maxConcurrentWorkflowTasks}, maxConcurrentLocalActivityExecutions ${w.maxConcurrentLocalActivities}, reuseV8Context ${w.reuseV8Context}; mode: ${mode}`,
+    `worker: maxCachedWorkflows ${w.maxCachedWorkflows}, maxConcurrentWorkflowTaskExecutions ${w.maxConcurrentWorkflowTasks}, maxConcurrentActivityTaskExecutions ${w.maxConcurrentActivities}, stickyQueueScheduleToStartTimeout ${w.stickyTimeoutMs} ms, reuseV8Context ${w.reuseV8Context}; mode: ${mode}`,
   );
   log(`scale: ${k.scale} (${describeKnobs(k)})`);
   log('');

@@ -117,8 +117,14 @@ export interface WorkerTuningConfig {
   maxCachedWorkflows: number;
   /** Workflow tasks run at once (maxConcurrentWorkflowTaskExecutions); at most maxCachedWorkflows when the cache is on. */
   maxConcurrentWorkflowTasks: number;
-  /** Local activities (the store calls) run at once (maxConcurrentLocalActivityExecutions). */
-  maxConcurrentLocalActivities: number;
+  /** Activities (the store calls and webhook deliveries) run at once (maxConcurrentActivityTaskExecutions; the same for the local activities of runs from before they became regular ones). */
+  maxConcurrentActivities: number;
+  /**
+   * How long a task for a cached workflow waits for its worker before any
+   * worker may take it (stickyQueueScheduleToStartTimeout): what a killed
+   * worker costs the conversations it had cached (an offer's expiry included).
+   */
+  stickyTimeoutMs: number;
   /** One V8 context shared by all workflows of a worker thread (reuseV8Context): far less memory and CPU per workflow. */
   reuseV8Context: boolean;
 }
@@ -127,7 +133,8 @@ export interface WorkerTuningConfig {
 export const DEFAULT_WORKER_TUNING: WorkerTuningConfig = {
   maxCachedWorkflows: 2_000,
   maxConcurrentWorkflowTasks: 40,
-  maxConcurrentLocalActivities: 100,
+  maxConcurrentActivities: 100,
+  stickyTimeoutMs: 3_000,
   reuseV8Context: true,
 };
 
@@ -375,7 +382,12 @@ function readWorkerTuning(read: EnvReader): WorkerTuningConfig {
   const tuning: WorkerTuningConfig = {
     maxCachedWorkflows: read.wholeNumber('CONVOFLOW_WORKER_MAX_CACHED_WORKFLOWS', d.maxCachedWorkflows),
     maxConcurrentWorkflowTasks: read.positiveInt('CONVOFLOW_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', d.maxConcurrentWorkflowTasks),
-    maxConcurrentLocalActivities: read.positiveInt('CONVOFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', d.maxConcurrentLocalActivities),
+    maxConcurrentActivities: read.positiveInt(
+      'CONVOFLOW_WORKER_MAX_CONCURRENT_ACTIVITIES',
+      // Its name before the store calls became regular activities, still honoured.
+      read.positiveInt('CONVOFLOW_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES', d.maxConcurrentActivities),
+    ),
+    stickyTimeoutMs: read.positiveInt('CONVOFLOW_WORKER_STICKY_TIMEOUT_MS', d.stickyTimeoutMs),
     reuseV8Context: read.boolean('CONVOFLOW_WORKER_REUSE_V8_CONTEXT', d.reuseV8Context),
   };
   // The SDK would silently lower or raise these; say so instead.

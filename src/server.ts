@@ -13,6 +13,8 @@ import { StartupError } from './startup-error';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
 import type { Store } from './store/store';
+import { createTemporalRouter } from './routing';
+import { Redelivery } from './routing/redelivery';
 import { connectClient } from './temporal/connection';
 
 /** A listening HTTP server and how to stop it. */
@@ -102,8 +104,11 @@ async function main(): Promise<void> {
   await ensureSearchAttributes(config, connection);
   const store = await openStore(config);
   const http = await startHttpServer(config, { store, client });
+  // Matches this process committed (presence changes fill agents) reach their conversations even if it dies before signalling.
+  const redelivery = new Redelivery(store, createTemporalRouter(client, config.temporal.taskQueue)).start();
   console.log(`API listening on ${http.url} (metrics: ${http.url}/metrics)`);
   onShutdownSignal(async () => {
+    await redelivery.stop();
     await http.close();
     await connection.close();
     await store.close();

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createActivities } from '../activities';
 import { resolveSecret } from './api/credentials';
 import { createTemporalRouter, RoutingChanges } from './routing';
+import { Redelivery } from './routing/redelivery';
 import type { AppConfig } from './config';
 import { describeConfig, isLoopbackHost, loadConfig } from './config';
 import { createLogger } from './logger';
@@ -66,7 +67,9 @@ export async function startWorker(
       // Bounded memory: an open conversation outside the cache costs nothing here until its next task replays it.
       maxCachedWorkflows: config.worker.maxCachedWorkflows,
       maxConcurrentWorkflowTaskExecutions: config.worker.maxConcurrentWorkflowTasks,
-      maxConcurrentLocalActivityExecutions: config.worker.maxConcurrentLocalActivities,
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
+      maxConcurrentLocalActivityExecutions: config.worker.maxConcurrentActivities,
+      stickyQueueScheduleToStartTimeout: config.worker.stickyTimeoutMs,
       reuseV8Context: config.worker.reuseV8Context,
     });
   } catch (error) {
@@ -76,14 +79,19 @@ export async function startWorker(
   const running = runWorker(worker, connection);
   // Work may have arrived, or room appeared, while no worker ran: give every queue a dispatch round.
   await new RoutingChanges(store, router).pokeAll();
+  // A match committed just before a process died reaches its conversation within about a second.
+  const redelivery = new Redelivery(store, router).start();
   // Webhook wake-ups after commits; at start, every endpoint looks once for what it missed.
   const notifier = await startWebhookNotifier(store, client, config.temporal.taskQueue);
-  const stopNotifier = (): void => notifier.stop();
-  void running.done.then(stopNotifier, stopNotifier);
+  const stopBackground = async (): Promise<void> => {
+    notifier.stop();
+    await redelivery.stop();
+  };
+  void running.done.then(stopBackground, stopBackground);
   return {
     ...running,
     async shutdown() {
-      stopNotifier();
+      await stopBackground();
       await running.shutdown();
     },
   };
@@ -130,7 +138,7 @@ async function main(): Promise<void> {
       temporalMetrics: config.metrics.temporalAddress && `http://${config.metrics.temporalAddress}/metrics`,
       cachedWorkflows: w.maxCachedWorkflows,
       workflowTasksAtOnce: w.maxConcurrentWorkflowTasks,
-      localActivitiesAtOnce: w.maxConcurrentLocalActivities,
+      activitiesAtOnce: w.maxConcurrentActivities,
     },
     `Worker polling task queue "${config.temporal.taskQueue}".`,
   );

@@ -22,6 +22,7 @@ import {
   StaleFlaggedAttribute,
 } from './search-attributes';
 import type { ApplyConversationInput, Assignment } from '../src/store/types';
+import { STORE_WRITES_AS_ACTIVITIES } from './patches';
 import { Serializer } from './serializer';
 import { toApplyInput } from './store-sync';
 
@@ -36,14 +37,23 @@ export interface ConversationWorkflowInput {
   refusedSignals?: RefusedSignalRecord[];
 }
 
-// Local activities: each is one short store transaction on the worker that runs
-// the workflow task, so it costs no activity task round trip through the server
-// (the benchmark's main cost) and its result is still recorded in history.
-const acts = wf.proxyLocalActivities<Activities>({
+// Transient store trouble retries without limit; refusals are non-retryable failures.
+const retry: wf.RetryPolicy = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
+
+/** Runs from before STORE_WRITES_AS_ACTIVITIES, replayed as they ran (their options unchanged). */
+const local = wf.proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  // Transient store trouble retries without limit; refusals are non-retryable failures.
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
+
+// One short store transaction each. The timeout is what a write lost with a killed worker
+// costs before it is retried elsewhere (a retry of a committed write is recognised by its version).
+const remote = wf.proxyActivities<Activities>({ startToCloseTimeout: '5 seconds', retry });
+
+/** The store's activities for this run. */
+function store(): Activities {
+  return wf.patched(STORE_WRITES_AS_ACTIVITIES) ? remote : local;
+}
 
 /** Continue-as-new after this many updates in one run (the server's hard limit is 2,000). */
 export const UPDATES_PER_RUN = 1_500;
@@ -64,6 +74,18 @@ function routed(match: Assignment): Command {
   return match.offer
     ? { op: Operation.Offer, agentId: match.agentId, ...match.offer, actor }
     : { op: Operation.Assign, agentId: match.agentId, actor };
+}
+
+/**
+ * Whether `command` is the routing engine's match this conversation already
+ * holds: an offer standing for the same agent (on the same reservation: a
+ * conversation holds one at a time), or the assignment it has.
+ */
+function redelivered(s: ConversationSnapshot, command: Command): boolean {
+  if (command.op === Operation.Offer) return s.state === S.Open && s.offer?.agentId === command.agentId;
+  return (
+    command.op === Operation.Assign && command.actor.kind === ActorKind.Engine && s.state === S.Active && s.agentId === command.agentId
+  );
 }
 
 /** A store refusal reaches the caller with the store's code and message. */
@@ -129,7 +151,7 @@ export class Conversation {
    */
   enter(): Promise<void> {
     return this.lock.run(async () => {
-      this.config ??= await acts.getLifecycleConfig();
+      this.config ??= await store().getLifecycleConfig();
       this.publish();
       if (this.input.snapshot) return;
       // Entering the queue is one store transaction that also checks the queue
@@ -174,9 +196,13 @@ export class Conversation {
     return deadlines(this.s, this.rules)[0];
   }
 
-  /** Fires a due timer; losing a race with an operation that changed the state first is fine. */
+  /**
+   * Applies a fired timer's operation if the deadline it was started for still
+   * stands (never by reading the clock: see TimerCommand); losing a race with an
+   * operation that changed the state first is fine.
+   */
   async fire(deadline: Deadline): Promise<void> {
-    await this.run({ op: deadline.op, actor: { kind: ActorKind.Timer } }).catch((err: unknown) => {
+    await this.run({ op: deadline.op, at: deadline.at, actor: { kind: ActorKind.Timer } }).catch((err: unknown) => {
       wf.log.info('Timer no longer applies', { op: deadline.op, error: String(err) });
     });
   }
@@ -237,7 +263,9 @@ export class Conversation {
       record: extra.record,
       messageId: command?.op === Operation.Message ? command.messageId : null,
     });
-    return acts.applyConversation({ ...input, acquire: extra.acquire ?? null, route: true }).catch(rethrowRefusal);
+    return store()
+      .applyConversation({ ...input, acquire: extra.acquire ?? null, route: true })
+      .catch(rethrowRefusal);
   }
 
   /** Keeps, in the routing trace, why the conversation waits after entering a queue (the store's words). */
@@ -247,6 +275,8 @@ export class Conversation {
 
   /** Decides, writes the store (granting what it must), then commits and publishes. Runs under the lock. */
   private async execute(command: Command): Promise<ConversationSummary> {
+    // A match delivered again (after a crash, any process re-sends what was not taken up) changes nothing.
+    if (redelivered(this.s, command)) return summarize(this.s);
     const decision = decide(this.s, command, new Date(), this.rules);
     if (!decision.ok) throw failure(decision.refusal);
     const acquire = decision.acquire && { ...decision.acquire, requireMembership: command.op === Operation.Pick };

@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  AcceptInput,
   ActorInput,
   AssignInput,
   DeclineInput,
@@ -41,7 +42,7 @@ export const transferUpdate = defineUpdate<ConversationSummary, [TransferInput]>
 export const markReadUpdate = defineUpdate<ConversationSummary, [ActorInput]>('markRead');
 
 /** The offered agent accepts the standing offer (Open -> Active). */
-export const acceptUpdate = defineUpdate<ConversationSummary, [ActorInput]>('accept');
+export const acceptUpdate = defineUpdate<ConversationSummary, [AcceptInput]>('accept');
 /** The offered agent declines the standing offer; the conversation keeps its place in the queue. */
 export const declineUpdate = defineUpdate<ConversationSummary, [DeclineInput]>('decline');
 
@@ -73,7 +74,7 @@ export const messageSignal = defineSignal<[MessageInput]>('message');
 /** The routing engine offers the conversation to an agent (offer-mode queue; the agent's capacity is reserved). */
 export const offerSignal = defineSignal<[OfferInput]>('offer');
 /** Fire-and-forget accept (the Temporal UI, the CLI). */
-export const acceptSignal = defineSignal<[ActorInput]>('accept');
+export const acceptSignal = defineSignal<[AcceptInput]>('accept');
 /** Fire-and-forget decline (the Temporal UI, the CLI). */
 export const declineSignal = defineSignal<[DeclineInput]>('decline');
 /** Fire-and-forget mark-read. */

@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { STORE_WRITES_AS_ACTIVITIES } from './patches';
 import { pokeSignal } from './messages';
 
 /** Arguments of queueDispatcherWorkflow. */
@@ -9,11 +10,16 @@ export interface QueueDispatcherInput {
   pending?: boolean;
 }
 
-// Local: a dispatch round is store work plus signals from this worker; no activity task round trip.
-const acts = wf.proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+const retry: wf.RetryPolicy = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
+/** Runs from before STORE_WRITES_AS_ACTIVITIES dispatched through local activities, and replay so. */
+const local = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+// A round is a few short store transactions and signals; a round lost with a killed worker is retried after this.
+const remote = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+
+/** The dispatch activities for this run (see STORE_WRITES_AS_ACTIVITIES for why not local ones). */
+function acts(): Activities {
+  return wf.patched(STORE_WRITES_AS_ACTIVITIES) ? remote : local;
+}
 
 /** Matches made per activity call: big enough to drain a burst, small enough to keep each transaction short. */
 export const DISPATCH_BATCH = 100;
@@ -45,7 +51,7 @@ export async function queueDispatcherWorkflow(input: QueueDispatcherInput): Prom
     const until = (at: number | null) => (at === null ? Infinity : Math.max(1, at - Date.now()));
     await wf.condition(() => pending, Math.min(SWEEP_INTERVAL_MS, until(nextOverflowAt), until(nextHoursChangeAt)));
     pending = false;
-    const round = await acts.dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH, now: new Date().toISOString() });
+    const round = await acts().dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH, now: new Date().toISOString() });
     nextOverflowAt = round.nextOverflowAt === null ? null : Date.parse(round.nextOverflowAt);
     // Absent in a round answered before business hours existed (replay): no hours timer.
     nextHoursChangeAt = round.nextHoursChangeAt ? Date.parse(round.nextHoursChangeAt) : null;

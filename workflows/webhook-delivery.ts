@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { EventType } from '../src/domain/events';
+import { STORE_WRITES_AS_ACTIVITIES } from './patches';
 import { stopWebhookSignal, wakeWebhookSignal } from './webhook-messages';
 
 /** Arguments of webhookDeliveryWorkflow. */
@@ -12,11 +13,16 @@ export interface WebhookDeliveryInput {
   pending?: boolean;
 }
 
-// Store reads and bookkeeping are local: no activity task round trip.
-const local = wf.proxyLocalActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' },
-});
+const retry: wf.RetryPolicy = { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds' };
+/** Runs from before STORE_WRITES_AS_ACTIVITIES read the store through local activities, and replay so. */
+const localActivities = wf.proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+// Store reads and bookkeeping: short transactions, retried after this when lost with a killed worker.
+const storeActivities = wf.proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry });
+
+/** The store's activities for this run (see STORE_WRITES_AS_ACTIVITIES for why not local ones). */
+function store(): Activities {
+  return wf.patched(STORE_WRITES_AS_ACTIVITIES) ? storeActivities : localActivities;
+}
 
 /** Events read per batch: one store read, then one delivery activity each. */
 export const WEBHOOK_BATCH = 100;
@@ -47,7 +53,7 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     inFlight?.cancel();
   });
 
-  const options = await local.getWebhookDeliveryOptions();
+  const options = await store().getWebhookDeliveryOptions();
   const remote = wf.proxyActivities<Activities>({
     // A little over the request deadline: the activity answers by then itself.
     startToCloseTimeout: options.requestTimeoutMs + 5_000,
@@ -66,7 +72,7 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     } catch (error) {
       if (wf.isCancellation(error)) return false;
       // The retry window is over: the event is failed, and the next one's turn comes.
-      return local.giveUpWebhookEvent(ref);
+      return store().giveUpWebhookEvent(ref);
     } finally {
       inFlight = null;
     }
@@ -88,7 +94,7 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     // Read until a read finds nothing: what committed while delivering is found without another wake-up
     // (the notifier does not wake an endpoint again while its cursor has not moved).
     for (let found = true; found;) {
-      const batch = await local.nextWebhookEvents({ endpointId, afterId: cursor, limit: WEBHOOK_BATCH });
+      const batch = await store().nextWebhookEvents({ endpointId, afterId: cursor, limit: WEBHOOK_BATCH });
       if (batch === null) return;
       for (const event of batch.events) {
         if (stopped || !(await deliver(event))) return;

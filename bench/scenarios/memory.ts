@@ -154,7 +154,7 @@ export async function memoryScenario(env: BenchEnv, k: Knobs): Promise<ScenarioR
       },
     ],
     notes: [
-      `worker settings: maxCachedWorkflows ${tuning.maxCachedWorkflows}, maxConcurrentWorkflowTaskExecutions ${tuning.maxConcurrentWorkflowTasks}, maxConcurrentLocalActivityExecutions ${tuning.maxConcurrentLocalActivities}, reuseV8Context ${tuning.reuseV8Context} (CONVOFLOW_WORKER_*)`,
+      `worker settings: maxCachedWorkflows ${tuning.maxCachedWorkflows}, maxConcurrentWorkflowTaskExecutions ${tuning.maxConcurrentWorkflowTasks}, maxConcurrentActivityTaskExecutions ${tuning.maxConcurrentActivities}, stickyQueueScheduleToStartTimeout ${tuning.stickyTimeoutMs} ms, reuseV8Context ${tuning.reuseV8Context} (CONVOFLOW_WORKER_*)`,
       `opened ${count(open)} conversations (Open, stale timer running, ${QUEUES} queues without agents; ${k.memoryConcurrency} lanes, each starting one and waiting for its Open write) in ${(openMs / 1000).toFixed(1)} s = ${((open / openMs) * 1000).toFixed(0)}/s`,
       `RSS of this process (worker + client + SQLite store; the dev server is another process): ${points.map((p) => `${count(p.open)}: ${mb(p.rss)}`).join(', ')}`,
       `main thread's JS heap in use at the same points: ${points.map((p) => `${count(p.open)}: ${mb(p.heap)}`).join(', ')}`,

@@ -27,8 +27,9 @@ export type ConversationAction =
  * Which agents may act: the assigned one; the assigned or the last one (the
  * read model's agentId or lastAgentId: who had it before it went back to a
  * queue); members of the conversation's queue; or assigned or member; or the
- * agent an offer stands for (with none standing, members of the queue reach the
- * workflow, which refuses with the reason: 409).
+ * agent an offer stands for and the queue's members (an answer that lost, to
+ * the countdown or to someone else, reaches the workflow, which says which with
+ * one code: 409 OFFER_EXPIRED or OFFER_TAKEN).
  */
 type AgentRule = 'assigned' | 'assignedOrLast' | 'queue' | 'assignedOrQueue' | 'offered' | null;
 
@@ -92,9 +93,7 @@ export function authorize(principal: Principal | null, action: ConversationActio
               : rule.agent === 'assignedOrQueue'
                 ? assigned || member
                 : rule.agent === 'offered'
-                  ? view.offerAgentId === null
-                    ? member
-                    : view.offerAgentId === principal.agent.id
+                  ? view.offerAgentId === principal.agent.id || member
                   : false;
       if (rule.agent === null) throw forbidden(`An agent cannot ${action} a conversation.`);
       if (!ok) {

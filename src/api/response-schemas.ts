@@ -102,6 +102,14 @@ export const Snapshot = closed(
       ),
     ),
     excludedAgents: Type.Array(Id, { description: 'Agents never pushed it again: declined, missed, or handed it back to a queue.' }),
+    pastOffers: Type.Array(
+      closed({
+        agentId: Id,
+        expiresAt: Time,
+        outcome: Type.Union([Type.Literal('accepted'), Type.Literal('declined'), Type.Literal('expired'), Type.Literal('withdrawn')]),
+      }),
+      { description: 'How its latest offers ended, oldest first (a late answer is told OFFER_EXPIRED or OFFER_TAKEN from this).' },
+    ),
     requirements: Type.Array(Requirement, { description: 'Skill requirements still in force (relaxed ones are dropped).' }),
     routing: closed(
       {

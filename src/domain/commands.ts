@@ -17,6 +17,13 @@ function bad(op: string, field: string, why: string): Parsed {
   return { ok: false, refusal: { code: ErrorCode.InvalidInput, message: `${op}: ${field} ${why}`, details: { operation: op, field } } };
 }
 
+/** An instant as the engine writes them (ISO 8601 with a zone), or undefined when absent; null when malformed. */
+function parseInstant(v: unknown): string | undefined | null {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v)) return null;
+  return Number.isNaN(Date.parse(v)) ? null : v;
+}
+
 function parseActor(v: unknown, fallback: Actor): Actor | null {
   if (v === undefined) return fallback;
   if (!isObject(v) || typeof v.kind !== 'string' || !ACTOR_KINDS.includes(v.kind)) return null;
@@ -92,12 +99,17 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
       const missedPresence = ALL_PRESENCES.find((p) => p === missed) ?? null;
       return { ok: true, command: { op, agentId: input.agentId, timeoutMs, maxDeclines, missedPresence, actor } };
     }
-    case Operation.Decline:
+    case Operation.Accept:
+    case Operation.Decline: {
+      const sentAt = parseInstant(input.sentAt);
+      if (sentAt === null) return bad(op, 'sentAt', 'must be an ISO 8601 instant');
+      const when = sentAt === undefined ? {} : { sentAt };
+      if (op === Operation.Accept) return { ok: true, command: { op, ...when, actor } };
       if (input.reason !== undefined && (typeof input.reason !== 'string' || input.reason.length > 500)) {
         return bad(op, 'reason', 'must be a string of at most 500 characters');
       }
-      return { ok: true, command: input.reason === undefined ? { op, actor } : { op, reason: input.reason, actor } };
-    case Operation.Accept:
+      return { ok: true, command: { op, ...(input.reason === undefined ? {} : { reason: input.reason }), ...when, actor } };
+    }
     case Operation.OfferExpire:
     case Operation.Relax:
     case Operation.End:

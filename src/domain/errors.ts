@@ -16,6 +16,10 @@ export const ErrorCode = {
   UnknownQueue: 'UNKNOWN_QUEUE',
   UnknownConversation: 'UNKNOWN_CONVERSATION',
   NotQueueMember: 'NOT_QUEUE_MEMBER',
+  /** An accept or decline of an offer whose countdown ended first (sent after it, or the expiry was applied first). */
+  OfferExpired: 'OFFER_EXPIRED',
+  /** An accept or decline of an offer that no longer stands for this agent: declined, withdrawn, or the conversation went elsewhere. */
+  OfferTaken: 'OFFER_TAKEN',
 } as const;
 
 /** One of the business error codes. */

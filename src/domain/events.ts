@@ -67,6 +67,12 @@ export interface EventData {
     reason: string | null;
     /** Declines and misses reached the queue's limit: no longer pushed; the supervisor should look. */
     offersStopped: boolean;
+    /**
+     * While offered: when routing reserved the agent's room for it. From then
+     * to this event's commit the room was held with no offer shown: the hand-off
+     * from the routing engine to the conversation's workflow.
+     */
+    reservedAt?: string | null;
   };
   /** `reason` says why when the engine changed it (a missed offer); null when the agent or the admin did. */
   'agent.presence': { presence: Presence; previous: Presence | null; reason: string | null };

@@ -89,16 +89,33 @@ export type Command =
   | { op: typeof Operation.Transfer; to: TransferTarget; force?: boolean; actor: Actor }
   | { op: typeof Operation.Message; from: MessageSender; messageId: string; actor: Actor }
   | { op: typeof Operation.MarkRead; actor: Actor }
-  | { op: typeof Operation.WaitingTimeout; actor: Actor }
-  | { op: typeof Operation.StaleFlag; actor: Actor }
-  | { op: typeof Operation.StaleClose; actor: Actor }
-  | { op: typeof Operation.WrapUpRelease; actor: Actor }
   | { op: typeof Operation.Reroute; toQueueId: string; reason?: RerouteReason; actor: Actor }
   | ({ op: typeof Operation.Offer; agentId: string; actor: Actor } & OfferTerms)
-  | { op: typeof Operation.Accept; actor: Actor }
-  | { op: typeof Operation.Decline; reason?: string; actor: Actor }
-  | { op: typeof Operation.OfferExpire; actor: Actor }
-  | { op: typeof Operation.Relax; actor: Actor };
+  | { op: typeof Operation.Accept; sentAt?: string; actor: Actor }
+  | { op: typeof Operation.Decline; reason?: string; sentAt?: string; actor: Actor }
+  | TimerCommand;
+
+/** The operations a durable timer of the conversation fires. */
+export type TimerOperation =
+  | typeof Operation.WaitingTimeout
+  | typeof Operation.StaleFlag
+  | typeof Operation.StaleClose
+  | typeof Operation.WrapUpRelease
+  | typeof Operation.OfferExpire
+  | typeof Operation.Relax;
+
+/**
+ * A timer's operation. `at` is the deadline the fired timer was started for:
+ * the operation applies when that very deadline still stands, whatever the
+ * workflow clock reads (the clock a task sees can differ between its first run
+ * and a replay; what the workflow decides must not). Without `at` (a test, an
+ * older caller) the clock decides whether it is due.
+ */
+export interface TimerCommand {
+  op: TimerOperation;
+  at?: number;
+  actor: Actor;
+}
 
 /** How a queue in offer mode offers its conversations (travels with each offer, so a running offer keeps its terms). */
 export interface OfferTerms {
@@ -175,9 +192,15 @@ export interface OfferInput extends OfferTerms {
   agentId: string;
   actor?: Actor;
 }
+/** Input of accept: the offered agent takes it; `sentAt` is when the API received the request (checked against the countdown). */
+export interface AcceptInput {
+  sentAt?: string;
+  actor?: Actor;
+}
 /** Input of decline: the offered agent says no, optionally why. */
 export interface DeclineInput {
   reason?: string;
+  sentAt?: string;
   actor?: Actor;
 }
 /** Input of a chat message notification (the text itself may live in the store). */

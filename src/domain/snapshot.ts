@@ -81,6 +81,8 @@ export interface ConversationSnapshot {
   offer: PendingOffer | null;
   /** Agents never pushed this conversation again: they declined or missed an offer of it, or handed it back to a queue. */
   excludedAgents: string[];
+  /** How the latest offers ended, oldest first (bounded): an answer that comes too late is told which way it lost. */
+  pastOffers: PastOffer[];
   /** Offers of it declined or missed so far (the queue's limit stops pushing). */
   declines: number;
   /** The skill requirements still in force (relaxed ones are dropped). */
@@ -102,6 +104,19 @@ export interface PendingOffer extends OfferTerms {
   offeredAt: string;
   expiresAt: string;
 }
+
+/** How an offer ended. */
+export type OfferOutcome = 'accepted' | 'declined' | 'expired' | 'withdrawn';
+
+/** An offer that no longer stands. */
+export interface PastOffer {
+  agentId: string;
+  expiresAt: string;
+  outcome: OfferOutcome;
+}
+
+/** How many ended offers a snapshot keeps. */
+export const PAST_OFFERS_LIMIT = 20;
 
 /** What the `snapshot` query answers: the snapshot, and the signals refused so far (kept beside it). */
 export interface ConversationDetails extends ConversationSnapshot {
@@ -133,6 +148,7 @@ export function newConversation(input: StartConversationInput, now: Date): Conve
     closedReason: null,
     offer: null,
     excludedAgents: [],
+    pastOffers: [],
     declines: 0,
     requirements: input.requirements ?? [],
     routing: { routedBy: input.routedBy ?? { rule: null, reason: 'no intake rule' }, relaxed: [], pushedTo: [], waiting: null },
@@ -149,6 +165,7 @@ export function newConversation(input: StartConversationInput, now: Date): Conve
 const ADDED_LATER = {
   offer: null,
   excludedAgents: [],
+  pastOffers: [],
   declines: 0,
   offersStopped: false,
   requirements: [],

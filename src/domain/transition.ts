@@ -3,20 +3,22 @@ import { ErrorCode } from './errors';
 import type { LifecycleConfig } from './lifecycle-config';
 import type { Actor, Command, TransitionRecord } from './operations';
 import { ActorKind, Operation } from './operations';
-import type { ConversationSnapshot } from './snapshot';
-import { appendBounded } from './snapshot';
+import type { ConversationSnapshot, OfferOutcome, PendingOffer } from './snapshot';
+import { appendBounded, PAST_OFFERS_LIMIT } from './snapshot';
 import type { ConversationState } from './states';
 import type { Presence } from './presence';
 import type { SkillRequirement } from './skills';
 import { ConversationState as S, WrapUpCapacityPolicy as P } from './states';
-import { isDue } from './timers';
+import { timerApplies } from './timers';
 
 /**
  * What the capacity store must grant for a transition to commit (in the same
  * transaction as its write); the store can still refuse (no room, already
  * taken). A queue that does not exist is refused by the write that enters it.
+ * `hold` grants nothing new: the agent must still hold the reservation the
+ * routing engine made (an offer stands on it).
  */
-export type Acquisition = { kind: 'claim'; agentId: string; force: boolean } | { kind: 'reserve'; agentId: string; force: boolean };
+export type Acquisition = { kind: 'claim' | 'reserve' | 'hold'; agentId: string; force: boolean };
 
 /** Store side effects that follow a committed decision (all idempotent). */
 export interface Effects {
@@ -61,14 +63,40 @@ function excluding(s: ConversationSnapshot, agentId: string | null): string[] {
   return agentId === null || s.excludedAgents.includes(agentId) ? s.excludedAgents : [...s.excludedAgents, agentId];
 }
 
-function noOffer(s: ConversationSnapshot, op: string): Decision {
-  if (s.state !== S.Open) return wrongState(s, op);
-  return refuse(
-    ErrorCode.InvalidTransition,
-    `Cannot ${op}: no offer stands on this ${s.state} conversation (answered, withdrawn or expired).`,
-    s,
-    op,
-  );
+/**
+ * The one answer to an accept or decline that found no offer standing for its
+ * sender: the offer expired first (OFFER_EXPIRED), or it ended another way or
+ * went to someone else (OFFER_TAKEN); a Closed conversation says so.
+ */
+function offerLost(s: ConversationSnapshot, cmd: Command): Decision {
+  if (s.state === S.Closed) return wrongState(s, cmd.op);
+  const agentId = cmd.actor.kind === ActorKind.Agent ? cmd.actor.id : undefined;
+  const theirs = [...s.pastOffers].reverse().find((o) => agentId === undefined || o.agentId === agentId);
+  if (theirs?.outcome === 'expired') {
+    return refuse(ErrorCode.OfferExpired, `Cannot ${cmd.op}: the offer to ${theirs.agentId} expired at ${theirs.expiresAt}.`, s, cmd.op);
+  }
+  const why = theirs ? `the offer to ${theirs.agentId} was ${theirs.outcome}` : 'no offer of it stands for you';
+  return refuse(ErrorCode.OfferTaken, `Cannot ${cmd.op}: ${why}; the conversation is ${s.state}.`, s, cmd.op);
+}
+
+/** The standing offer an accept or decline answers, or the refusal saying why it cannot. */
+function answerable(s: ConversationSnapshot, cmd: Command & { sentAt?: string }): PendingOffer | Decision {
+  const offer = s.state === S.Open ? s.offer : null;
+  if (!offer || (cmd.actor.kind === ActorKind.Agent && cmd.actor.id !== offer.agentId)) return offerLost(s, cmd);
+  // The API's receipt time, carried in the request: the countdown the agent saw decides, not when the task ran.
+  if (cmd.sentAt !== undefined && Date.parse(cmd.sentAt) > Date.parse(offer.expiresAt)) {
+    return refuse(ErrorCode.OfferExpired, `Cannot ${cmd.op}: the offer expired at ${offer.expiresAt}.`, s, cmd.op);
+  }
+  return offer;
+}
+
+/** How the standing offer ends when `cmd` commits a change that drops it. */
+function offerOutcome(offer: PendingOffer, cmd: Command): OfferOutcome {
+  if (cmd.op === Operation.Accept) return 'accepted';
+  if (cmd.op === Operation.Decline) return 'declined';
+  if (cmd.op === Operation.OfferExpire) return 'expired';
+  if ((cmd.op === Operation.Pick || cmd.op === Operation.Assign) && cmd.agentId === offer.agentId) return 'accepted';
+  return 'withdrawn';
 }
 
 /** Agents may act only on their own conversation; supervisors, operators and timers on any. */
@@ -93,6 +121,8 @@ interface Change {
   reenter?: boolean;
   exclude?: string | null;
   missed?: Effects['missed'];
+  /** The agent the log line names when it is not the conversation's agent (the offered one). */
+  about?: string;
 }
 
 /** Applies a change, keeping the bookkeeping (times, flags, log, effects) in one place. */
@@ -113,6 +143,10 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
     if (s.state === S.Open) next.routing = { ...next.routing, waiting: null };
     if (to === S.Closed) next.closedReason = change.reason ?? cmd.op;
   }
+  if (s.offer && !next.offer) {
+    const ended = { agentId: s.offer.agentId, expiresAt: s.offer.expiresAt, outcome: offerOutcome(s.offer, cmd) };
+    next.pastOffers = appendBounded(s.pastOffers, ended, PAST_OFFERS_LIMIT).log;
+  }
   let record: TransitionRecord | null = null;
   if (stateChanged || change.log) {
     record = {
@@ -121,7 +155,7 @@ function commit(s: ConversationSnapshot, cmd: Command, now: Date, change: Change
       op: cmd.op,
       actor: cmd.actor,
       at,
-      agentId: next.agentId,
+      agentId: change.about ?? next.agentId,
       queueId: next.queueId,
     };
     if (change.reason) record.reason = change.reason;
@@ -176,6 +210,7 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
         return refuse(ErrorCode.InvalidTransition, `Cannot offer to ${cmd.agentId}: offers stopped or already declined.`, s, cmd.op);
       }
       const { agentId, timeoutMs, maxDeclines, missedPresence } = cmd;
+      // The countdown starts when the offer is the workflow's, so the agent, who sees it from then on, gets all of it.
       const offer = {
         agentId,
         timeoutMs,
@@ -185,17 +220,18 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
         expiresAt: new Date(t + timeoutMs).toISOString(),
       };
       return commit(s, cmd, now, {
-        patch: { offer, capacityHeld: true },
+        patch: { offer, capacityHeld: true, routing: { ...s.routing, pushedTo: [...s.routing.pushedTo, agentId] } },
+        // The reservation the offer stands on must still be this agent's (a redelivered match may be stale).
+        acquire: { kind: 'hold', agentId, force: false },
         log: true,
+        about: agentId,
         reason: `offered to ${agentId} until ${offer.expiresAt}`,
       });
     }
     case Operation.Accept: {
-      if (s.state !== S.Open || !s.offer) return noOffer(s, cmd.op);
-      if (cmd.actor.kind === ActorKind.Agent && cmd.actor.id !== s.offer.agentId) {
-        return refuse(ErrorCode.NotYourConversation, `Cannot accept: the offer is for ${s.offer.agentId}.`, s, cmd.op);
-      }
-      const agentId = s.offer.agentId;
+      const offer = answerable(s, cmd);
+      if (!('agentId' in offer)) return offer;
+      const agentId = offer.agentId;
       return commit(s, cmd, now, {
         to: S.Active,
         patch: { agentId },
@@ -204,9 +240,11 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       });
     }
     case Operation.Relax: {
-      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'No requirement has waited its time.', s, cmd.op);
+      if (!timerApplies(s, config, cmd, t)) return refuse(ErrorCode.InvalidTransition, 'No requirement has waited its time.', s, cmd.op);
       const since = Date.parse(s.stateEnteredAt);
-      const due = (r: SkillRequirement) => r.relaxAfterMs !== null && since + r.relaxAfterMs <= t;
+      // Every requirement whose time has come by the fired deadline (or by now, when the task runs later).
+      const until = cmd.at === undefined ? t : Math.max(cmd.at, t);
+      const due = (r: SkillRequirement) => r.relaxAfterMs !== null && since + r.relaxAfterMs <= until;
       const dropped = s.requirements.filter(due);
       const relaxed = dropped.map((r) => ({ skill: r.skill, minProficiency: r.minProficiency, at: now.toISOString() }));
       return commit(s, cmd, now, {
@@ -222,13 +260,16 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
     }
     case Operation.Decline:
     case Operation.OfferExpire: {
-      if (s.state !== S.Open || !s.offer) return noOffer(s, cmd.op);
-      const offer = s.offer;
-      if (cmd.op === Operation.Decline && cmd.actor.kind === ActorKind.Agent && cmd.actor.id !== offer.agentId) {
-        return refuse(ErrorCode.NotYourConversation, `Cannot decline: the offer is for ${offer.agentId}.`, s, cmd.op);
-      }
-      if (cmd.op === Operation.OfferExpire && !isDue(s, config, cmd.op, t)) {
-        return refuse(ErrorCode.InvalidTransition, 'The offer has not expired.', s, cmd.op);
+      let offer: PendingOffer;
+      if (cmd.op === Operation.Decline) {
+        const answered = answerable(s, cmd);
+        if (!('agentId' in answered)) return answered;
+        offer = answered;
+      } else {
+        if (s.state !== S.Open || !s.offer || !timerApplies(s, config, cmd, t)) {
+          return refuse(ErrorCode.InvalidTransition, 'The offer has not expired, or no longer stands.', s, cmd.op);
+        }
+        offer = s.offer;
       }
       const declines = s.declines + 1;
       const offersStopped = declines >= offer.maxDeclines;
@@ -243,6 +284,7 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
         // Back in line at its original place (the arrival it entered Open with), never pushed to this agent again.
         reenter: true,
         exclude: offer.agentId,
+        about: offer.agentId,
         missed:
           cmd.op === Operation.OfferExpire && offer.missedPresence ? { agentId: offer.agentId, presence: offer.missedPresence } : null,
       });
@@ -351,19 +393,20 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
       });
     }
     case Operation.WaitingTimeout: {
-      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The waiting timeout is not due.', s, cmd.op);
+      if (!timerApplies(s, config, cmd, t)) return refuse(ErrorCode.InvalidTransition, 'The waiting timeout is not due.', s, cmd.op);
       return commit(s, cmd, now, { to: S.Closed, reason: 'waiting timeout: no exchange between agent and customer' });
     }
     case Operation.StaleFlag: {
-      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The stale period has not passed.', s, cmd.op);
+      if (!timerApplies(s, config, cmd, t)) return refuse(ErrorCode.InvalidTransition, 'The stale period has not passed.', s, cmd.op);
       return commit(s, cmd, now, { patch: { staleFlaggedAt: now.toISOString() } });
     }
     case Operation.StaleClose: {
-      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The stale grace period has not passed.', s, cmd.op);
+      if (!timerApplies(s, config, cmd, t)) return refuse(ErrorCode.InvalidTransition, 'The stale grace period has not passed.', s, cmd.op);
       return commit(s, cmd, now, { to: S.Closed, reason: `stale: ${s.state} longer than its period` });
     }
     case Operation.WrapUpRelease: {
-      if (!isDue(s, config, cmd.op, t)) return refuse(ErrorCode.InvalidTransition, 'The wrap-up hold period has not passed.', s, cmd.op);
+      if (!timerApplies(s, config, cmd, t))
+        return refuse(ErrorCode.InvalidTransition, 'The wrap-up hold period has not passed.', s, cmd.op);
       return commit(s, cmd, now, { patch: { capacityHeld: false } });
     }
   }

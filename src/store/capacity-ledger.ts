@@ -42,8 +42,8 @@ export interface CapacityLedger {
   dispatch(queueId: string, limit: number): Promise<Assignment[]>;
   /** Whether some entry of the queue fits an eligible member's free room now (a lock-free read). */
   hasDispatchableWork(queueId: string): Promise<boolean>;
-  /** Dispatch matches whose conversation is still Open: reserved at or before `reservedBefore`, not yet delivered. */
-  listUndeliveredAssignments(queueId: string, reservedBefore: Date): Promise<Assignment[]>;
+  /** Routing's matches their conversation has not taken up: reserved at or before `reservedBefore`, in `queueId` (null: every queue). */
+  listUndeliveredAssignments(queueId: string | null, reservedBefore: Date, limit?: number): Promise<Assignment[]>;
   /**
    * Entries to move on at `now`: every entry while the queue is closed and has
    * an open out-of-hours queue, else those that waited past its overflow

@@ -68,6 +68,7 @@ function* claimLocked(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
     if (held.agent_id !== agentId) return refuse(ErrorCode.AlreadyTaken, `Conversation ${conversationId} is already with another agent.`);
     // A retried activity, or the claim that follows a dispatcher's reservation.
     if (entry) yield* dequeue(tx, conversationId);
+    yield* markTaken(tx, conversationId);
     return { ok: true, agentId };
   }
   if (!entry) return refuse(ErrorCode.AlreadyTaken, `Conversation ${conversationId} is no longer waiting in a queue.`);
@@ -80,14 +81,33 @@ function* claimLocked(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   if (full) return full;
   yield* recordWait(entry.queue_id, entry.enqueued_at, now);
   yield* dequeue(tx, conversationId);
-  yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
+  yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at, taken_at) VALUES (?, ?, ?, ?, ?)', [
     conversationId,
     agentId,
     units,
     now,
+    now,
   ]);
   yield* refreshAgent(tx, agentId, { assignedAt: now });
   return { ok: true, agentId };
+}
+
+/**
+ * The conversation's workflow holds the match its reservation stands for:
+ * nothing is left to deliver (see listUndeliveredAssignments).
+ */
+function* markTaken(tx: Tx, conversationId: string): Program<void> {
+  yield* run('UPDATE reservations SET taken_at = ? WHERE conversation_id = ? AND taken_at IS NULL', [tx.now, conversationId]);
+}
+
+/** The agent still holds the reservation routing made for the conversation (an offer stands on it); see ApplyConversationInput.acquire. */
+function* holdLocked(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
+  const held = yield* lockedReservation(tx.dialect, input.conversationId);
+  if (held?.agent_id !== input.agentId) {
+    return refuse(ErrorCode.AlreadyTaken, `The match of conversation ${input.conversationId} to ${input.agentId} was withdrawn.`);
+  }
+  yield* markTaken(tx, input.conversationId);
+  return { ok: true, agentId: input.agentId };
 }
 
 /** Reserves capacity without a queue entry (reopen, direct transfer); see CapacityLedger.reserve. */
@@ -108,6 +128,7 @@ function* reserveLocked(tx: Tx, input: ReserveInput): Program<{ outcome: Reserve
   // dispatcher could hand it to a second agent; so success also dequeues.
   if (held?.agent_id === agentId) {
     if (entry) yield* dequeue(tx, conversationId);
+    yield* markTaken(tx, conversationId);
     return { outcome: { ok: true, agentId }, freed: null };
   }
   // Moving a reservation locks both agents, always in id order.
@@ -128,18 +149,20 @@ function* reserveLocked(tx: Tx, input: ReserveInput): Program<{ outcome: Reserve
   const full = input.force ? null : roomRefusal(agent, units);
   if (full) return refused(full);
   if (held) {
-    yield* run('UPDATE reservations SET agent_id = ?, units = ?, reserved_at = ? WHERE conversation_id = ?', [
+    yield* run('UPDATE reservations SET agent_id = ?, units = ?, reserved_at = ?, taken_at = ? WHERE conversation_id = ?', [
       agentId,
       units,
+      now,
       now,
       conversationId,
     ]);
     yield* refreshAgent(tx, held.agent_id, { releasedAt: now });
   } else {
-    yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at) VALUES (?, ?, ?, ?)', [
+    yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at, taken_at) VALUES (?, ?, ?, ?, ?)', [
       conversationId,
       agentId,
       units,
+      now,
       now,
     ]);
   }
@@ -193,7 +216,11 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
     const request = { ...input.acquire, conversationId: view.conversationId, units: view.units };
     validateReserveInput(request);
     const granted =
-      input.acquire.kind === 'claim' ? { outcome: yield* claimLocked(tx, request), freed: null } : yield* reserveLocked(tx, request);
+      input.acquire.kind === 'claim'
+        ? { outcome: yield* claimLocked(tx, request), freed: null }
+        : input.acquire.kind === 'hold'
+          ? { outcome: yield* holdLocked(tx, request), freed: null }
+          : yield* reserveLocked(tx, request);
     if (!granted.outcome.ok) throw new StoreError(granted.outcome.code, granted.outcome.message);
     if (granted.freed) freed.push(granted.freed);
   }
@@ -344,7 +371,17 @@ function* emitConversationEvents(tx: Tx, before: ConversationRow | undefined, in
     // An offer is the offered agent's business: the event concerns them, standing or answered.
     const status: EventData['conversation.offer']['status'] = view.offerAgentId ? 'offered' : offerAnswer(operation);
     const agentId = view.offerAgentId ?? offeredBefore;
-    const data = { status, agentId, expiresAt: offerExpiresAt, reason: cause?.reason ?? null, offersStopped: view.offersStopped };
+    const reserved = view.offerAgentId
+      ? yield* one<{ reserved_at: string }>('SELECT reserved_at FROM reservations WHERE conversation_id = ?', [view.conversationId])
+      : undefined;
+    const data = {
+      status,
+      agentId,
+      expiresAt: offerExpiresAt,
+      reason: cause?.reason ?? null,
+      offersStopped: view.offersStopped,
+      ...(view.offerAgentId ? { reservedAt: reserved?.reserved_at ?? null } : {}),
+    };
     tx.emit({ type: EventType.ConversationOffer, ...about, agentId, data });
   }
   const waitingTimeoutAt = optionalTime(view.waitingTimeoutAt);

@@ -196,6 +196,9 @@ function* chooseAgent(
   return { member: roomiest, rotated: false };
 }
 
+/** Undelivered matches handed back per look (a crash leaves at most a dispatch round's worth). */
+export const UNDELIVERED_BATCH = 500;
+
 /** The terms a queue offers its conversations on; null in auto-accept mode. */
 export function offerTerms(queue: QueueRow): OfferTerms | null {
   if (queue.offer_mode !== 'offer') return null;
@@ -476,26 +479,39 @@ export function* overflowDue(_tx: Tx, queueId: string, now: Date, limit: number)
 }
 
 /**
- * Matches that their conversation has not taken up yet: the reservation
- * exists while the read model still says Open and shows no offer to that
- * agent. After a crash between matching and signalling, the dispatcher
- * re-delivers these (an offer-mode queue's as offers).
+ * Matches that their conversation has not taken up yet: routing reserved the
+ * agent's room (reserved at or before `reservedBefore`) and the conversation,
+ * still Open, has not written the assignment or offer. After a crash between
+ * a match's commit and its signal these are delivered again (an offer-mode
+ * queue's as offers). `queueId` null: every queue.
  */
-export function* listUndeliveredAssignments(_tx: Tx, queueId: string, reservedBefore: Date): Program<Assignment[]> {
-  const queue = yield* queueRow(queueId);
-  if (!queue) return [];
+export function* listUndeliveredAssignments(
+  _tx: Tx,
+  queueId: string | null,
+  reservedBefore: Date,
+  limit = UNDELIVERED_BATCH,
+): Program<Assignment[]> {
+  validateLimit(limit);
   const rows = yield* all<{ conversation_id: string; agent_id: string; units: number; queue_id: string }>(
     `SELECT r.conversation_id, r.agent_id, r.units, c.queue_id FROM reservations r
        JOIN conversations c ON c.conversation_id = r.conversation_id
-      WHERE c.queue_id = ? AND c.state = ? AND r.reserved_at <= ? AND (c.offer_agent_id IS NULL OR c.offer_agent_id <> r.agent_id)
-      ORDER BY r.reserved_at, r.conversation_id`,
-    [queueId, ConversationState.Open, reservedBefore.toISOString()],
+      WHERE r.taken_at IS NULL AND r.reserved_at <= ? AND c.state = ?${queueId === null ? '' : ' AND c.queue_id = ?'}
+      ORDER BY r.reserved_at, r.conversation_id LIMIT ?`,
+    [reservedBefore.toISOString(), ConversationState.Open, ...(queueId === null ? [] : [queueId]), limit],
   );
-  return rows.map((r) => ({
-    conversationId: r.conversation_id,
-    agentId: r.agent_id,
-    queueId: r.queue_id,
-    units: Number(r.units),
-    offer: offerTerms(queue),
-  }));
+  const queues = new Map<string, QueueRow | undefined>();
+  const out: Assignment[] = [];
+  for (const r of rows) {
+    if (!queues.has(r.queue_id)) queues.set(r.queue_id, yield* queueRow(r.queue_id));
+    const queue = queues.get(r.queue_id);
+    if (!queue) continue;
+    out.push({
+      conversationId: r.conversation_id,
+      agentId: r.agent_id,
+      queueId: r.queue_id,
+      units: Number(r.units),
+      offer: offerTerms(queue),
+    });
+  }
+  return out;
 }

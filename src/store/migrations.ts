@@ -256,6 +256,14 @@ UPDATE queue_entries SET offers_stopped = 1 - pushable;
 `;
 
 /** Every schema change in order; append only, never edit an applied one. */
+const UNTAKEN_RESERVATIONS = `ALTER TABLE reservations ADD COLUMN taken_at TEXT;
+UPDATE reservations SET taken_at = reserved_at
+ WHERE NOT EXISTS (
+   SELECT 1 FROM conversations c
+    WHERE c.conversation_id = reservations.conversation_id AND c.state = 'Open'
+      AND (c.offer_agent_id IS NULL OR c.offer_agent_id <> reservations.agent_id));
+CREATE INDEX reservations_untaken ON reservations (reserved_at) WHERE taken_at IS NULL;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -352,6 +360,18 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'business hours',
     sqlite: BUSINESS_HOURS('INTEGER'),
     postgres: BUSINESS_HOURS('SMALLINT'),
+  },
+  {
+    version: 13,
+    // When the conversation's workflow took up the match a reservation stands
+    // for (null: routing made it and its signal may not have arrived). Every
+    // process looks for untaken ones each half second to re-deliver them, so a
+    // crash between a match's commit and its signal costs about a second; the
+    // partial index keeps that look to the few untaken rows. Rows that exist
+    // already count as taken unless the read model shows them undelivered.
+    name: 'reservations taken up by their conversation',
+    sqlite: UNTAKEN_RESERVATIONS,
+    postgres: UNTAKEN_RESERVATIONS,
   },
 ];
 

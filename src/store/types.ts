@@ -217,10 +217,11 @@ export interface ApplyConversationInput {
   /**
    * What the store must grant before anything is written: the conversation's
    * own queue entry for this agent (claim: Open -> Active), or capacity on the
-   * agent (reserve: reopen, direct transfer). A refusal is a StoreError with its
-   * code, and nothing changes. Units are the view's.
+   * agent (reserve: reopen, direct transfer), or the reservation routing made
+   * for this agent, still there (hold: an offer). A refusal is a StoreError with
+   * its code, and nothing changes. Units are the view's.
    */
-  acquire?: { kind: 'claim' | 'reserve'; agentId: string; force?: boolean; requireMembership?: boolean } | null;
+  acquire?: { kind: 'claim' | 'reserve' | 'hold'; agentId: string; force?: boolean; requireMembership?: boolean } | null;
   /**
    * Route on this write (the workflow always does): match the conversation it
    * queues to an agent right away (invariant 4 permitting), and give room it

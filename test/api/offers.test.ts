@@ -30,16 +30,20 @@ describe('offers over HTTP', () => {
     const items = await call(h.app, 'get', '/api/agents/sam/work-items', sam).expect(200);
     expect(items.body.workItems).toEqual([expect.objectContaining({ conversationId: chat.id, state: 'Open', offerAgentId: 'sam' })]);
 
-    // Another agent cannot answer sam's offer.
+    // Another agent of the queue cannot answer sam's offer: it is not theirs (one code, whoever asks).
     const other = await call(h.app, 'post', '/api/agents', ADMIN_TOKEN, { id: 'tia', queues: ['sales'] }).expect(201);
     const before = await worldState(h.store, [chat.id]);
-    expectError(await call(h.app, 'post', `/api/conversations/${chat.id}/accept`, other.body.token as string), 403, 'FORBIDDEN');
+    expectError(await call(h.app, 'post', `/api/conversations/${chat.id}/accept`, other.body.token as string), 409, 'OFFER_TAKEN');
     expect(await worldState(h.store, [chat.id])).toEqual(before);
+    // An agent of another queue is not let near it at all.
+    const outsider = await call(h.app, 'post', '/api/agents', ADMIN_TOKEN, { id: 'uma', queues: ['default'] }).expect(201);
+    expectError(await call(h.app, 'post', `/api/conversations/${chat.id}/accept`, outsider.body.token as string), 403, 'FORBIDDEN');
 
     await call(h.app, 'post', `/api/conversations/${chat.id}/decline`, sam, { reason: 'wrong language' }).expect(200);
     const read = await call(h.app, 'get', `/api/conversations/${chat.id}`, ADMIN_TOKEN).expect(200);
     expect(read.body.conversation).toMatchObject({ state: 'Open', offer: null, excludedAgents: ['sam'], declines: 1 });
-    expectError(await call(h.app, 'post', `/api/conversations/${chat.id}/accept`, sam), 409, 'INVALID_TRANSITION');
+    // Having declined it, sam's late accept (another tab) lost: the offer is no longer theirs.
+    expectError(await call(h.app, 'post', `/api/conversations/${chat.id}/accept`, sam), 409, 'OFFER_TAKEN');
 
     const next = await startChat(h.app, { queueId: 'sales' });
     const accepted = await call(h.app, 'post', `/api/conversations/${next.id}/accept`, sam).expect(200);

@@ -103,6 +103,18 @@ describe('parseCommand', () => {
     const p = parseCommand('closeTab', undefined, op);
     expect(p.ok && p.command).toEqual({ op: 'closeTab', actor: op });
   });
+
+  it('carries when the API received an answer to an offer, refusing anything but an ISO 8601 instant', () => {
+    const sentAt = '2026-12-07T10:00:00.000Z';
+    const agent = { kind: 'agent', id: 'ann' } as const;
+    expect(parseCommand('accept', { sentAt, actor: agent }, op)).toEqual({ ok: true, command: { op: 'accept', sentAt, actor: agent } });
+    const decline = parseCommand('decline', { reason: 'busy', sentAt, actor: agent }, op);
+    expect(decline.ok && decline.command).toEqual({ op: 'decline', reason: 'busy', sentAt, actor: agent });
+    for (const bad of ['yesterday', '2026-12-07', 1765000000000, '2026-13-40T99:00:00Z']) {
+      const p = parseCommand('accept', { sentAt: bad }, op);
+      expect(!p.ok && p.refusal).toMatchObject({ code: 'INVALID_INPUT', details: { field: 'sentAt' } });
+    }
+  });
 });
 
 describe('start input', () => {

@@ -3,6 +3,7 @@ import type { Command, Operation, PersonOperation } from '../../src/domain/opera
 import { ActorKind, PERSON_OPERATIONS } from '../../src/domain/operations';
 import type { ConversationState } from '../../src/domain/states';
 import { ALL_STATES } from '../../src/domain/states';
+import { deadlines, OFFER_ACCEPT_GRACE_MS } from '../../src/domain/timers';
 import { decide } from '../../src/domain/transition';
 import { after, config, inState, T0 } from './fixtures';
 
@@ -25,6 +26,8 @@ function command(op: Operation): Command {
 // The specification's table, as (state, operation) -> next state, 'same' (accepted,
 // no state change), or the refusal code. Every pair is listed: nothing else happens.
 const R = ErrorCode.InvalidTransition;
+// An answer to an offer when none stands: the offer went elsewhere (or never was).
+const T = ErrorCode.OfferTaken;
 const table: Record<ConversationState, Record<PersonOperation, ConversationState | 'same' | ErrorCode>> = {
   Open: {
     assign: 'Active',
@@ -38,8 +41,8 @@ const table: Record<ConversationState, Record<PersonOperation, ConversationState
     transfer: R,
     message: 'same',
     markRead: R,
-    accept: R,
-    decline: R,
+    accept: T,
+    decline: T,
   },
   Active: {
     assign: R,
@@ -53,8 +56,8 @@ const table: Record<ConversationState, Record<PersonOperation, ConversationState
     transfer: 'Open',
     message: 'same',
     markRead: 'same',
-    accept: R,
-    decline: R,
+    accept: T,
+    decline: T,
   },
   WrapUp: {
     assign: R,
@@ -68,8 +71,8 @@ const table: Record<ConversationState, Record<PersonOperation, ConversationState
     transfer: R,
     message: R,
     markRead: 'same',
-    accept: R,
-    decline: R,
+    accept: T,
+    decline: T,
   },
   Waiting: {
     assign: R,
@@ -83,8 +86,8 @@ const table: Record<ConversationState, Record<PersonOperation, ConversationState
     transfer: R,
     message: 'same',
     markRead: 'same',
-    accept: R,
-    decline: R,
+    accept: T,
+    decline: T,
   },
   Closed: Object.fromEntries(PERSON_OPERATIONS.map((op) => [op, ErrorCode.ConversationClosed])) as Record<PersonOperation, ErrorCode>,
 };
@@ -101,7 +104,7 @@ describe('decide: the transition table', () => {
         if (expected === 'same') {
           expect(d.ok && d.snapshot.state).toBe(state);
           expect(d.ok && d.stateChanged).toBe(false);
-        } else if (expected === R || expected === ErrorCode.ConversationClosed) {
+        } else if (expected === R || expected === T || expected === ErrorCode.ConversationClosed) {
           expect(d.ok).toBe(false);
           if (!d.ok) {
             expect(d.refusal.code).toBe(expected);
@@ -365,10 +368,13 @@ describe('decide: offers', () => {
     const s = offered();
     expect(decide(s, { op: 'accept', actor: { kind: ActorKind.Agent, id: 'carol' } }, after(20), config)).toMatchObject({
       ok: false,
-      refusal: { code: ErrorCode.NotYourConversation },
+      refusal: { code: ErrorCode.OfferTaken },
     });
     const d = decide(s, { op: 'accept', actor: bob }, after(20), config);
     expect(d.ok && d.snapshot).toMatchObject({ state: 'Active', agentId: 'bob', offer: null, capacityHeld: true });
+    expect(d.ok && d.snapshot.pastOffers).toEqual([
+      { agentId: 'bob', expiresAt: after(10 + terms.timeoutMs).toISOString(), outcome: 'accepted' },
+    ]);
     expect(d.ok && d.acquire).toEqual({ kind: 'claim', agentId: 'bob', force: false });
     expect(d.ok && d.effects.release).toBe(false);
   });
@@ -385,17 +391,83 @@ describe('decide: offers', () => {
     });
     expect(d.ok && d.snapshot.stateEnteredAt).toBe(T0.toISOString());
     expect(d.ok && d.effects).toMatchObject({ release: true, enqueue: true, dequeue: false, exclude: 'bob', missed: null });
-    expect(d.ok && d.record?.reason).toBe('declined by bob: on a call');
+    expect(d.ok && d.record).toMatchObject({ op: 'decline', agentId: 'bob', reason: 'declined by bob: on a call' });
     if (!d.ok) return;
     expect(decide(d.snapshot, offerTo('bob'), after(30), config)).toMatchObject({ ok: false });
   });
 
-  it('expires by its timer only when due, setting the silent agent to the configured presence', () => {
+  it('expires by its timer when the deadline the timer was started for still stands, whatever the clock reads', () => {
     const s = offered();
-    expect(decide(s, { op: 'offerExpire', actor: { kind: ActorKind.Timer } }, after(10 + terms.timeoutMs - 1), config).ok).toBe(false);
-    const d = decide(s, { op: 'offerExpire', actor: { kind: ActorKind.Timer } }, after(10 + terms.timeoutMs), config);
+    const [deadline] = deadlines(s, config);
+    expect(deadline).toEqual({ op: 'offerExpire', at: after(10 + terms.timeoutMs + OFFER_ACCEPT_GRACE_MS).getTime() });
+    if (!deadline) return;
+    // A task's clock can read earlier on one run than on another: the fired timer decides, not the clock.
+    const d = decide(s, { op: 'offerExpire', at: deadline.at, actor: { kind: ActorKind.Timer } }, after(11), config);
     expect(d.ok && d.effects).toMatchObject({ release: true, enqueue: true, exclude: 'bob', missed: { agentId: 'bob', presence: 'Away' } });
-    expect(d.ok && d.record?.reason).toBe('offer to bob expired');
+    expect(d.ok && d.record).toMatchObject({ op: 'offerExpire', agentId: 'bob', reason: 'offer to bob expired' });
+    // A timer started for an earlier offer's deadline does not expire the one standing now.
+    const stale = decide(
+      s,
+      { op: 'offerExpire', at: deadline.at - 1, actor: { kind: ActorKind.Timer } },
+      after(10 + 10 * terms.timeoutMs),
+      config,
+    );
+    expect(stale).toMatchObject({ ok: false, refusal: { code: ErrorCode.InvalidTransition } });
+  });
+
+  it('without a fired deadline, expires only once the countdown and the grace after it are over', () => {
+    const s = offered();
+    const end = 10 + terms.timeoutMs + OFFER_ACCEPT_GRACE_MS;
+    expect(decide(s, { op: 'offerExpire', actor: { kind: ActorKind.Timer } }, after(end - 1), config).ok).toBe(false);
+    expect(decide(s, { op: 'offerExpire', actor: { kind: ActorKind.Timer } }, after(end), config).ok).toBe(true);
+  });
+
+  it('stands on the reservation routing made, names its agent in the log and lists them as pushed to', () => {
+    const d = decide(inState('Open'), offerTo('bob'), after(3_000), config);
+    expect(d.ok && d.acquire).toEqual({ kind: 'hold', agentId: 'bob', force: false });
+    expect(d.ok && d.snapshot.routing.pushedTo).toEqual(['bob']);
+    expect(d.ok && d.record).toMatchObject({ op: 'offer', agentId: 'bob' });
+  });
+
+  it('lets an accept the API received before the countdown ended win, and refuses one received after it', () => {
+    const s = offered();
+    const end = after(10 + terms.timeoutMs);
+    const inTime = decide(s, { op: 'accept', sentAt: end.toISOString(), actor: bob }, after(10 + terms.timeoutMs + 1_500), config);
+    expect(inTime.ok && inTime.snapshot).toMatchObject({ state: 'Active', agentId: 'bob' });
+    const late = decide(s, { op: 'accept', sentAt: new Date(end.getTime() + 1).toISOString(), actor: bob }, after(20), config);
+    expect(late).toMatchObject({ ok: false, refusal: { code: ErrorCode.OfferExpired } });
+    const lateDecline = decide(s, { op: 'decline', sentAt: new Date(end.getTime() + 1).toISOString(), actor: bob }, after(20), config);
+    expect(lateDecline).toMatchObject({ ok: false, refusal: { code: ErrorCode.OfferExpired } });
+  });
+
+  it('answers an accept that lost with one code: OFFER_EXPIRED after the expiry, OFFER_TAKEN when it went elsewhere', () => {
+    const s = offered('bob');
+    const [deadline] = deadlines(s, config);
+    const expired = decide(
+      s,
+      { op: 'offerExpire', at: deadline?.at, actor: { kind: ActorKind.Timer } },
+      after(10 + terms.timeoutMs),
+      config,
+    );
+    if (!expired.ok) throw new Error(expired.refusal.message);
+    const accept = { op: 'accept' as const, actor: bob };
+    expect(decide(expired.snapshot, accept, after(20), config)).toMatchObject({ ok: false, refusal: { code: ErrorCode.OfferExpired } });
+    // Offered to carol meanwhile: bob's answer still lost to the expiry.
+    const carol = decide(expired.snapshot, offerTo('carol'), after(30), config);
+    if (!carol.ok) throw new Error(carol.refusal.message);
+    expect(decide(carol.snapshot, accept, after(40), config)).toMatchObject({ ok: false, refusal: { code: ErrorCode.OfferExpired } });
+    // Carol's offer withdrawn by a supervisor's assignment: her late accept lost to someone else.
+    const assigned = decide(carol.snapshot, { op: 'assign', agentId: 'dave', actor: supervisor }, after(50), config);
+    if (!assigned.ok) throw new Error(assigned.refusal.message);
+    const carolAccepts = { op: 'accept' as const, actor: { kind: ActorKind.Agent, id: 'carol' } };
+    expect(decide(assigned.snapshot, carolAccepts, after(60), config)).toMatchObject({
+      ok: false,
+      refusal: { code: ErrorCode.OfferTaken },
+    });
+    expect(assigned.ok && assigned.snapshot.pastOffers.map((o) => [o.agentId, o.outcome])).toEqual([
+      ['bob', 'expired'],
+      ['carol', 'withdrawn'],
+    ]);
   });
 
   it('stops pushing after the queue’s limit of declines and misses, flagging it for the supervisor', () => {
@@ -403,7 +475,8 @@ describe('decide: offers', () => {
     if (!first.ok) throw new Error('declined');
     const again = decide(first.snapshot, offerTo('carol'), after(30), config);
     if (!again.ok) throw new Error('offered');
-    const second = decide(again.snapshot, { op: 'offerExpire', actor: { kind: ActorKind.Timer } }, after(30 + terms.timeoutMs), config);
+    const [deadline] = deadlines(again.snapshot, config);
+    const second = decide(again.snapshot, { op: 'offerExpire', at: deadline?.at, actor: { kind: ActorKind.Timer } }, after(31), config);
     expect(second.ok && second.snapshot).toMatchObject({ offersStopped: true, excludedAgents: ['bob', 'carol'], declines: 2 });
     expect(second.ok && second.record?.reason).toMatch(/no longer pushed after 2 declines and misses/);
     if (!second.ok) return;

@@ -1,4 +1,5 @@
 import { acceptSignal, acceptUpdate, assignUpdate } from '../../workflows/messages';
+import { OFFER_ACCEPT_GRACE_MS } from '../../src/domain/timers';
 import { invariantViolations } from '../helpers/invariants';
 import type { Harness } from './conversation-fixture';
 import { agent, allOffline, finish, id, startOfferHarness, TIMEOUT_MS } from './offer-fixture';
@@ -32,9 +33,9 @@ describe('offers in an offer-mode queue: races', () => {
     await h.changes.setPresence('ann', 'Available');
     const late = await startConversation(h, { queueId: 'calm' });
     await eventually(late, (s) => s.offer?.agentId === 'ann');
-    await h.env.sleep(TIMEOUT_MS + 1_000);
+    await h.env.sleep(TIMEOUT_MS + OFFER_ACCEPT_GRACE_MS + 1_000);
     await eventually(late, (s) => s.offer === null);
-    await expectRefusal(late.executeUpdate(acceptUpdate, { args: [agent('ann')] }), 'INVALID_TRANSITION');
+    await expectRefusal(late.executeUpdate(acceptUpdate, { args: [agent('ann')] }), 'OFFER_EXPIRED');
     expect(await invariantViolations(h.store, [await snapshot(late)])).toEqual([]);
     await finish([late]);
 
@@ -74,6 +75,29 @@ describe('offers in an offer-mode queue: races', () => {
     // Whoever won holds exactly this conversation's units; the other holds nothing for it.
     const reservations = (await h.store.listReservations()).filter((r) => r.conversationId === id(handle));
     expect(reservations).toEqual([expect.objectContaining({ agentId: s.agentId, units: 10 })]);
+    expect(await invariantViolations(h.store, [s])).toEqual([]);
+    await finish([handle]);
+  });
+});
+
+describe('offers: the countdown the agent sees is the deadline', () => {
+  it('lets an accept received before the countdown ended win though it reaches the workflow after it, and refuses one received after', async () => {
+    await h.changes.setPresence('ann', 'Available');
+    const handle = await startConversation(h, { queueId: 'calm' });
+    const offered = await eventually(handle, (s) => s.offer?.agentId === 'ann');
+    const expiresAt = offered.offer?.expiresAt ?? '';
+    // Past the countdown, inside the grace: the offer still stands.
+    await h.env.sleep(TIMEOUT_MS + OFFER_ACCEPT_GRACE_MS / 2);
+    expect((await snapshot(handle)).offer?.agentId).toBe('ann');
+    const tooLate = new Date(Date.parse(expiresAt) + 1).toISOString();
+    await expectRefusal(handle.executeUpdate(acceptUpdate, { args: [{ ...agent('ann'), sentAt: tooLate }] }), 'OFFER_EXPIRED');
+    expect((await snapshot(handle)).offer?.agentId).toBe('ann');
+    expect(await handle.executeUpdate(acceptUpdate, { args: [{ ...agent('ann'), sentAt: expiresAt }] })).toMatchObject({
+      state: 'Active',
+      agentId: 'ann',
+    });
+    const s = await snapshot(handle);
+    expect(s.pastOffers).toEqual([{ agentId: 'ann', expiresAt, outcome: 'accepted' }]);
     expect(await invariantViolations(h.store, [s])).toEqual([]);
     await finish([handle]);
   });

@@ -1,4 +1,5 @@
-import { acceptUpdate, closeTabUpdate, declineUpdate, pickUpdate } from '../../workflows/messages';
+import { createTemporalRouter } from '../../src/routing';
+import { acceptUpdate, closeTabUpdate, declineUpdate, messageSignal, pickUpdate } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
 import { agent, allOffline, finish, id, startOfferHarness, TIMEOUT_MS } from './offer-fixture';
 import { eventually, expectRefusal, reservedUnits, snapshot, startConversation, stopHarness, until } from './conversation-fixture';
@@ -32,10 +33,25 @@ describe('offers in an offer-mode queue', () => {
       }),
     ]);
 
-    await expectRefusal(handle.executeUpdate(acceptUpdate, { args: [agent('ben')] }), 'NOT_YOUR_CONVERSATION');
+    await expectRefusal(handle.executeUpdate(acceptUpdate, { args: [agent('ben')] }), 'OFFER_TAKEN');
     const accepted = await handle.executeUpdate(acceptUpdate, { args: [agent('ann')] });
     expect(accepted).toMatchObject({ state: 'Active', agentId: 'ann' });
     expect(await h.store.listReservations('ann')).toEqual([expect.objectContaining({ conversationId: id(handle), units: 10 })]);
+    await finish([handle]);
+  });
+
+  it('ignores the same match delivered again (a re-delivery after a crash): one offer, nothing refused', async () => {
+    await h.changes.setPresence('ann', 'Available');
+    const handle = await startConversation(h, { queueId: 'offers' });
+    const offered = await eventually(handle, (s) => s.offer?.agentId === 'ann');
+    const router = createTemporalRouter(h.env.client, h.taskQueue);
+    const terms = { timeoutMs: TIMEOUT_MS, maxDeclines: 2, missedPresence: 'Away' as const };
+    expect(await router.deliver({ conversationId: id(handle), agentId: 'ann', queueId: 'offers', units: 10, offer: terms })).toBe(true);
+    // A message after it: once its unread count shows, the re-delivered offer has been handled.
+    await handle.signal(messageSignal, { from: 'customer', messageId: 'after-redelivery' });
+    const s = await eventually(handle, (x) => x.unreadCount === 1);
+    expect(s).toMatchObject({ offer: offered.offer, refusedSignals: [], version: offered.version + 1 });
+    expect(s.transitions.filter((t) => t.op === 'offer')).toHaveLength(1);
     await finish([handle]);
   });
 

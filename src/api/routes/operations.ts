@@ -23,8 +23,18 @@ interface OperationSpec<S extends TSchema, K extends PrincipalKind> {
   access: readonly K[];
   body: S;
   tag?: string;
-  /** The typed update call: who (from the token, never the body), the read model, and the validated body. */
-  call(op: Updater, principal: Extract<Principal, { kind: K }>, view: ConversationView, body: Static<S>): Promise<ConversationSummary>;
+  /**
+   * The typed update call: who (from the token, never the body), the read model,
+   * the validated body, and when this API received the request (an offer's
+   * answer is judged by it against the countdown the agent saw).
+   */
+  call(
+    op: Updater,
+    principal: Extract<Principal, { kind: K }>,
+    view: ConversationView,
+    body: Static<S>,
+    receivedAt: string,
+  ): Promise<ConversationSummary>;
 }
 
 /** One POST operation: load (404), authorize (403), then the update (its refusal maps to 409/404/403). */
@@ -40,12 +50,13 @@ function operation<S extends TSchema, K extends PrincipalKind>(spec: OperationSp
     body: json(spec.body),
     responses: { 200: { description: 'Applied; the next read shows it.', schema: s.closed({ conversation: r.Summary }) } },
     async handle(ctx, req) {
+      const receivedAt = new Date().toISOString();
       const view = await loadConversation(ctx, req.params.id);
       authorize(req.principal, spec.action, view);
       // Temporal dedupes updates by id: a retry whose first answer was lost is applied once.
       const updateId = req.idempotency?.derive('update');
       const op: Updater = { update: (def, arg) => ctx.conversations.update(view.conversationId, def, arg, updateId) };
-      return reply(200, { conversation: await spec.call(op, req.principal, view, req.body) });
+      return reply(200, { conversation: await spec.call(op, req.principal, view, req.body, receivedAt) });
     },
   });
 }
@@ -124,7 +135,7 @@ export const operationRoutes: readonly Route[] = [
     summary: 'The agent an offer stands for accepts it (Open -> Active, with the capacity already reserved).',
     access: ['agent'],
     body: s.EmptyBody,
-    call: (op, p, v) => op.update(m.acceptUpdate, actor(p, v)),
+    call: (op, p, v, _b, sentAt) => op.update(m.acceptUpdate, { ...actor(p, v), sentAt }),
   }),
   operation({
     path: 'decline',
@@ -133,7 +144,8 @@ export const operationRoutes: readonly Route[] = [
       'The agent an offer stands for declines it: the reservation is released, the conversation keeps its place in line and is never offered to this agent again.',
     access: ['agent'],
     body: s.DeclineBody,
-    call: (op, p, v, b) => op.update(m.declineUpdate, { ...actor(p, v), ...(b.reason === undefined ? {} : { reason: b.reason }) }),
+    call: (op, p, v, b, sentAt) =>
+      op.update(m.declineUpdate, { ...actor(p, v), ...(b.reason === undefined ? {} : { reason: b.reason }), sentAt }),
   }),
   operation({
     path: 'assign',

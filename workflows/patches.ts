@@ -1,0 +1,18 @@
+/**
+ * Every `patched()` id the workflows use, in one place (the Temporal UI shows
+ * them as markers in history). A patch id is forever: runs recorded with or
+ * without it must keep replaying, so an id is never reused or renamed.
+ */
+
+/**
+ * Store writes run as regular activities: each result is an event in history,
+ * so a replay hands it to the workflow in the same task as the first run did.
+ * Runs started before this patch wrote through local activities and replay that
+ * way; they switch at their next new task. Why: the SDK records a local
+ * activity's marker in one workflow task but, when it answers a query while the
+ * activity finishes, hands the result to the workflow only in the next task
+ * (with whatever update or signal arrived meanwhile, and that task's clock),
+ * while a replay hands it over in the first: the command order diverges and the
+ * workflow is stuck on nondeterminism (shared/evidence/nondeterminism).
+ */
+export const STORE_WRITES_AS_ACTIVITIES = 'store-writes-as-activities';
