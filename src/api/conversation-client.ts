@@ -130,6 +130,25 @@ export class ConversationClient {
   }
 
   /**
+   * The answer of the update sent earlier with this id: a retry whose first
+   * answer was lost (503 OUTCOME_UNKNOWN) gets the first attempt's outcome,
+   * whatever changed since. Null when no update with this id reached the
+   * conversation; a refusal is thrown as the first attempt's would have been;
+   * one still unanswered stays OUTCOME_UNKNOWN.
+   */
+  async earlierOutcome(conversationId: string, updateId: string): Promise<ConversationSummary | null> {
+    try {
+      return await this.within(this.timeouts.updateMs, () =>
+        this.handle(conversationId).getUpdateHandle<ConversationSummary>(updateId).result(),
+      );
+    } catch (error) {
+      // The server says NOT_FOUND for an update id it never saw, as for a workflow it does not know.
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw await this.translate(conversationId, error, 'change');
+    }
+  }
+
+  /**
    * The conversation as the workflow holds it. When the workflow cannot answer
    * within the query deadline (no worker polls, Temporal is unreachable) or no
    * longer exists (past retention), the store's read model answers instead, marked as such.

@@ -11,14 +11,14 @@ const ERRORS: Record<number, string> = {
   401: 'UNAUTHORIZED: no bearer token, or one that matches nothing (or has expired, or was revoked).',
   403: 'FORBIDDEN / NOT_YOUR_CONVERSATION / NOT_QUEUE_MEMBER: the token is valid but not for this.',
   404: 'UNKNOWN_CONVERSATION / UNKNOWN_AGENT / UNKNOWN_QUEUE, or NOT_FOUND (no such webhook endpoint).',
-  409: 'A state refusal (INVALID_TRANSITION, CONVERSATION_CLOSED naming the state), a lost pick race (ALREADY_TAKEN), NO_CAPACITY, ALREADY_EXISTS, or IDEMPOTENCY_KEY_REUSED (the key was used with another body, or by another client).',
+  409: 'A state refusal (INVALID_TRANSITION, CONVERSATION_CLOSED naming the state), a lost pick race (ALREADY_TAKEN), an answer to an offer that lost (OFFER_EXPIRED: received after the countdown or after the expiry; OFFER_TAKEN: declined, withdrawn or someone else’s), NO_CAPACITY, ALREADY_EXISTS, or IDEMPOTENCY_KEY_REUSED (the key was used with another body, or by another client).',
   413: 'PAYLOAD_TOO_LARGE: the body is over the limit.',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json (no body at all counts as {}).',
   429: 'RATE_LIMITED: too many starts from this client address; see Retry-After.',
   503: 'TEMPORAL_UNAVAILABLE / STORE_UNAVAILABLE: nothing was applied; retry after Retry-After seconds.',
 };
 const CHANGE_503 =
-  'TEMPORAL_UNAVAILABLE / STORE_UNAVAILABLE: nothing was applied, retry after Retry-After seconds. OUTCOME_UNKNOWN: the change was sent to Temporal but no answer came in time, so it may have been applied: retry with the same Idempotency-Key, which answers as the first attempt would have and applies nothing twice.';
+  'TEMPORAL_UNAVAILABLE / STORE_UNAVAILABLE: nothing was applied, retry after Retry-After seconds. OUTCOME_UNKNOWN: the change was sent to Temporal but no answer came in time, so it may have been applied: retry with the same Idempotency-Key, which answers as the first attempt would have (even if what it changed would now refuse a fresh request) and applies nothing twice.';
 
 const text = (description: string, required: boolean, pattern?: string) => ({
   description,

@@ -34,7 +34,7 @@ const START_ATTEMPTS = 3;
  * (when it has a free slot), without a trip through the task queue. Production
  * clusters: see the README.
  */
-const FAST_DISPATCH = [
+export const FAST_DISPATCH = [
   ...['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000'],
   ...['--dynamic-config-value', 'system.enableActivityEagerExecution=true'],
 ];

@@ -4,6 +4,7 @@ import { createApp } from '../../src/api/app';
 import { toApiError } from '../../src/api/error-handler';
 import { createStore } from '../../src/store';
 import { createTestWorker } from '../helpers/test-worker';
+import { until } from '../workflows/conversation-fixture';
 import type { ApiHarness } from './helpers';
 import { ADMIN_TOKEN, apiDeps, call, expectError, startApi, startChat, stopApi, worldState } from './helpers';
 
@@ -95,6 +96,36 @@ describe('while no worker polls', () => {
     const snapshot = await call(h.app, 'get', `/api/conversations/${chatId}`, ADMIN_TOKEN);
     expect(snapshot.body.source).toBe('workflow');
     expect(snapshot.body.conversation.transitions.filter((t: { op: string }) => t.op === 'end')).toHaveLength(1);
+  });
+
+  it('answers a retry of a transfer whose first answer was lost, though applied since, as the first would have', async () => {
+    const chat = await startChat(h.app);
+    // bob is in the default queue only: the transfer to billing takes the chat out of his reach.
+    const bob = h.agentTokens.bob as string;
+    await call(h.app, 'post', `/api/conversations/${chat.id}/pick`, bob).expect(200);
+    h.worker.shutdown();
+    await h.running;
+    const transfer = () =>
+      call(h.app, 'post', `/api/conversations/${chat.id}/transfer`, bob, { toQueueId: 'billing' }).set('Idempotency-Key', 'transfer-lost');
+    expectError(await transfer(), 503, 'OUTCOME_UNKNOWN');
+
+    // The worker comes back and applies the transfer the first attempt sent.
+    const restarted = await createTestWorker({ env: h.env, store: h.store, taskQueue: h.taskQueue });
+    h.worker = restarted.worker;
+    h.running = restarted.worker.run();
+    await until(async () => (await h.store.getConversation(chat.id))?.queueId === 'billing');
+
+    // bob may no longer transfer it (403 for a fresh request), yet the retry answers the first attempt's outcome.
+    const retry = await transfer();
+    expect(retry.status).toBe(200);
+    expect(retry.body.conversation).toMatchObject({ conversationId: chat.id, state: 'Open', queueId: 'billing', agentId: null });
+    expectError(
+      await call(h.app, 'post', `/api/conversations/${chat.id}/transfer`, bob, { toQueueId: 'billing' }).set('Idempotency-Key', 'fresh'),
+      403,
+      'FORBIDDEN',
+    );
+    const read = await call(h.app, 'get', `/api/conversations/${chat.id}`, ADMIN_TOKEN);
+    expect(read.body.conversation.transitions.filter((t: { op: string }) => t.op === 'transfer')).toHaveLength(1);
   });
 
   it('answers a conversation whose workflow is gone (past retention) from the read model', async () => {

@@ -1,4 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { FAST_DISPATCH } from '../../src/temporal/dev-server';
 import { resolveDevServerExecutable, resolveTestServerExecutable } from '../../src/temporal/executables';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
@@ -33,6 +34,8 @@ export async function createDevServerEnv(extraArgs: readonly string[] = []): Pro
       extraArgs: [
         '--log-level',
         'error',
+        // As `npm start` runs it: tasks reach the worker at once, store writes go straight back to it.
+        ...FAST_DISPATCH,
         ...SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${k.type === 'BOOL' ? 'Bool' : 'Keyword'}`]),
         ...extraArgs,
       ],

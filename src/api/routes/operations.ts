@@ -6,6 +6,7 @@ import * as m from '../../../workflows/messages';
 import type { ConversationAction } from '../access';
 import { actorOf, authorize, loadConversation } from '../access';
 import type { Principal, PrincipalKind } from '../auth';
+import { ApiError } from '../errors';
 import * as r from '../response-schemas';
 import type { Route } from '../route';
 import { json, reply, route } from '../route';
@@ -51,10 +52,19 @@ function operation<S extends TSchema, K extends PrincipalKind>(spec: OperationSp
     responses: { 200: { description: 'Applied; the next read shows it.', schema: s.closed({ conversation: r.Summary }) } },
     async handle(ctx, req) {
       const receivedAt = new Date().toISOString();
-      const view = await loadConversation(ctx, req.params.id);
-      authorize(req.principal, spec.action, view);
       // Temporal dedupes updates by id: a retry whose first answer was lost is applied once.
       const updateId = req.idempotency?.derive('update');
+      let view: ConversationView;
+      try {
+        view = await loadConversation(ctx, req.params.id);
+        authorize(req.principal, spec.action, view);
+      } catch (error) {
+        // A retry of a request that was applied although its answer was lost (a transfer: the agent no
+        // longer has the conversation) answers as the first attempt did, not with what changed since.
+        const earlier = updateId && error instanceof ApiError ? await ctx.conversations.earlierOutcome(req.params.id, updateId) : null;
+        if (earlier) return reply(200, { conversation: earlier });
+        throw error;
+      }
       const op: Updater = { update: (def, arg) => ctx.conversations.update(view.conversationId, def, arg, updateId) };
       return reply(200, { conversation: await spec.call(op, req.principal, view, req.body, receivedAt) });
     },
