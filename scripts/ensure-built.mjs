@@ -2,7 +2,7 @@
 // Compiles the project (tsc, then the pages with esbuild) into dist/ only when a source is newer than the last
 // build, so `npm start` after a crash takes seconds while an edited checkout
 // still runs what it says. Run by `npm start` (and start:worker, start:api,
-// start:temporal, bench) before node, by `npm install`/`npm ci` (prepare), and
+// start:temporal, bench, replay) before node, by `npm install`/`npm ci` (prepare), and
 // with --force by `npm run build`.
 //
 // A source is any file or folder under src/, workflows/, activities/ or bench/,
@@ -26,9 +26,15 @@ const dist = join(root, 'dist');
 const stamp = join(dist, '.build-stamp');
 const lock = join(dist, '.build-lock');
 /** Every entry point the npm scripts run: a build missing one is no build. */
-const OUTPUTS = ['src/main.js', 'src/worker.js', 'src/server.js', 'src/temporal-dev-server.js', 'bench/run.js', 'pages/agent.html'].map(
-  (p) => join(dist, p),
-);
+const OUTPUTS = [
+  'src/main.js',
+  'src/worker.js',
+  'src/server.js',
+  'src/temporal-dev-server.js',
+  'src/tools/replay.js',
+  'bench/run.js',
+  'pages/agent.html',
+].map((p) => join(dist, p));
 const LOCK_WAIT_MS = 180_000;
 /** A lock older than this was left by a build that died. */
 const STALE_LOCK_MS = 600_000;
