@@ -13,6 +13,6 @@
  * activity finishes, hands the result to the workflow only in the next task
  * (with whatever update or signal arrived meanwhile, and that task's clock),
  * while a replay hands it over in the first: the command order diverges and the
- * workflow is stuck on nondeterminism (shared/evidence/nondeterminism).
+ * workflow is stuck on nondeterminism (test/fixtures/histories/evidence).
  */
 export const STORE_WRITES_AS_ACTIVITIES = 'store-writes-as-activities';
