@@ -282,7 +282,7 @@ async function main(): Promise<number> {
       `chaos ${(chaosMs / 1000).toFixed(0)} s, finishing ${((Date.now() - t0 - chaosMs - quietMs) / 1000).toFixed(0)} s, quiet after ${(quietMs / 1000).toFixed(0)} s; checking`,
     );
 
-    const { snapshots, readModelOnly } = await conversationSnapshots(api, pg);
+    const { snapshots, readModelOnly } = await conversationSnapshots(client, pg);
     const healths = await workflowHealth(client, await workflowIds(client), failures);
     const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('ERROR') });
     const replay = await replayAll(bundle, healths);

@@ -1,7 +1,10 @@
+import type { Client } from '@temporalio/client';
 import type { Client as PgClient } from 'pg';
+import { conversationWorkflowId } from '../../src/domain/ids';
 import type { ConversationDetails } from '../../src/domain/snapshot';
 import { ConversationState } from '../../src/domain/states';
 import type { Reservation } from '../../src/store/types';
+import { snapshotQuery } from '../../workflows/messages';
 import type { ApiClient } from '../split/http';
 import type { ReplayFinding, WorkflowHealth } from './checks';
 import type { HandoffReport } from './handoff';
@@ -33,7 +36,7 @@ export interface Summary {
   /** Chats the workload left alone after a 503 that said nothing was applied. */
   frozen: string[];
   snapshots: ConversationDetails[];
-  /** Conversations whose workflow could not answer a query (the API answered from the read model). */
+  /** Conversations whose workflow could not answer a query (within 30 s, twice). */
   readModelOnly: string[];
   healths: WorkflowHealth[];
   replay: ReplayFinding[];
@@ -86,9 +89,13 @@ export async function describeChats(api: ApiClient, ids: readonly string[], ledg
   return out;
 }
 
-/** Every conversation's snapshot through GET /api/conversations/:id (admin); those answered from the read model are listed apart. */
+/**
+ * Every conversation's snapshot, queried from its workflow (the API would answer from the read model
+ * after 3 s, and replaying hundreds of closed workflows on a busy machine can take longer); those whose
+ * workflow cannot answer within 30 s, twice, are listed apart.
+ */
 export async function conversationSnapshots(
-  api: ApiClient,
+  client: Client,
   pg: PgClient,
 ): Promise<{ snapshots: ConversationDetails[]; readModelOnly: string[] }> {
   const ids = (await pg.query<{ conversation_id: string }>('SELECT conversation_id FROM conversations ORDER BY created_at')).rows.map(
@@ -100,14 +107,14 @@ export async function conversationSnapshots(
   const lane = async (): Promise<void> => {
     while (next < ids.length) {
       const id = ids[next++] ?? '';
-      const reply = await api
-        .send<{ source?: string; conversation?: ConversationDetails }>('GET', `/api/conversations/${id}`, api.adminToken)
-        .catch(() => null);
-      if (reply?.status === 200 && reply.body.source === 'workflow' && reply.body.conversation) snapshots.push(reply.body.conversation);
+      const query = () =>
+        client.withDeadline(Date.now() + 30_000, () => client.workflow.getHandle(conversationWorkflowId(id)).query(snapshotQuery));
+      const snapshot = await query().catch(() => query().catch(() => null));
+      if (snapshot) snapshots.push(snapshot);
       else readModelOnly.push(id);
     }
   };
-  await Promise.all(Array.from({ length: 8 }, lane));
+  await Promise.all(Array.from({ length: 4 }, lane));
   return { snapshots, readModelOnly };
 }
 
@@ -169,7 +176,7 @@ export function printSummary(s: Summary, log: (line: string) => void): boolean {
     `  also: ${s.invariants.filter((v) => v.startsWith('3:')).length} invariant-3 findings at the end (work waiting beside room); ${heldByStuck.length} reservations held by conversations whose workflow cannot answer`,
   );
   log(
-    `        workflow tasks timed out (cut off by a kill) ${s.healths.reduce((a, x) => a + x.tasksTimedOut, 0)}, failed ${s.healths.reduce((a, x) => a + x.tasksFailed, 0)}, over ${s.healths.length} workflows; ${s.readModelOnly.length} conversations answered from the read model`,
+    `        workflow tasks timed out (cut off by a kill) ${s.healths.reduce((a, x) => a + x.tasksTimedOut, 0)}, failed ${s.healths.reduce((a, x) => a + x.tasksFailed, 0)}, over ${s.healths.length} workflows; ${s.readModelOnly.length} conversations whose workflow did not answer a query`,
   );
   log(
     `        keyed retries after OUTCOME_UNKNOWN refused although the first attempt applied: ${s.ledger.retryRefusedAfterApplied.length}${s.ledger.retryRefusedAfterApplied.length ? ` (${s.ledger.retryRefusedAfterApplied.slice(0, 3).join('; ')})` : ''}`,
