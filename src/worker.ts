@@ -11,6 +11,8 @@ import { metricsGuard } from './metrics/access';
 import { Metrics } from './metrics/metrics';
 import { startMetricsServer } from './metrics/metrics-server';
 import { observeWorkerStore } from './metrics/observed-store';
+import { watchFailedEvictions } from './stuck/failure-feed';
+import { StuckWorkflowMonitor } from './stuck/monitor';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
 import type { Store } from './store/store';
@@ -47,7 +49,8 @@ export async function startWorker(
   client: Client,
   options: StartWorkerOptions = {},
 ): Promise<RunningWorker> {
-  installRuntime(config, options.logger ?? createLogger(config.log));
+  const logger = options.logger ?? createLogger(config.log);
+  installRuntime(config, logger);
   const router = createTemporalRouter(client, config.temporal.taskQueue);
   const connection = await NativeConnection.connect(connectionSettings(config.temporal));
   let worker: Worker;
@@ -73,17 +76,25 @@ export async function startWorker(
     await connection.close();
     throw error;
   }
+  // Workflows whose tasks keep failing: recorded in the store for every API process (docs/runbook-stuck-workflows.md).
+  const unwatch = watchFailedEvictions(worker);
+  if (!unwatch) logger.warn('This Temporal SDK has no eviction events: stuck workflows are found from first failures only.');
   const running = runWorker(worker, connection);
   // Work may have arrived, or room appeared, while no worker ran: give every queue a dispatch round.
   await new RoutingChanges(store, router).pokeAll();
   // Webhook wake-ups after commits; at start, every endpoint looks once for what it missed.
   const notifier = await startWebhookNotifier(store, client, config.temporal.taskQueue);
-  const stopNotifier = (): void => notifier.stop();
-  void running.done.then(stopNotifier, stopNotifier);
+  const monitor = new StuckWorkflowMonitor({ client, store, logger }).start();
+  const stopWatching = async (): Promise<void> => {
+    notifier.stop();
+    unwatch?.();
+    await monitor.stop();
+  };
+  void running.done.then(stopWatching, stopWatching);
   return {
     ...running,
     async shutdown() {
-      stopNotifier();
+      await stopWatching();
       await running.shutdown();
     },
   };

@@ -15,6 +15,8 @@ import type { conversationWorkflow } from '../../workflows/conversation';
 import { snapshotQuery, syncUpdate } from '../../workflows/messages';
 import { ChannelAttribute, ConversationStateAttribute, QueueIdAttribute } from '../../workflows/search-attributes';
 import { ApiError, isApiErrorCode, unknownConversation } from './errors';
+import type { StuckMarker } from './workflow-stuck';
+import { stuckMarker, workflowStuck } from './workflow-stuck';
 import type { TemporalCall } from './temporal-errors';
 import { isTemporalError, temporalFailure } from './temporal-errors';
 
@@ -24,9 +26,13 @@ const CONVERSATION_WORKFLOW = 'conversationWorkflow' satisfies keyof typeof work
 const ACCEPTED_UPDATE_COMPLETED = 'AcceptedUpdateCompletedWorkflow';
 const SUMMARY_LIMIT = 200;
 
-/** A conversation as read: the workflow's snapshot, or the store's read model when the workflow cannot answer. */
-export type ConversationReading =
-  { source: 'workflow'; conversation: ConversationDetails } | { source: 'readModel'; conversation: ConversationView };
+/**
+ * A conversation as read: the workflow's snapshot, or the store's read model
+ * when the workflow cannot answer; `stuck` while its workflow tasks keep failing.
+ */
+export type ConversationReading = (
+  { source: 'workflow'; conversation: ConversationDetails } | { source: 'readModel'; conversation: ConversationView }
+) & { stuck: StuckMarker | null };
 
 /** Deadlines of Temporal calls. */
 export interface ConversationClientTimeouts {
@@ -82,6 +88,7 @@ export class ConversationClient {
    * attach to the first one's update.
    */
   async start(start: StartConversationInput, updateId?: string): Promise<ConversationSummary> {
+    await this.refuseIfStuck(start.conversationId);
     const who = start.customer.name ?? start.customer.id;
     const operation = new WithStartWorkflowOperation<typeof conversationWorkflow>(CONVERSATION_WORKFLOW, {
       workflowId: conversationWorkflowId(start.conversationId),
@@ -122,6 +129,7 @@ export class ConversationClient {
     arg: A,
     updateId?: string,
   ): Promise<ConversationSummary> {
+    await this.refuseIfStuck(conversationId);
     try {
       return await this.within(this.timeouts.updateMs, () => this.handle(conversationId).executeUpdate(def, { args: [arg], updateId }));
     } catch (error) {
@@ -132,20 +140,37 @@ export class ConversationClient {
   /**
    * The conversation as the workflow holds it. When the workflow cannot answer
    * within the query deadline (no worker polls, Temporal is unreachable) or no
-   * longer exists (past retention), the store's read model answers instead, marked as such.
+   * longer exists (past retention), the store's read model answers instead,
+   * marked as such; so it does at once while the workflow is recorded stuck
+   * (its query would only time out), with what is known of the failure.
    */
   async read(conversationId: string): Promise<ConversationReading> {
+    const stuck = await this.store.getStuckWorkflow(conversationWorkflowId(conversationId));
+    if (stuck) {
+      const view = await this.store.getConversation(conversationId);
+      if (view) return { source: 'readModel', conversation: view, stuck: stuckMarker(stuck) };
+    }
     try {
       const conversation = await this.within(this.timeouts.queryMs, () => this.handle(conversationId).query(snapshotQuery));
-      return { source: 'workflow', conversation };
+      return { source: 'workflow', conversation, stuck: null };
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError) && !isTemporalError(error)) throw error;
       const view = await this.store.getConversation(conversationId);
-      if (view) return { source: 'readModel', conversation: view };
+      if (view) return { source: 'readModel', conversation: view, stuck: null };
       throw error instanceof WorkflowNotFoundError
         ? unknownConversation(conversationId)
         : await this.translate(conversationId, error, 'read');
     }
+  }
+
+  /**
+   * 500 WORKFLOW_STUCK before anything is sent to a workflow whose tasks keep
+   * failing (a worker's monitor recorded it): an update would wait out its
+   * deadline and answer OUTCOME_UNKNOWN, inviting retries that cannot help.
+   */
+  private async refuseIfStuck(conversationId: string): Promise<void> {
+    const stuck = await this.store.getStuckWorkflow(conversationWorkflowId(conversationId));
+    if (stuck) throw workflowStuck(stuck);
   }
 
   /** Workflow refusals become ApiErrors; other Temporal failures 503s; anything else passes through as a bug. */

@@ -256,6 +256,22 @@ UPDATE queue_entries SET offers_stopped = 1 - pushable;
 `;
 
 /** Every schema change in order; append only, never edit an applied one. */
+const STUCK_WORKFLOWS = `
+CREATE TABLE stuck_workflows (
+  workflow_id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  conversation_id TEXT,
+  workflow_type TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  message TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  failing_since TEXT NOT NULL,
+  detected_at TEXT NOT NULL,
+  checked_at TEXT NOT NULL
+);
+CREATE INDEX stuck_workflows_conversation ON stuck_workflows (conversation_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -352,6 +368,15 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'business hours',
     sqlite: BUSINESS_HOURS('INTEGER'),
     postgres: BUSINESS_HOURS('SMALLINT'),
+  },
+  {
+    version: 13,
+    // Workflows whose workflow tasks keep failing, as the workers' monitors
+    // confirmed them with Temporal: every API process answers from here
+    // (WORKFLOW_STUCK, the admin list, the gauge). One row per workflow id.
+    name: 'stuck workflows',
+    sqlite: STUCK_WORKFLOWS,
+    postgres: STUCK_WORKFLOWS,
   },
 ];
 
