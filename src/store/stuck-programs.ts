@@ -1,7 +1,7 @@
 import type { ConversationState } from '../domain/states';
 import type { Program, Tx } from './program';
 import { one, all, run } from './program';
-import type { StuckWorkflow, StuckWorkflowInput, StuckWorkflowView } from './stuck-workflows';
+import type { StuckWorkflow, StuckWorkflowInput, StuckWorkflowView } from './stuck-types';
 import { invalid } from './validation';
 
 const MESSAGE_LIMIT = 1000;
