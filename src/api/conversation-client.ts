@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -8,7 +9,10 @@ import type { LifecycleConfig } from '../domain/lifecycle-config';
 import type { ConversationDetails, StartConversationInput } from '../domain/snapshot';
 import { ConversationState } from '../domain/states';
 import type { ConversationSummary } from '../domain/summary';
+import type { StuckWorkflow } from '../store/stuck-workflows';
 import type { ConversationView } from '../store/types';
+import { isStuck, logStuck, stuckEntry } from '../stuck/stuck-entry';
+import { inspectWorkflowTask } from '../stuck/workflow-task-health';
 import type { Store } from '../store/store';
 import type * as workflows from '../../workflows';
 import type { conversationWorkflow } from '../../workflows/conversation';
@@ -69,6 +73,8 @@ export class ConversationClient {
     private readonly taskQueue: string,
     private readonly lifecycle: LifecycleConfig,
     private readonly timeouts: ConversationClientTimeouts,
+    /** Where a stuck workflow noticed here is reported (default: nowhere). */
+    private readonly logger?: Logger,
   ) {}
 
   private within<T>(ms: number, fn: () => Promise<T>): Promise<T> {
@@ -133,7 +139,10 @@ export class ConversationClient {
     try {
       return await this.within(this.timeouts.updateMs, () => this.handle(conversationId).executeUpdate(def, { args: [arg], updateId }));
     } catch (error) {
-      throw await this.translate(conversationId, error, 'change');
+      const translated = await this.translate(conversationId, error, 'change');
+      // The update was sent: its answer stays OUTCOME_UNKNOWN (a fixed workflow may yet apply it), but the next operation learns.
+      if (translated instanceof ApiError && translated.status === 503) await this.noticeStuck(conversationId);
+      throw translated;
     }
   }
 
@@ -155,8 +164,9 @@ export class ConversationClient {
       return { source: 'workflow', conversation, stuck: null };
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError) && !isTemporalError(error)) throw error;
+      const noticed = error instanceof WorkflowNotFoundError ? null : await this.noticeStuck(conversationId);
       const view = await this.store.getConversation(conversationId);
-      if (view) return { source: 'readModel', conversation: view, stuck: null };
+      if (view) return { source: 'readModel', conversation: view, stuck: noticed && stuckMarker(noticed) };
       throw error instanceof WorkflowNotFoundError
         ? unknownConversation(conversationId)
         : await this.translate(conversationId, error, 'read');
@@ -171,6 +181,28 @@ export class ConversationClient {
   private async refuseIfStuck(conversationId: string): Promise<void> {
     const stuck = await this.store.getStuckWorkflow(conversationWorkflowId(conversationId));
     if (stuck) throw workflowStuck(stuck);
+  }
+
+  /**
+   * After the workflow gave no answer: records it when its tasks keep failing,
+   * so every later operation answers WORKFLOW_STUCK at once and the workers'
+   * monitors track it until it recovers. This catches what no worker reported
+   * (a worker without the cache, whose first attempt timed out). Best effort:
+   * one describe (two once stuck) on this failure path only; errors are ignored.
+   */
+  private async noticeStuck(conversationId: string): Promise<StuckWorkflow | null> {
+    const workflowId = conversationWorkflowId(conversationId);
+    try {
+      const health = await this.within(this.timeouts.queryMs, () => inspectWorkflowTask(this.client, workflowId));
+      if (health.kind !== 'failing') return null;
+      const entry = await this.store.getStuckWorkflow(workflowId);
+      if (!isStuck(health, entry)) return null;
+      const recorded = await this.store.recordStuckWorkflow(stuckEntry(workflowId, health, null, entry));
+      if (this.logger && entry?.runId !== recorded.runId) logStuck(this.logger, recorded);
+      return recorded;
+    } catch {
+      return null;
+    }
   }
 
   /** Workflow refusals become ApiErrors; other Temporal failures 503s; anything else passes through as a bug. */

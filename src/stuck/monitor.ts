@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { StuckWorkflow, StuckWorkflowRegistry } from '../store/stuck-workflows';
 import type { WorkflowTaskFailureReport } from './failure-feed';
 import { onWorkflowTaskFailure } from './failure-feed';
+import { isStuck, logStuck, stuckEntry } from './stuck-entry';
 import type { WorkflowTaskHealth } from './workflow-task-health';
-import { inspectWorkflowTask, STUCK_AFTER_FAILED_ATTEMPTS } from './workflow-task-health';
+import { inspectWorkflowTask } from './workflow-task-health';
 
 /** How a monitor runs. */
 export interface StuckWorkflowMonitorOptions {
@@ -36,7 +37,6 @@ const DEFAULT_MAX_CHECKS = 200;
 const SUSPECT_TTL_MS = 5 * 60_000;
 // Run ids are UUIDs; anything else is not looked up in a visibility query.
 const RUN_ID = /^[0-9A-Za-z-]{1,64}$/;
-const CONVERSATION_PREFIX = 'conversation-';
 
 /** The workflow id of a run, from visibility (SQL and Elasticsearch visibility both index RunId). */
 async function workflowOfRun(client: Client, runId: string): Promise<string | null> {
@@ -158,9 +158,9 @@ export class StuckWorkflowMonitor {
   /** Records, refreshes or clears one workflow's entry from how it stands now. */
   private async settle(workflowId: string, health: WorkflowTaskHealth, entry: StuckWorkflow | null): Promise<void> {
     const { store, logger } = this.options;
-    const stuck = health.kind === 'failing' && health.failedAttempts >= STUCK_AFTER_FAILED_ATTEMPTS;
-    if (health.kind !== 'failing' || (entry && !stuck)) {
-      // Gone, making progress, or failing anew after progress: the recorded series is over.
+    const seen = health.kind === 'failing' ? this.suspectOf(workflowId, health.runId) : null;
+    if (health.kind !== 'failing' || !isStuck(health, seen ?? entry)) {
+      // Gone or making progress (forget it), or failing anew after progress (keep watching): a recorded series is over.
       if (health.kind !== 'failing') this.forget(workflowId);
       if (entry && (await store.clearStuckWorkflow(workflowId, entry.runId))) {
         logger.warn(
@@ -170,35 +170,7 @@ export class StuckWorkflowMonitor {
       }
       return;
     }
-    if (!stuck) return;
-    const seen = this.suspectOf(workflowId, health.runId);
-    // Core reports only a series' first failure to the server: after a timeout the history says TIMED_OUT, and the worker's report says why.
-    const fromWorker = seen && (health.cause === null || health.cause === 'TIMED_OUT');
-    const recorded = await store.recordStuckWorkflow({
-      workflowId,
-      runId: health.runId,
-      conversationId: workflowId.startsWith(CONVERSATION_PREFIX) ? workflowId.slice(CONVERSATION_PREFIX.length) : null,
-      workflowType: health.workflowType,
-      cause: fromWorker ? seen.cause : (health.cause ?? entry?.cause ?? 'UNKNOWN'),
-      message:
-        (fromWorker ? seen.message : health.message) ??
-        entry?.message ??
-        `Workflow task attempts keep failing or timing out (${health.failedAttempts} in a row).`,
-      attempts: health.failedAttempts,
-      failingSince: health.since ?? entry?.failingSince ?? new Date(seen?.firstSeenMs ?? Date.now()).toISOString(),
-    });
-    if (!entry || entry.runId !== recorded.runId) {
-      logger.error(
-        {
-          workflowId,
-          runId: recorded.runId,
-          cause: recorded.cause,
-          attempts: recorded.attempts,
-          since: recorded.failingSince,
-          error: recorded.message,
-        },
-        'Workflow stuck: its workflow tasks keep failing; operations on it answer WORKFLOW_STUCK until it is fixed (docs/runbook-stuck-workflows.md).',
-      );
-    }
+    const recorded = await store.recordStuckWorkflow(stuckEntry(workflowId, health, seen, entry));
+    if (!entry || entry.runId !== recorded.runId) logStuck(logger, recorded);
   }
 }

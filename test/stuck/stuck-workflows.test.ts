@@ -192,4 +192,32 @@ describe('a conversation whose workflow tasks keep failing', () => {
     expect(closed.status).toBe(200);
     expect(closed.body.conversation.state).toBe('Closed');
   }, 240_000);
+
+  it('is noticed by the API when no worker reported it: a read that found no answer records it, and operations then answer WORKFLOW_STUCK', async () => {
+    // No monitor: as when the failing attempts ran on workers that saw nothing (their first attempt timed out, no cache).
+    await monitor.stop();
+    await runWorker(good);
+    const chat = await startChat(app);
+    const workflowId = `conversation-${chat.id}`;
+    const handle = env.client.workflow.getHandle(workflowId);
+    await runWorker(broken);
+    await handle.signal(pokeSignal);
+    await poll('two failed attempts in a row', async () =>
+      ((await handle.describe()).raw.pendingWorkflowTask?.attempt ?? 0) >= 3 ? true : undefined,
+    );
+    expect(await store.getStuckWorkflow(workflowId)).toBeNull();
+
+    const read = await call(app, 'get', `/api/conversations/${chat.id}`, ADMIN_TOKEN);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ source: 'readModel', stuck: { workflowId, cause: 'NON_DETERMINISTIC_ERROR' } });
+    const refused = await call(app, 'post', `/api/conversations/${chat.id}/force-close`, ADMIN_TOKEN, {});
+    expect(refused.status).toBe(500);
+    expect(refused.body.error.code).toBe('WORKFLOW_STUCK');
+
+    // A monitor (any worker process's) takes the entry over and clears it once the correct build runs the workflow.
+    await runWorker(good);
+    monitor = new StuckWorkflowMonitor({ client: env.client, store, logger: testLogger, intervalMs: 1_000 }).start();
+    await poll('cleared', async () => ((await store.countStuckWorkflows()) === 0 ? true : undefined));
+    expect((await call(app, 'post', `/api/conversations/${chat.id}/force-close`, ADMIN_TOKEN, {})).status).toBe(200);
+  }, 240_000);
 });
