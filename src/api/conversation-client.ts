@@ -22,7 +22,7 @@ import { ApiError, isApiErrorCode, unknownConversation } from './errors';
 import type { StuckMarker } from './workflow-stuck';
 import { stuckMarker, workflowStuck } from './workflow-stuck';
 import type { TemporalCall } from './temporal-errors';
-import { isTemporalError, temporalFailure } from './temporal-errors';
+import { isTemporalError, temporalFailure, workflowGaveNoAnswer } from './temporal-errors';
 
 // By name, so the API process never loads workflow code; `satisfies` keeps the name honest.
 const CONVERSATION_WORKFLOW = 'conversationWorkflow' satisfies keyof typeof workflows;
@@ -139,10 +139,9 @@ export class ConversationClient {
     try {
       return await this.within(this.timeouts.updateMs, () => this.handle(conversationId).executeUpdate(def, { args: [arg], updateId }));
     } catch (error) {
-      const translated = await this.translate(conversationId, error, 'change');
       // The update was sent: its answer stays OUTCOME_UNKNOWN (a fixed workflow may yet apply it), but the next operation learns.
-      if (translated instanceof ApiError && translated.status === 503) await this.noticeStuck(conversationId);
-      throw translated;
+      if (workflowGaveNoAnswer(error)) await this.noticeStuck(conversationId);
+      throw await this.translate(conversationId, error, 'change');
     }
   }
 
@@ -164,7 +163,8 @@ export class ConversationClient {
       return { source: 'workflow', conversation, stuck: null };
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError) && !isTemporalError(error)) throw error;
-      const noticed = error instanceof WorkflowNotFoundError ? null : await this.noticeStuck(conversationId);
+      // A stuck workflow's query fails at once (FAILED_PRECONDITION: its task is in a failed state).
+      const noticed = workflowGaveNoAnswer(error) ? await this.noticeStuck(conversationId) : null;
       const view = await this.store.getConversation(conversationId);
       if (view) return { source: 'readModel', conversation: view, stuck: noticed && stuckMarker(noticed) };
       throw error instanceof WorkflowNotFoundError
