@@ -150,7 +150,7 @@ export class ConversationClient {
    * within the query deadline (no worker polls, Temporal is unreachable) or no
    * longer exists (past retention), the store's read model answers instead,
    * marked as such; so it does at once while the workflow is recorded stuck
-   * (its query would only time out), with what is known of the failure.
+   * (Temporal refuses its query), with what is known of the failure.
    */
   async read(conversationId: string): Promise<ConversationReading> {
     const stuck = await this.store.getStuckWorkflow(conversationWorkflowId(conversationId));
