@@ -12,6 +12,8 @@ import { metricsGuard } from './metrics/access';
 import { Metrics } from './metrics/metrics';
 import { startMetricsServer } from './metrics/metrics-server';
 import { observeWorkerStore } from './metrics/observed-store';
+import { watchFailedEvictions } from './stuck/failure-feed';
+import { StuckWorkflowMonitor } from './stuck/monitor';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
 import type { Store } from './store/store';
@@ -48,7 +50,8 @@ export async function startWorker(
   client: Client,
   options: StartWorkerOptions = {},
 ): Promise<RunningWorker> {
-  installRuntime(config, options.logger ?? createLogger(config.log));
+  const logger = options.logger ?? createLogger(config.log);
+  installRuntime(config, logger);
   const router = createTemporalRouter(client, config.temporal.taskQueue);
   const connection = await NativeConnection.connect(connectionSettings(config.temporal));
   let worker: Worker;
@@ -76,6 +79,9 @@ export async function startWorker(
     await connection.close();
     throw error;
   }
+  // Workflows whose tasks keep failing: recorded in the store for every API process (docs/runbook-stuck-workflows.md).
+  const unwatch = watchFailedEvictions(worker);
+  if (!unwatch) logger.warn('This Temporal SDK has no eviction events: stuck workflows are found from first failures only.');
   const running = runWorker(worker, connection);
   // Work may have arrived, or room appeared, while no worker ran: give every queue a dispatch round.
   await new RoutingChanges(store, router).pokeAll();
@@ -83,9 +89,11 @@ export async function startWorker(
   const redelivery = new Redelivery(store, router).start();
   // Webhook wake-ups after commits; at start, every endpoint looks once for what it missed.
   const notifier = await startWebhookNotifier(store, client, config.temporal.taskQueue);
+  const monitor = new StuckWorkflowMonitor({ client, store, logger }).start();
   const stopBackground = async (): Promise<void> => {
     notifier.stop();
-    await redelivery.stop();
+    unwatch?.();
+    await Promise.all([redelivery.stop(), monitor.stop()]);
   };
   void running.done.then(stopBackground, stopBackground);
   return {

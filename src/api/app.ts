@@ -23,6 +23,7 @@ import { queueRoutes } from './routes/queues';
 import { intakeRuleRoutes } from './routes/intake-rules';
 import { sessionRoutes } from './routes/session';
 import { supervisorListRoutes } from './routes/supervisor-lists';
+import { stuckWorkflowRoutes } from './routes/stuck-workflows';
 import { eventRoutes } from '../live/events-route';
 import { pageRoutes } from '../live/pages';
 import { metricsGuard } from '../metrics/access';
@@ -41,6 +42,7 @@ export const API_ROUTES: readonly Route[] = [
   ...agentTokenRoutes,
   ...queueRoutes,
   ...supervisorListRoutes,
+  ...stuckWorkflowRoutes,
   ...intakeRuleRoutes,
   ...sessionRoutes,
   ...eventRoutes,

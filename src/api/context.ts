@@ -142,10 +142,14 @@ export function createContext(deps: ApiDeps): ApiContext {
       withDeadline(deps.client, limits.temporalTimeoutMs, createTemporalRouter(deps.client, deps.taskQueue)),
       (message) => logger.warn(message),
     ),
-    conversations: new ConversationClient(deps.client, deps.store, deps.taskQueue, deps.lifecycle, {
-      updateMs: limits.temporalTimeoutMs,
-      queryMs: limits.queryTimeoutMs,
-    }),
+    conversations: new ConversationClient(
+      deps.client,
+      deps.store,
+      deps.taskQueue,
+      deps.lifecycle,
+      { updateMs: limits.temporalTimeoutMs, queryMs: limits.queryTimeoutMs },
+      logger,
+    ),
     webhooks: temporalWebhookWorkflows(deps.client, deps.taskQueue, { deadlineMs: limits.temporalTimeoutMs }),
     checkResponses: deps.checkResponses === true,
     live: createLiveContext(deps.store, deps.live),

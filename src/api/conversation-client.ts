@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -8,15 +9,20 @@ import type { LifecycleConfig } from '../domain/lifecycle-config';
 import type { ConversationDetails, StartConversationInput } from '../domain/snapshot';
 import { ConversationState } from '../domain/states';
 import type { ConversationSummary } from '../domain/summary';
+import type { StuckWorkflow } from '../store/stuck-workflows';
 import type { ConversationView } from '../store/types';
+import { isStuck, logStuck, stuckEntry } from '../stuck/stuck-entry';
+import { inspectWorkflowTask } from '../stuck/workflow-task-health';
 import type { Store } from '../store/store';
 import type * as workflows from '../../workflows';
 import type { conversationWorkflow } from '../../workflows/conversation';
 import { snapshotQuery, syncUpdate } from '../../workflows/messages';
 import { ChannelAttribute, ConversationStateAttribute, QueueIdAttribute } from '../../workflows/search-attributes';
 import { ApiError, isApiErrorCode, unknownConversation } from './errors';
+import type { StuckMarker } from './workflow-stuck';
+import { stuckMarker, workflowStuck } from './workflow-stuck';
 import type { TemporalCall } from './temporal-errors';
-import { isTemporalError, temporalFailure } from './temporal-errors';
+import { isTemporalError, temporalFailure, workflowGaveNoAnswer } from './temporal-errors';
 
 // By name, so the API process never loads workflow code; `satisfies` keeps the name honest.
 const CONVERSATION_WORKFLOW = 'conversationWorkflow' satisfies keyof typeof workflows;
@@ -24,9 +30,13 @@ const CONVERSATION_WORKFLOW = 'conversationWorkflow' satisfies keyof typeof work
 const ACCEPTED_UPDATE_COMPLETED = 'AcceptedUpdateCompletedWorkflow';
 const SUMMARY_LIMIT = 200;
 
-/** A conversation as read: the workflow's snapshot, or the store's read model when the workflow cannot answer. */
-export type ConversationReading =
-  { source: 'workflow'; conversation: ConversationDetails } | { source: 'readModel'; conversation: ConversationView };
+/**
+ * A conversation as read: the workflow's snapshot, or the store's read model
+ * when the workflow cannot answer; `stuck` while its workflow tasks keep failing.
+ */
+export type ConversationReading = (
+  { source: 'workflow'; conversation: ConversationDetails } | { source: 'readModel'; conversation: ConversationView }
+) & { stuck: StuckMarker | null };
 
 /** Deadlines of Temporal calls. */
 export interface ConversationClientTimeouts {
@@ -63,6 +73,8 @@ export class ConversationClient {
     private readonly taskQueue: string,
     private readonly lifecycle: LifecycleConfig,
     private readonly timeouts: ConversationClientTimeouts,
+    /** Where a stuck workflow noticed here is reported (default: nowhere). */
+    private readonly logger?: Logger,
   ) {}
 
   private within<T>(ms: number, fn: () => Promise<T>): Promise<T> {
@@ -82,6 +94,7 @@ export class ConversationClient {
    * attach to the first one's update.
    */
   async start(start: StartConversationInput, updateId?: string): Promise<ConversationSummary> {
+    await this.refuseIfStuck(start.conversationId);
     const who = start.customer.name ?? start.customer.id;
     const operation = new WithStartWorkflowOperation<typeof conversationWorkflow>(CONVERSATION_WORKFLOW, {
       workflowId: conversationWorkflowId(start.conversationId),
@@ -122,9 +135,12 @@ export class ConversationClient {
     arg: A,
     updateId?: string,
   ): Promise<ConversationSummary> {
+    await this.refuseIfStuck(conversationId);
     try {
       return await this.within(this.timeouts.updateMs, () => this.handle(conversationId).executeUpdate(def, { args: [arg], updateId }));
     } catch (error) {
+      // The update was sent: its answer stays OUTCOME_UNKNOWN (a fixed workflow may yet apply it), but the next operation learns.
+      if (workflowGaveNoAnswer(error)) await this.noticeStuck(conversationId);
       throw await this.translate(conversationId, error, 'change');
     }
   }
@@ -151,19 +167,60 @@ export class ConversationClient {
   /**
    * The conversation as the workflow holds it. When the workflow cannot answer
    * within the query deadline (no worker polls, Temporal is unreachable) or no
-   * longer exists (past retention), the store's read model answers instead, marked as such.
+   * longer exists (past retention), the store's read model answers instead,
+   * marked as such; so it does at once while the workflow is recorded stuck
+   * (Temporal refuses its query), with what is known of the failure.
    */
   async read(conversationId: string): Promise<ConversationReading> {
+    const stuck = await this.store.getStuckWorkflow(conversationWorkflowId(conversationId));
+    if (stuck) {
+      const view = await this.store.getConversation(conversationId);
+      if (view) return { source: 'readModel', conversation: view, stuck: stuckMarker(stuck) };
+    }
     try {
       const conversation = await this.within(this.timeouts.queryMs, () => this.handle(conversationId).query(snapshotQuery));
-      return { source: 'workflow', conversation };
+      return { source: 'workflow', conversation, stuck: null };
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError) && !isTemporalError(error)) throw error;
+      // A stuck workflow's query fails at once (FAILED_PRECONDITION: its task is in a failed state).
+      const noticed = workflowGaveNoAnswer(error) ? await this.noticeStuck(conversationId) : null;
       const view = await this.store.getConversation(conversationId);
-      if (view) return { source: 'readModel', conversation: view };
+      if (view) return { source: 'readModel', conversation: view, stuck: noticed && stuckMarker(noticed) };
       throw error instanceof WorkflowNotFoundError
         ? unknownConversation(conversationId)
         : await this.translate(conversationId, error, 'read');
+    }
+  }
+
+  /**
+   * 500 WORKFLOW_STUCK before anything is sent to a workflow whose tasks keep
+   * failing (a worker's monitor recorded it): an update would wait out its
+   * deadline and answer OUTCOME_UNKNOWN, inviting retries that cannot help.
+   */
+  private async refuseIfStuck(conversationId: string): Promise<void> {
+    const stuck = await this.store.getStuckWorkflow(conversationWorkflowId(conversationId));
+    if (stuck) throw workflowStuck(stuck);
+  }
+
+  /**
+   * After the workflow gave no answer: records it when its tasks keep failing,
+   * so every later operation answers WORKFLOW_STUCK at once and the workers'
+   * monitors track it until it recovers. This catches what no worker reported
+   * (a worker without the cache, whose first attempt timed out). Best effort:
+   * one describe (two once stuck) on this failure path only; errors are ignored.
+   */
+  private async noticeStuck(conversationId: string): Promise<StuckWorkflow | null> {
+    const workflowId = conversationWorkflowId(conversationId);
+    try {
+      const health = await this.within(this.timeouts.queryMs, () => inspectWorkflowTask(this.client, workflowId));
+      if (health.kind !== 'failing') return null;
+      const entry = await this.store.getStuckWorkflow(workflowId);
+      if (!isStuck(health, entry)) return null;
+      const recorded = await this.store.recordStuckWorkflow(stuckEntry(workflowId, health, null, entry));
+      if (this.logger && entry?.runId !== recorded.runId) logStuck(this.logger, recorded);
+      return recorded;
+    } catch {
+      return null;
     }
   }
 

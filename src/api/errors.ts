@@ -17,6 +17,8 @@ export const ApiErrorCode = {
   /** An update was sent but no answer came in time: it may have been applied; retry with the same Idempotency-Key. */
   OutcomeUnknown: 'OUTCOME_UNKNOWN',
   StoreUnavailable: 'STORE_UNAVAILABLE',
+  /** The conversation's workflow tasks keep failing: nothing can be applied until an operator fixes it; retrying does not help. */
+  WorkflowStuck: 'WORKFLOW_STUCK',
   Internal: 'INTERNAL',
 } as const;
 
@@ -49,6 +51,7 @@ export const STATUS_BY_CODE: Readonly<Record<ApiErrorCode, number>> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   INTERNAL: 500,
+  WORKFLOW_STUCK: 500,
   TEMPORAL_UNAVAILABLE: 503,
   OUTCOME_UNKNOWN: 503,
   STORE_UNAVAILABLE: 503,

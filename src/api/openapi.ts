@@ -15,6 +15,7 @@ const ERRORS: Record<number, string> = {
   413: 'PAYLOAD_TOO_LARGE: the body is over the limit.',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json (no body at all counts as {}).',
   429: 'RATE_LIMITED: too many starts from this client address; see Retry-After.',
+  500: 'WORKFLOW_STUCK: the conversation’s workflow tasks keep failing (details: since, attempts, cause, message); nothing was applied, and no retry will be until an operator fixes the workflow (docs/runbook-stuck-workflows.md). No Retry-After. INTERNAL: a bug (details.requestId).',
   503: 'TEMPORAL_UNAVAILABLE / STORE_UNAVAILABLE: nothing was applied; retry after Retry-After seconds.',
 };
 const CHANGE_503 =
@@ -66,6 +67,8 @@ function errorCodes(doc: RouteDoc): number[] {
   if (doc.idempotent) codes.push(409);
   if (doc.body) codes.push(413, 415);
   if (doc.rateLimited) codes.push(429);
+  // Every change sent to a conversation's workflow is refused while it is stuck.
+  if (doc.method === 'post' && doc.path.startsWith('/api/conversations')) codes.push(500);
   // Everything but liveness and this document reads the store or calls Temporal.
   if (doc.path !== '/healthz' && doc.path !== '/api/openapi.json') codes.push(503);
   return codes;

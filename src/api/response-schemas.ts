@@ -16,6 +16,7 @@ import {
   StateSchema,
   stringEnum,
 } from './schemas';
+import { StuckMarker } from './stuck-schemas';
 
 // Response schemas: what the API answers, closed like the request schemas so
 // the OpenAPI document lists every field and a test that checks answers against
@@ -184,12 +185,12 @@ export const QueueStanding = nullable(
 /** GET /api/conversations/:id: the workflow's snapshot, or the read model when the workflow cannot answer; with its queue standing. */
 export const ConversationReading = Type.Union([
   closed(
-    { source: Type.Literal('workflow'), conversation: Snapshot, queue: QueueStanding },
+    { source: Type.Literal('workflow'), conversation: Snapshot, queue: QueueStanding, stuck: StuckMarker },
     'Answered by the workflow (the full snapshot).',
   ),
   closed(
-    { source: Type.Literal('readModel'), conversation: WorkItem, queue: QueueStanding },
-    'The workflow could not answer (no worker polling, a timeout, or past retention): the store’s read model instead.',
+    { source: Type.Literal('readModel'), conversation: WorkItem, queue: QueueStanding, stuck: StuckMarker },
+    'The workflow could not answer (no worker polling, a timeout, past retention, or its workflow is stuck): the store’s read model instead.',
   ),
 ]);
 

@@ -17,6 +17,7 @@ export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 const CANCELLED = 1;
 const INVALID_ARGUMENT = 3;
 const DEADLINE_EXCEEDED = 4;
+const FAILED_PRECONDITION = 9;
 // grpc-js says where a call stood when its deadline passed: these mean it never left this process.
 const NEVER_SENT = /waiting for (metadata filters|LB pick|name resolution|connection)/i;
 const SEARCH_ATTRIBUTE = /search attribute/i;
@@ -86,4 +87,15 @@ export function temporalFailure(error: unknown, call: TemporalCall): ApiError | 
     undefined,
     UNAVAILABLE_RETRY_AFTER_SECONDS,
   );
+}
+
+/**
+ * Whether Temporal got the call but the workflow gave no answer: a change
+ * sent that timed out (OUTCOME_UNKNOWN), or a query refused because the
+ * workflow's task is in a failed state. A sign the workflow may be stuck,
+ * worth one describe; an unreachable Temporal is not.
+ */
+export function workflowGaveNoAnswer(error: unknown): boolean {
+  if (grpcCause(error)?.code === FAILED_PRECONDITION) return true;
+  return temporalFailure(error, 'change')?.code === ApiErrorCode.OutcomeUnknown;
 }

@@ -1,8 +1,7 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { AgentDirectory } from '../store/agent-directory';
 import { HttpMetrics } from './http-metrics';
 import { RoutingMetrics } from './routing-metrics';
-import type { StoreGaugeOptions } from './store-gauges';
+import type { GaugedStore, StoreGaugeOptions } from './store-gauges';
 import { registerStoreGauges } from './store-gauges';
 
 /** Options of a process's metrics. */
@@ -19,7 +18,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly routing: RoutingMetrics;
   private httpMetrics: HttpMetrics | null = null;
-  private watched: AgentDirectory | null = null;
+  private watched: GaugedStore | null = null;
 
   constructor(options: MetricsOptions = {}) {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -32,7 +31,7 @@ export class Metrics {
   }
 
   /** Adds the gauges read from `store` at scrape time (once: a registry reports one store). */
-  watchStore(store: AgentDirectory, options: StoreGaugeOptions = {}): void {
+  watchStore(store: GaugedStore, options: StoreGaugeOptions = {}): void {
     if (this.watched === store) return;
     if (this.watched) throw new Error('These metrics already report another store.');
     this.watched = store;

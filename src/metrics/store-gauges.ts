@@ -3,7 +3,11 @@ import { Gauge } from 'prom-client';
 import type { Presence } from '../domain/presence';
 import { ALL_PRESENCES } from '../domain/presence';
 import type { AgentDirectory } from '../store/agent-directory';
+import type { StuckWorkflowRegistry } from '../store/stuck-workflows';
 import type { AgentLoad, QueueStats } from '../store/types';
+
+/** What the store gauges read: agents and queues, and how many workflows are stuck. */
+export type GaugedStore = AgentDirectory & Pick<StuckWorkflowRegistry, 'countStuckWorkflows'>;
 
 /** How the store gauges read the store. */
 export interface StoreGaugeOptions {
@@ -21,9 +25,11 @@ interface Reading {
   agents: AgentLoad[];
   /** Per queue: capacity used and total of its members in a presence that receives its pushed work. */
   eligible: Map<string, { used: number; total: number }>;
+  /** Workflows recorded stuck (their workflow tasks keep failing). */
+  stuck: number;
 }
 
-function read(queues: QueueStats[], agents: AgentLoad[]): Reading {
+function read(queues: QueueStats[], agents: AgentLoad[], stuck: number): Reading {
   const eligible = new Map(queues.map((q) => [q.id, { used: 0, total: 0, presences: new Set(q.eligiblePresences) }]));
   for (const a of agents) {
     for (const queueId of a.queues) {
@@ -33,7 +39,7 @@ function read(queues: QueueStats[], agents: AgentLoad[]): Reading {
       q.total += a.capacity;
     }
   }
-  return { queues, agents, eligible };
+  return { queues, agents, eligible, stuck };
 }
 
 /** One store reading shared by every gauge of a scrape, and by scrapes within `cacheMs`. */
@@ -41,7 +47,7 @@ class CachedReading {
   private last: { at: number; reading: Promise<Reading | null> } | null = null;
 
   constructor(
-    private readonly store: AgentDirectory,
+    private readonly store: GaugedStore,
     private readonly cacheMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -49,9 +55,9 @@ class CachedReading {
   get(): Promise<Reading | null> {
     const now = Date.now();
     if (this.last && now - this.last.at < this.cacheMs) return this.last.reading;
-    // Two reads, each one query (agents with their load, queues with depth and oldest entry): bounded by the number of agents and queues.
-    const reading = Promise.all([this.store.listQueues(), this.store.listAgents()]).then(
-      ([queues, agents]) => read(queues, agents),
+    // Three reads, each one query (agents with their load, queues with depth and oldest entry, a count): bounded by the number of agents and queues.
+    const reading = Promise.all([this.store.listQueues(), this.store.listAgents(), this.store.countStuckWorkflows()]).then(
+      ([queues, agents, stuck]) => read(queues, agents, stuck),
       (error: unknown) => {
         this.onError(error);
         return null;
@@ -71,10 +77,11 @@ function byPresence(agents: readonly AgentLoad[], value: (a: AgentLoad) => numbe
 /**
  * Gauges read from the store when Prometheus scrapes: queue depth and oldest
  * wait, agents by presence, capacity used and total (by presence, and per
- * queue over the members who can receive its pushed work). Every API process
+ * queue over the members who can receive its pushed work), and workflows whose
+ * workflow tasks keep failing. Every API process
  * reports the same values: aggregate them with max, not sum.
  */
-export function registerStoreGauges(registry: Registry, store: AgentDirectory, options: StoreGaugeOptions = {}): void {
+export function registerStoreGauges(registry: Registry, store: GaugedStore, options: StoreGaugeOptions = {}): void {
   const cached = new CachedReading(store, options.cacheMs ?? DEFAULT_STORE_GAUGE_CACHE_MS, options.onError ?? (() => undefined));
   const registers = [registry];
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, r: Reading) => void) =>
@@ -92,7 +99,7 @@ export function registerStoreGauges(registry: Registry, store: AgentDirectory, o
 
   new Gauge({
     name: 'convoflow_store_up',
-    help: '1 when the store answered the reads behind the convoflow_queue_*, convoflow_agents and convoflow_capacity_* gauges; 0 when it did not (they are then absent).',
+    help: '1 when the store answered the reads behind the convoflow_queue_*, convoflow_agents, convoflow_capacity_* and convoflow_workflows_stuck gauges; 0 when it did not (they are then absent).',
     registers,
     async collect() {
       this.set((await cached.get()) ? 1 : 0);
@@ -142,5 +149,11 @@ export function registerStoreGauges(registry: Registry, store: AgentDirectory, o
     (g, r) => {
       for (const [queue, { total }] of r.eligible) g.set({ queue }, total);
     },
+  );
+  gauge(
+    'convoflow_workflows_stuck',
+    'Workflows whose workflow tasks keep failing (at least 2 attempts in a row failed or timed out), as the workers recorded them: each holds its conversation (and an agent’s room) until an operator fixes it. Alert on > 0; see docs/runbook-stuck-workflows.md.',
+    [],
+    (g, r) => g.set(r.stuck),
   );
 }

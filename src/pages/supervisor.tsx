@@ -10,11 +10,15 @@ import type { PresenceNote } from './lib/presence';
 import { applyPresence, presenceWhy } from './lib/presence';
 import { observeServerTime, serverTime } from './lib/server-clock';
 import { clearToken, loadToken, saveToken } from './lib/session';
-import type { AgentLoad, ConversationState, ConversationView, Me, QueueStats, StoredEvent, UiConfig } from './lib/types';
+import type { AgentLoad, ConversationState, ConversationView, Me, QueueStats, StoredEvent, StuckWorkflowItem, UiConfig } from './lib/types';
 import { ErrorBox, mount, SignIn, StatusLine } from './lib/ui';
 
 const PAGE = 'supervisor';
 const LIST_LIMIT = 200;
+// Stuck workflows are recorded by the workers (no stream event): re-read them this often.
+const STUCK_REFRESH_MS = 15_000;
+const STUCK_LIMIT = 1000;
+const RUNBOOK = 'docs/runbook-stuck-workflows.md';
 // The supervisor shows no message text: leave it out of the stream.
 const STREAM_TYPES = ALL_EVENT_TYPES.filter((t) => t !== 'conversation.message').join(',');
 
@@ -41,6 +45,8 @@ interface BoardState {
   declines: Record<string, Declines>;
   /** Why the engine last set each agent's presence. */
   presenceNotes: Record<string, PresenceNote | null>;
+  /** Workflows whose workflow tasks keep failing: how many, and those of conversations by conversation id. */
+  stuck: { count: number; byConversation: Record<string, StuckWorkflowItem> };
   filter: Filter;
   ui: UiConfig | null;
   status: StreamStatus;
@@ -75,8 +81,10 @@ function hoursLabel(q: QueueStats): string {
 /** The supervisor's board: queues, agents and conversations, kept live by the admin stream. */
 class Board extends Model<BoardState> {
   private stream: { close(): void } | null = null;
+  private stuckTimer: ReturnType<typeof setInterval> | null = null;
 
   start(): void {
+    this.stuckTimer = setInterval(() => void this.loadStuck().catch(() => undefined), STUCK_REFRESH_MS);
     this.stream = followEvents(
       this.state.token,
       {
@@ -97,6 +105,7 @@ class Board extends Model<BoardState> {
 
   stop(): void {
     this.stream?.close();
+    if (this.stuckTimer) clearInterval(this.stuckTimer);
   }
 
   private call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -112,7 +121,19 @@ class Board extends Model<BoardState> {
     this.state.queues = queues.queues;
     this.state.agents = agents.agents;
     this.state.ui = ui;
-    await this.loadConversations();
+    await Promise.all([this.loadConversations(), this.loadStuck()]);
+  }
+
+  /** Reads the stuck workflows (recorded by the workers' monitors). */
+  async loadStuck(): Promise<void> {
+    const { count, stuckWorkflows } = await this.call<{ count: number; stuckWorkflows: StuckWorkflowItem[] }>(
+      'GET',
+      `/api/stuck-workflows?limit=${STUCK_LIMIT}`,
+    );
+    const byConversation: Record<string, StuckWorkflowItem> = {};
+    for (const w of stuckWorkflows) if (w.conversationId !== null) byConversation[w.conversationId] = w;
+    this.state.stuck = { count, byConversation };
+    this.changed();
   }
 
   async loadConversations(): Promise<void> {
@@ -289,6 +310,15 @@ function OfferCell({ board, c, now }: { board: Board; c: ConversationView; now: 
   );
 }
 
+/** The marker of a conversation whose workflow is stuck: in words (not only a colour), the error in its tooltip. */
+function StuckBadge({ w }: { w: StuckWorkflowItem }) {
+  return (
+    <span class="badge stuck" data-testid="stuck" title={`${w.cause}: ${w.message}`}>
+      {`workflow stuck since ${clock(w.since)} (${w.attempts} failed attempts, ${w.cause}); operations fail until an operator fixes it`}
+    </span>
+  );
+}
+
 function ConversationRow({ board, c, now }: { board: Board; c: ConversationView; now: number }) {
   const s = board.state;
   const [agent, setAgent] = useState('');
@@ -298,9 +328,14 @@ function ConversationRow({ board, c, now }: { board: Board; c: ConversationView;
   const link = ui?.temporalUiUrl
     ? `${ui.temporalUiUrl}/namespaces/${encodeURIComponent(ui.namespace)}/workflows/${encodeURIComponent(`conversation-${c.conversationId}`)}`
     : null;
+  const stuck = s.stuck.byConversation[c.conversationId];
+  const rowClass = stuck ? 'stuck' : needsAssignment(c) ? 'needs-assignment' : undefined;
   return (
-    <tr data-conversation={c.conversationId} class={needsAssignment(c) ? 'needs-assignment' : undefined}>
-      <td title={c.conversationId}>{label}</td>
+    <tr data-conversation={c.conversationId} class={rowClass}>
+      <td title={c.conversationId}>
+        {label}
+        {stuck ? <StuckBadge w={stuck} /> : null}
+      </td>
       <td data-testid="state">{stateLabel(c.state)}</td>
       <td>{c.queueId}</td>
       <td data-testid="agent">{c.agentId ?? '—'}</td>
@@ -364,6 +399,7 @@ function BoardView({ board, onSignOut }: { board: Board; onSignOut: () => void }
   const s = useModel(board);
   const now = useNow(1000);
   const waiting = Object.values(s.conversations).filter(needsAssignment).length;
+  const stuck = s.stuck.count;
   const rows = Object.values(s.conversations)
     .filter((c) => matches(s.filter, c))
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.conversationId.localeCompare(b.conversationId));
@@ -377,6 +413,11 @@ function BoardView({ board, onSignOut }: { board: Board; onSignOut: () => void }
           Sign out
         </button>
       </header>
+      <p class={stuck ? 'stuck-note' : 'muted'} role={stuck ? 'alert' : 'status'} data-testid="stuck-workflows">
+        {stuck
+          ? `${stuck} stuck workflow${stuck === 1 ? '' : 's'}: ${stuck === 1 ? 'its' : 'their'} workflow tasks keep failing, and operations on ${stuck === 1 ? 'it' : 'them'} fail (WORKFLOW_STUCK) until an operator fixes ${stuck === 1 ? 'it' : 'them'}. See ${RUNBOOK}.`
+          : 'No stuck workflows.'}
+      </p>
       <ErrorBox
         error={s.error}
         onDismiss={() => {
@@ -539,6 +580,7 @@ function App() {
       conversations: {},
       declines: {},
       presenceNotes: {},
+      stuck: { count: 0, byConversation: {} },
       filter: { state: '', queueId: '', agentId: '', needsAssignment: false },
       ui: null,
       status: 'connecting',

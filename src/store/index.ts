@@ -13,6 +13,7 @@ export type { ConversationReadModel } from './read-model';
 export type { EventLog } from './event-log';
 export type { RoutingRules } from './routing-rules';
 export type { WebhookRegistry } from './webhook-registry';
+export type { StuckWorkflow, StuckWorkflowInput, StuckWorkflowRegistry, StuckWorkflowView } from './stuck-workflows';
 export type { Clock, Store } from './store';
 export { StoreError } from './store-error';
 

@@ -255,7 +255,6 @@ ALTER TABLE queue_entries ADD COLUMN offers_stopped ${bool} NOT NULL DEFAULT 0;
 UPDATE queue_entries SET offers_stopped = 1 - pushable;
 `;
 
-/** Every schema change in order; append only, never edit an applied one. */
 const UNTAKEN_RESERVATIONS = `ALTER TABLE reservations ADD COLUMN taken_at TEXT;
 UPDATE reservations SET taken_at = reserved_at
  WHERE NOT EXISTS (
@@ -264,6 +263,23 @@ UPDATE reservations SET taken_at = reserved_at
       AND (c.offer_agent_id IS NULL OR c.offer_agent_id <> reservations.agent_id));
 CREATE INDEX reservations_untaken ON reservations (reserved_at) WHERE taken_at IS NULL;`;
 
+const STUCK_WORKFLOWS = `
+CREATE TABLE stuck_workflows (
+  workflow_id TEXT PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  conversation_id TEXT,
+  workflow_type TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  message TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  failing_since TEXT NOT NULL,
+  detected_at TEXT NOT NULL,
+  checked_at TEXT NOT NULL
+);
+CREATE INDEX stuck_workflows_conversation ON stuck_workflows (conversation_id);
+`;
+
+/** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -372,6 +388,15 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'reservations taken up by their conversation',
     sqlite: UNTAKEN_RESERVATIONS,
     postgres: UNTAKEN_RESERVATIONS,
+  },
+  {
+    version: 14,
+    // Workflows whose workflow tasks keep failing, as the workers' monitors
+    // confirmed them with Temporal: every API process answers from here
+    // (WORKFLOW_STUCK, the admin list, the gauge). One row per workflow id.
+    name: 'stuck workflows',
+    sqlite: STUCK_WORKFLOWS,
+    postgres: STUCK_WORKFLOWS,
   },
 ];
 

@@ -12,6 +12,8 @@ import { routingRulesOperations } from './routing-rules';
 import { bindOperations } from './program';
 import type { ConversationReadModel } from './read-model';
 import { readModelOperations } from './read-model';
+import type { StuckWorkflowRegistry } from './stuck-workflows';
+import { stuckWorkflowOperations } from './stuck-workflows';
 import type { WebhookRegistry } from './webhook-registry';
 import { webhookRegistryOperations } from './webhook-registry';
 
@@ -32,7 +34,16 @@ export interface Backend extends Runner {
  * one concept takes that face's interface (the routing activities take the
  * CapacityLedger, authentication the ApiRecords and AgentDirectory).
  */
-export interface Store extends AgentDirectory, CapacityLedger, ConversationReadModel, ApiRecords, EventLog, RoutingRules, WebhookRegistry {
+export interface Store
+  extends
+    AgentDirectory,
+    CapacityLedger,
+    ConversationReadModel,
+    ApiRecords,
+    EventLog,
+    RoutingRules,
+    WebhookRegistry,
+    StuckWorkflowRegistry {
   /** Creates or upgrades the schema (versioned migrations). */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -54,6 +65,7 @@ export function storeOver(backend: Backend): Store {
     ...bindOperations(backend, eventLogOperations),
     ...bindOperations(backend, routingRulesOperations),
     ...bindOperations(backend, webhookRegistryOperations),
+    ...bindOperations(backend, stuckWorkflowOperations),
     migrate: () => backend.migrate(),
     close: () => backend.close(),
     onEvents: (listener) => backend.onEvents(listener),

@@ -22,7 +22,8 @@ export function runtimeOptions(config: AppConfig, logger: Logger): RuntimeOption
     shutdownSignals: [],
     logger: new PinoSdkLogger(logger, level),
     telemetryOptions: {
-      logging: { filter: { core: level, other: 'ERROR' }, forward: {} },
+      // Core's WARN lines always come through (PinoSdkLogger drops them below `level`): the stuck-workflow monitor reads one.
+      logging: { filter: { core: level === 'ERROR' ? 'WARN' : level, other: 'ERROR' }, forward: {} },
       ...(bindAddress === null
         ? {}
         : { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } }),

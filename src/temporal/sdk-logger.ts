@@ -1,5 +1,6 @@
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { fromCoreLog, reportWorkflowTaskFailure } from '../stuck/failure-feed';
 
 const SEVERITY: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
@@ -39,6 +40,9 @@ export class PinoSdkLogger implements SdkLogger {
   }
 
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    // Core's report of a failed workflow task feeds the stuck-workflow monitor whatever the log level.
+    const failure = fromCoreLog(message, meta);
+    if (failure) reportWorkflowTaskFailure(failure);
     if (SEVERITY.indexOf(level) < this.threshold) return;
     this.logger[PINO_METHOD[level]](fields(meta), message);
   }

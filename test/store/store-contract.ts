@@ -11,6 +11,7 @@ import { describeEventLog } from './event-log-contract';
 import { describeRoutingOnWrite } from './routing-contract';
 import { describeBusinessHours } from './hours-contract';
 import { describeWebhookRegistry } from './webhook-registry-contract';
+import { describeStuckWorkflows } from './stuck-workflows-contract';
 import type { StoreFixture } from './store-fixtures';
 import { TestClock, agent, enqueue, expectConsistent, ledger, view } from './store-fixtures';
 
@@ -533,5 +534,6 @@ export function describeStoreContract(name: string, makeFixture: () => Promise<S
     describeConversationList({ store: () => store, openAnother, clock: () => clock });
     describeWebhookRegistry({ store: () => store, openAnother, clock: () => clock });
     describeBusinessHours({ store: () => store, openAnother, clock: () => clock });
+    describeStuckWorkflows({ store: () => store, openAnother, clock: () => clock });
   });
 }

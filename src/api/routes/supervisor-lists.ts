@@ -3,12 +3,20 @@ import * as r from '../response-schemas';
 import type { Route } from '../route';
 import { none, reply, route } from '../route';
 import * as s from '../schemas';
+import { StuckMarker } from '../stuck-schemas';
+import { stuckMarker } from '../workflow-stuck';
+
+// The most stuck workflows matched against one page of the list: far more than ever expected at once.
+const STUCK_LOOKUP_LIMIT = 1000;
+/** A conversation in the supervisor's list: its read model, and whether its workflow is stuck. */
+const SupervisorItem = s.closed({ ...r.WorkItem.properties, stuck: StuckMarker }, 'The read model, and the stuck marker.');
 
 const list = route({
   method: 'get',
   path: '/api/conversations',
   tag: 'Supervisor',
-  summary: 'Conversations newest first, filtered by state, queue and agent (the supervisor’s list; from the read model).',
+  summary:
+    'Conversations newest first, filtered by state, queue and agent (the supervisor’s list; from the read model), each with `stuck` set while its workflow tasks keep failing.',
   access: ['admin'],
   params: s.NoParams,
   query: s.closed({
@@ -18,10 +26,15 @@ const list = route({
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'At most this many (default 100).' })),
   }),
   body: none,
-  responses: { 200: { description: 'Newest first.', schema: s.closed({ conversations: Type.Array(r.WorkItem) }) } },
+  responses: { 200: { description: 'Newest first.', schema: s.closed({ conversations: Type.Array(SupervisorItem) }) } },
   async handle(ctx, req) {
     const { state, queueId, agentId, limit = 100 } = req.query;
-    return reply(200, { conversations: await ctx.store.listConversations({ state, queueId, agentId, limit }) });
+    const [conversations, stuck] = await Promise.all([
+      ctx.store.listConversations({ state, queueId, agentId, limit }),
+      ctx.store.listStuckWorkflows(STUCK_LOOKUP_LIMIT),
+    ]);
+    const byConversation = new Map(stuck.flatMap((e) => (e.conversationId === null ? [] : [[e.conversationId, stuckMarker(e)] as const])));
+    return reply(200, { conversations: conversations.map((c) => ({ ...c, stuck: byConversation.get(c.conversationId) ?? null })) });
   },
 });
 

@@ -5,6 +5,8 @@ export type { Presence } from '../../domain/presence';
 export type { ConversationState } from '../../domain/states';
 export type { AgentLoad, ChatMessage, ConversationView, QueueEntry, QueueStats } from '../../store/types';
 
+import type { Static } from '@sinclair/typebox';
+import type { StuckWorkflowItem as StuckWorkflowSchema } from '../../api/stuck-schemas';
 import type { AgentLoad, ConversationView } from '../../store/types';
 
 /** GET /api/me. */
@@ -16,3 +18,6 @@ export interface UiConfig {
   namespace: string;
   queues: { id: string; name: string }[];
 }
+
+/** GET /api/stuck-workflows: one workflow whose workflow tasks keep failing (the answer's own schema). */
+export type StuckWorkflowItem = Static<typeof StuckWorkflowSchema>;
