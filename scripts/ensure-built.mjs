@@ -34,6 +34,7 @@ const OUTPUTS = [
   'src/tools/replay.js',
   'bench/run.js',
   'pages/agent.html',
+  'workflows/bundle.js',
 ].map((p) => join(dist, p));
 const LOCK_WAIT_MS = 180_000;
 /** A lock older than this was left by a build that died. */
@@ -129,6 +130,12 @@ function compile() {
   if (pages.status !== 0) {
     log(`the pages did not build (${pages.status ?? pages.signal}); dist/ is not current.`);
     return pages.status || 1;
+  }
+  // The workflow code every worker loads, bundled once (a restart then skips webpack).
+  const workflows = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-workflows.mjs')], { cwd: root, stdio: 'inherit' });
+  if (workflows.status !== 0) {
+    log(`the workflow bundle did not build (${workflows.status ?? workflows.signal}); dist/ is not current.`);
+    return workflows.status || 1;
   }
   writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
   utimesSync(stamp, started / 1000, started / 1000);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -60,7 +62,7 @@ export async function startWorker(
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      workflowsPath: require.resolve('../workflows'),
+      ...workflowCode(),
       activities: createActivities({
         store: options.metrics ? observeWorkerStore(store, options.metrics.routing) : store,
         lifecycle: config.lifecycle,
@@ -103,6 +105,17 @@ export async function startWorker(
       await running.shutdown();
     },
   };
+}
+
+/**
+ * The workflow code a worker loads: the bundle the build made (dist/workflows/bundle.js,
+ * beside the compiled workflows), so a restarted worker polls within about a second; run
+ * from sources (tests, ts-node), the workflows are bundled at start.
+ */
+export function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const workflowsPath = require.resolve('../workflows');
+  const prebuilt = join(dirname(workflowsPath), 'bundle.js');
+  return workflowsPath.endsWith('.js') && existsSync(prebuilt) ? { workflowBundle: { codePath: prebuilt } } : { workflowsPath };
 }
 
 /** Runs a created worker; its connection closes when it stops, by shutdown or by a fatal error. */

@@ -33,7 +33,10 @@ function withKillPoints(killer: Killer): void {
     const bundlePath = process.env.CHAOS_WORKFLOW_BUNDLE;
     const workflowBundle = bundlePath
       ? { code: readFileSync(bundlePath, 'utf8') }
-      : await bundleWorkflowCode({ workflowsPath: options.workflowsPath ?? '', workflowInterceptorModules: [KILL_INTERCEPTOR_MODULE] });
+      : await bundleWorkflowCode({
+          workflowsPath: require.resolve('../../workflows'),
+          workflowInterceptorModules: [KILL_INTERCEPTOR_MODULE],
+        });
     return create({ ...options, workflowsPath: undefined, workflowBundle, sinks: { ...options.sinks, ...killer.sinks() } });
   };
 }
