@@ -313,7 +313,7 @@ async function main(): Promise<number> {
           'SELECT customer_id, COUNT(*) AS n FROM conversations GROUP BY customer_id HAVING COUNT(*) > 1',
         )
       ).rows.map((r) => `${r.customer_id} x${r.n}`),
-      handoff: offerHandoffs(await allEvents(store), monitor.reservedAt),
+      handoff: offerHandoffs(await allEvents(store), monitor.reservedAt, new Map(healths.map((h) => [h.workflowId, h.history]))),
       httpAnswers: Object.fromEntries(desk.statuses),
       monitorSamples: monitor.samples,
     };

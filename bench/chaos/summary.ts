@@ -156,7 +156,9 @@ export function printSummary(s: Summary, log: (line: string) => void): boolean {
     { name: `503s saying nothing was applied (${s.ledger.notApplied}) that were applied`, found: s.ledger.notAppliedButApplied },
     { name: 'histories that do not replay (no cache)', found: s.replay.map((r) => `${r.workflowId}: ${r.error}`) },
   ];
-  const handoffMet = h.worst === null || h.worst.delayMs <= HANDOFF_TARGET_MS;
+  // Invariant 11: known to its workflow within the target, even across crashes; being shown needs a worker.
+  const knownWorst = h.known.worst?.knownMs ?? null;
+  const handoffMet = h.known.measured === h.measured.length && (knownWorst === null || knownWorst <= HANDOFF_TARGET_MS);
   const line = '='.repeat(100);
   log(line);
   log(`CHAOS SUMMARY at ${s.commit}, seed ${s.seed}`);
@@ -169,8 +171,11 @@ export function printSummary(s: Summary, log: (line: string) => void): boolean {
     if (c.found.length > 5) log(`              … and ${c.found.length - 5} more (JSON file)`);
   }
   log(
-    `  ${handoffMet ? 'ok  ' : 'FAIL'}       offer hand-off delay (reservation -> workflow applied it), ${h.measured.length} of ${h.offers} offers measured: ` +
-      `p50 ${ms(h.p50Ms)}, p99 ${ms(h.p99Ms)}, worst ${ms(h.worst?.delayMs)}${h.worst ? ` (${h.worst.conversationId} to ${h.worst.agentId} at ${h.worst.appliedAt})` : ''}; target <= ${HANDOFF_TARGET_MS} ms; over it: ${h.overTarget.length}`,
+    `  ${handoffMet ? 'ok  ' : 'FAIL'}       offer hand-off, reservation -> known to its workflow (in its history), ${h.known.measured} of ${h.offers} offers: ` +
+      `p50 ${ms(h.known.p50Ms)}, p99 ${ms(h.known.p99Ms)}, worst ${ms(knownWorst ?? undefined)}${h.known.worst ? ` (${h.known.worst.conversationId} to ${h.known.worst.agentId}, reserved ${h.known.worst.reservedAt})` : ''}; target <= ${HANDOFF_TARGET_MS} ms; over it: ${h.known.overTarget.length}`,
+  );
+  log(
+    `                  reservation -> offer shown (needs the worker, so worker downtime counts): p50 ${ms(h.p50Ms)}, p99 ${ms(h.p99Ms)}, worst ${ms(h.worst?.delayMs)}${h.worst ? ` (${h.worst.conversationId} to ${h.worst.agentId} at ${h.worst.appliedAt})` : ''}; over ${HANDOFF_TARGET_MS} ms: ${h.overTarget.length}`,
   );
   log(
     `  also: ${s.invariants.filter((v) => v.startsWith('3:')).length} invariant-3 findings at the end (work waiting beside room); ${heldByStuck.length} reservations held by conversations whose workflow cannot answer`,

@@ -21,6 +21,7 @@ import { ChannelAttribute, ConversationStateAttribute, QueueIdAttribute } from '
 import { ApiError, isApiErrorCode, unknownConversation } from './errors';
 import type { StuckMarker } from './workflow-stuck';
 import { stuckMarker, workflowStuck } from './workflow-stuck';
+import { WORKFLOW_TASK_TIMEOUT } from '../temporal/task-timeout';
 import type { TemporalCall } from './temporal-errors';
 import { isTemporalError, temporalFailure, workflowGaveNoAnswer } from './temporal-errors';
 
@@ -101,6 +102,7 @@ export class ConversationClient {
       taskQueue: this.taskQueue,
       args: [{ start, config: this.lifecycle }],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
       // A keyed retry must find the first run, even a finished one, never start a second.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [

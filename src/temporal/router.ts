@@ -5,6 +5,7 @@ import { ActorKind } from '../domain/operations';
 import type { Router } from '../routing/router';
 import { assignSignal, offerSignal, pokeSignal, rerouteSignal } from '../../workflows/messages';
 import type { queueDispatcherWorkflow } from '../../workflows/queue-dispatcher';
+import { WORKFLOW_TASK_TIMEOUT } from './task-timeout';
 
 const ENGINE = { kind: ActorKind.Engine };
 
@@ -27,6 +28,7 @@ export function createTemporalRouter(client: Client, taskQueue: string): Router 
       await client.workflow.signalWithStart<typeof queueDispatcherWorkflow, []>('queueDispatcherWorkflow', {
         workflowId,
         taskQueue,
+        workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         args: [{ queueId }],
         signal: pokeSignal,
         signalArgs: [],

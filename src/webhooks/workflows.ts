@@ -5,6 +5,7 @@ import type { WebhookEndpoint } from '../store/webhook-registry';
 import type * as workflows from '../../workflows';
 import type { webhookDeliveryWorkflow } from '../../workflows/webhook-delivery';
 import { stopWebhookSignal, wakeWebhookSignal } from '../../workflows/webhook-messages';
+import { WORKFLOW_TASK_TIMEOUT } from '../temporal/task-timeout';
 
 // By name, so the API process never loads workflow code; `satisfies` keeps the name honest.
 const WEBHOOK_WORKFLOW = 'webhookDeliveryWorkflow' satisfies keyof typeof workflows;
@@ -33,6 +34,7 @@ export function temporalWebhookWorkflows(client: Client, taskQueue: string, opti
           await client.workflow.signalWithStart<typeof webhookDeliveryWorkflow, []>(WEBHOOK_WORKFLOW, {
             workflowId,
             taskQueue,
+            workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
             args: [{ endpointId: endpoint.id, afterId: endpoint.cursor }],
             signal: wakeWebhookSignal,
             signalArgs: [],
