@@ -1,3 +1,4 @@
+import type { ClientOptionsForTestEnv } from '@temporalio/testing';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { FAST_DISPATCH } from '../../src/temporal/dev-server';
 import { resolveDevServerExecutable, resolveTestServerExecutable } from '../../src/temporal/executables';
@@ -9,8 +10,8 @@ import { registerSearchAttributes } from '../../src/temporal/search-attributes';
  * download), with the project's custom search attributes registered so workflows
  * can upsert them.
  */
-export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: resolveTestServerExecutable() } });
+export async function createTimeSkippingEnv(client?: ClientOptionsForTestEnv): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: resolveTestServerExecutable() }, client });
   try {
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   } catch (error) {
@@ -25,8 +26,12 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  * memory, with the custom search attributes: for tests that need the real
  * server's semantics (visibility, exact update/command ordering) rather than time skipping.
  */
-export async function createDevServerEnv(extraArgs: readonly string[] = []): Promise<TestWorkflowEnvironment> {
+export async function createDevServerEnv(
+  extraArgs: readonly string[] = [],
+  client?: ClientOptionsForTestEnv,
+): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
+    client,
     server: {
       executable: resolveDevServerExecutable(),
       ip: '127.0.0.1',

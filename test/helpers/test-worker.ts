@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkerOptions, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import type { WebhookActivityOptions } from '../../activities/webhooks';
 import type { Router } from '../../src/routing';
 import { createTemporalRouter } from '../../src/routing';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
@@ -26,6 +27,37 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundle;
 }
 
+/**
+ * The workflow cache of test workers, from CONVOFLOW_TEST_WORKFLOW_CACHE: `0` none (every
+ * activation, and every query, replays the whole history), a whole number above 1 that many,
+ * unset the SDK's default (as production runs). See docs/replay-corpus.md for why the suite
+ * does not run without a cache by default yet.
+ */
+export function testWorkflowCacheSize(): number | undefined {
+  const raw = process.env.CONVOFLOW_TEST_WORKFLOW_CACHE;
+  if (raw === undefined || raw === '') return undefined;
+  const size = Number(raw);
+  if (!Number.isInteger(size) || size < 0 || size === 1) {
+    throw new Error(`CONVOFLOW_TEST_WORKFLOW_CACHE=${raw}: expected 0 (no cache) or a whole number above 1.`);
+  }
+  return size;
+}
+
+/** The worker options for a workflow cache of `size` (0: none; undefined: the SDK's default). */
+export function workflowCacheOptions(
+  size: number | undefined,
+): Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions'> {
+  if (size === undefined) return {};
+  if (size > 0) return { maxCachedWorkflows: size };
+  // With no cache, SDK core 1.24 keeps a run only while its local activities are in flight and
+  // evicts it ("cache full") as soon as a task of another run arrives: the local activities are
+  // dropped, the task is never answered and times out after 10 s, and the worker was seen to stop
+  // serving tasks ("... only an eviction. This is an SDK bug."). Our store calls are local
+  // activities, so a worker without a cache takes one workflow task at a time. (The reused V8
+  // context, the SDK default, keeps each activation's fresh workflow instance cheap.)
+  return { maxCachedWorkflows: 0, maxConcurrentWorkflowTaskExecutions: 1 };
+}
+
 /** A worker on a unique task queue running the real workflows and activities over `store`. */
 export async function createTestWorker(options: {
   env: TestWorkflowEnvironment;
@@ -34,6 +66,10 @@ export async function createTestWorker(options: {
   redeliverAfterMs?: number;
   /** Reuse a task queue (a restarted worker); default: a new unique one. */
   taskQueue?: string;
+  /** Webhook delivery settings and sender (default: none, deliveries fail and retry). */
+  webhooks?: WebhookActivityOptions;
+  /** Workflows kept cached (0: none; default: testWorkflowCacheSize()). */
+  workflowCacheSize?: number;
 }): Promise<{ worker: Worker; taskQueue: string; router: Router }> {
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const router = createTemporalRouter(options.env.client, taskQueue);
@@ -41,11 +77,13 @@ export async function createTestWorker(options: {
     connection: options.env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    ...workflowCacheOptions(options.workflowCacheSize ?? testWorkflowCacheSize()),
     activities: createActivities({
       store: options.store,
       lifecycle: options.lifecycle ?? DEFAULT_LIFECYCLE_CONFIG,
       router,
       redeliverAfterMs: options.redeliverAfterMs,
+      webhooks: options.webhooks,
     }),
   });
   return { worker, taskQueue, router };

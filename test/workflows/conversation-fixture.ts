@@ -10,10 +10,13 @@ import { RoutingChanges } from '../../src/routing';
 import type { SeedOptions } from '../../src/store';
 import { createStore, seedStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
+import type { WebhookActivityOptions } from '../../activities/webhooks';
 import { conversationWorkflow } from '../../workflows';
 import { snapshotQuery } from '../../workflows/messages';
+import { checkAndRecordHistories } from '../helpers/history-recorder';
+import { WorkflowTracker } from '../helpers/workflow-tracker';
 import { createDevServerEnv, createTimeSkippingEnv } from '../helpers/temporal-env';
-import { createTestWorker, quietRuntime } from '../helpers/test-worker';
+import { createTestWorker, quietRuntime, workflowBundle } from '../helpers/test-worker';
 
 /** Two queues and three agents, all Offline: nothing is pushed, conversations wait for pick or assign. */
 export const PICK_ONLY_SEED: SeedOptions = {
@@ -34,6 +37,8 @@ export interface Harness {
   /** Store changes that poke dispatchers, as the API makes them. */
   changes: RoutingChanges;
   running: Promise<void>;
+  /** Every workflow the environment's client started or signalled: recorded into the replay corpus at stop (RECORD_HISTORIES=1). */
+  tracker: WorkflowTracker;
 }
 
 /** Starts the environment, an in-memory store seeded with `seed`, and a worker with push distribution. */
@@ -45,25 +50,41 @@ export async function startHarness(
     openStore?: () => Promise<Store>;
     /** Run on the real dev server instead of the time-skipping test server. */
     devServer?: boolean;
+    /** More arguments for the dev server (e.g. dynamic config). */
+    devServerArgs?: string[];
+    /** Webhook delivery settings (and a sender standing in for HTTP) for the worker's activities. */
+    webhooks?: WebhookActivityOptions;
+    /** Workflows the worker keeps cached (0: none; default: testWorkflowCacheSize()). */
+    workflowCacheSize?: number;
   } = {},
 ): Promise<Harness> {
-  const { lifecycle = DEFAULT_LIFECYCLE_CONFIG, seed = PICK_ONLY_SEED, redeliverAfterMs } = options;
+  const { lifecycle = DEFAULT_LIFECYCLE_CONFIG, seed = PICK_ONLY_SEED, redeliverAfterMs, webhooks, workflowCacheSize } = options;
   quietRuntime();
-  const env = await (options.devServer ? createDevServerEnv() : createTimeSkippingEnv());
+  const tracker = new WorkflowTracker();
+  const client = { interceptors: { workflow: [tracker.interceptor] } };
+  const env = await (options.devServer ? createDevServerEnv(options.devServerArgs, client) : createTimeSkippingEnv(client));
   const store = await (options.openStore ?? (() => createStore({ databaseUrl: null, sqliteFile: ':memory:' })))();
   await seedStore(store, seed);
-  const { worker, taskQueue, router } = await createTestWorker({ env, store, lifecycle, redeliverAfterMs });
+  const { worker, taskQueue, router } = await createTestWorker({ env, store, lifecycle, redeliverAfterMs, webhooks, workflowCacheSize });
   const running = worker.run();
-  return { env, store, worker, taskQueue, changes: new RoutingChanges(store, router), running };
+  return { env, store, worker, taskQueue, changes: new RoutingChanges(store, router), running, tracker };
 }
 
-/** Shuts everything down, awaiting each part. */
+/**
+ * Shuts everything down, awaiting each part. Before the environment goes, every history the
+ * file produced is replayed on the current workflow code (a nondeterministic change fails the
+ * file that exercised it) and, with RECORD_HISTORIES=1, recorded into the replay corpus.
+ */
 export async function stopHarness(h: Harness | undefined): Promise<void> {
   if (!h) return;
   h.worker.shutdown();
   await h.running;
-  await h.store.close();
-  await h.env.teardown();
+  try {
+    await checkAndRecordHistories(h.env.client, h.tracker, await workflowBundle());
+  } finally {
+    await h.store.close();
+    await h.env.teardown();
+  }
 }
 
 /** Starts a conversation on its own unique id and returns its handle. */

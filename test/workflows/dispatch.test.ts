@@ -161,7 +161,9 @@ describe('business hours', () => {
     await h.env.sleep(20 * 60_000);
     const s = await eventually(handle, (x) => x.state === 'Active');
     expect(s).toMatchObject({ queueId: 'daytime', agentId: 'gina' });
-  });
+    // Forty skipped minutes fire a sweep timer per minute in each of four dispatchers: seconds with a
+    // workflow cache, minutes without one (CONVOFLOW_TEST_WORKFLOW_CACHE=0: each sweep replays its dispatcher).
+  }, 300_000);
 
   it('moves a conversation that starts outside hours to the out-of-hours queue, where it is assigned', async () => {
     await h.changes.upsertQueue({ id: 'night', hours: opensInHalfAnHour(await h.env.currentTimeMs()), outOfHoursQueueId: 'sales' });

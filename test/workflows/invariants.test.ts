@@ -173,7 +173,11 @@ function describeInvariants(
     it('keeps capacity within limits, reservations exact and work conserved after the system is quiet', async () => {
       const backend = await openStore();
       cleanup = backend.cleanup;
-      h = await startHarness({ seed, openStore: backend.store, devServer: true });
+      // With a cache, as production runs, even under CONVOFLOW_TEST_WORKFLOW_CACHE=0: without one the
+      // worker takes one workflow task at a time (workflowCacheOptions), so the store writes of
+      // different conversations would no longer race, which is what this test is for. Every
+      // history is still replayed (below, and again by stopHarness).
+      h = await startHarness({ seed, openStore: backend.store, devServer: true, workflowCacheSize: 2_000 });
       await run(h, Number(process.env.INVARIANT_SEED ?? Date.now() % 1_000_000), skills);
     }, 330_000);
   });

@@ -90,6 +90,17 @@ describe('every row of the transition table', () => {
     expect((await snapshot(handle)).lastAgentId).toBe('alice');
   });
 
+  it('stays Active on a transfer to another agent, moving the reservation to them', async () => {
+    const handle = await activeWithAlice();
+    const result = await handle.executeUpdate(transferUpdate, { args: [{ toAgentId: 'bob', actor: { kind: 'agent', id: 'alice' } }] });
+    expect(result).toMatchObject({ state: 'Active', agentId: 'bob' });
+    expect(await reservationOf(h.store, idOf(handle))).toMatchObject({ agentId: 'bob', units: 10 });
+    expect((await snapshot(handle)).lastAgentId).toBe('alice');
+    // bob's room is needed by later tests.
+    await handle.executeUpdate(closeTabUpdate, { args: [{}] });
+    expect(await reservationOf(h.store, idOf(handle))).toBeNull();
+  });
+
   it('moves Active -> Wrap-up when the agent presses End, holding capacity by default', async () => {
     const handle = await activeWithAlice();
     expect((await handle.executeUpdate(endUpdate, { args: [{ actor: { kind: 'agent', id: 'alice' } }] })).state).toBe('WrapUp');

@@ -1,9 +1,9 @@
-import { acceptSignal, acceptUpdate, assignUpdate } from '../../workflows/messages';
+import { acceptSignal, acceptUpdate, assignUpdate, offerSignal, syncUpdate } from '../../workflows/messages';
 import { OFFER_ACCEPT_GRACE_MS } from '../../src/domain/timers';
 import { invariantViolations } from '../helpers/invariants';
 import type { Harness } from './conversation-fixture';
 import { agent, allOffline, finish, id, startOfferHarness, TIMEOUT_MS } from './offer-fixture';
-import { eventually, expectRefusal, snapshot, startConversation, stopHarness } from './conversation-fixture';
+import { eventually, expectRefusal, snapshot, startConversation, stopHarness, until } from './conversation-fixture';
 
 let h: Harness;
 beforeAll(async () => {
@@ -75,6 +75,33 @@ describe('offers in an offer-mode queue: races', () => {
     // Whoever won holds exactly this conversation's units; the other holds nothing for it.
     const reservations = (await h.store.listReservations()).filter((r) => r.conversationId === id(handle));
     expect(reservations).toEqual([expect.objectContaining({ agentId: s.agentId, units: 10 })]);
+    expect(await invariantViolations(h.store, [s])).toEqual([]);
+    await finish([handle]);
+  });
+
+  it('settles an offer whose signal arrives after its countdown would have ended, leaking no capacity', async () => {
+    const handle = await startConversation(h, { queueId: 'calm' });
+    await until(async () => (await h.store.listQueueEntries('calm')).some((e) => e.conversationId === id(handle)));
+    // A dispatch round matched ann (her room is reserved for the offer) and its signal was held up:
+    // made on the store alone, so nothing delivers it before the test does.
+    await h.store.setPresence('ann', 'Available');
+    const [match] = await h.store.dispatch('calm', 10);
+    expect(match).toMatchObject({ conversationId: id(handle), agentId: 'ann', offer: expect.objectContaining({ timeoutMs: TIMEOUT_MS }) });
+    await h.env.sleep(TIMEOUT_MS + 60_000);
+    expect((await snapshot(handle)).offer).toBeNull();
+
+    const terms = match?.offer;
+    if (!terms) throw new Error('expected an offer-mode match');
+    await handle.signal(offerSignal, { agentId: 'ann', ...terms, actor: { kind: 'engine' } });
+    await handle.executeUpdate(syncUpdate);
+    // Whether it is expired on arrival or runs a countdown of its own, no offer outlives its timeout.
+    let s = await snapshot(handle);
+    for (let i = 0; i < 10 && s.offer !== null; i += 1) {
+      await h.env.sleep(TIMEOUT_MS / 4);
+      s = await snapshot(handle);
+    }
+    expect(s).toMatchObject({ state: 'Open', offer: null, capacityHeld: false });
+    expect((await h.store.listReservations()).filter((r) => r.conversationId === id(handle))).toEqual([]);
     expect(await invariantViolations(h.store, [s])).toEqual([]);
     await finish([handle]);
   });

@@ -1,6 +1,3 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import {
@@ -16,13 +13,6 @@ import {
 import { workflowBundle } from '../helpers/test-worker';
 import type { Harness } from './conversation-fixture';
 import { eventually, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
-
-const HISTORIES = path.join(__dirname, '..', 'fixtures', 'histories');
-
-/** Histories are kept as binary protobuf: exact, compact, and free of JSON-mapping differences between SDK versions. */
-function encode(history: temporal.api.history.v1.IHistory): Uint8Array {
-  return temporal.api.history.v1.History.encode(history).finish();
-}
 
 let h: Harness;
 beforeAll(async () => {
@@ -62,10 +52,6 @@ describe('signals for fire-and-forget senders, the Temporal UI and the CLI', () 
 
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, handle.workflowId);
-    if (process.env.RECORD_HISTORIES === '1') {
-      mkdirSync(HISTORIES, { recursive: true });
-      writeFileSync(path.join(HISTORIES, 'signals-full-lifecycle.binpb'), encode(history));
-    }
   });
 
   it('records an invalid signal as refused and ignores it', async () => {
@@ -106,19 +92,7 @@ describe('continue-as-new keeps long chats bounded', () => {
     const conversationId = handle.workflowId.replace('conversation-', '');
     expect((await h.store.listReservations('alice')).filter((r) => r.conversationId === conversationId)).toHaveLength(1);
     expect((await h.store.getConversation(conversationId))?.unreadCount).toBe(80);
-    if (process.env.RECORD_HISTORIES === '1') {
-      writeFileSync(path.join(HISTORIES, 'continued-as-new-run.binpb'), encode(await latest.fetchHistory()));
-    }
   });
 });
 
-describe('replay of recorded histories', () => {
-  const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.binpb'));
-
-  it('has recorded histories to replay', () => expect(files.length).toBeGreaterThan(0));
-
-  it.each(files)('replays %s deterministically with the current workflow code', async (file) => {
-    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(HISTORIES, file)));
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
-  });
-});
+// Recorded histories (these tests' among them, RECORD_HISTORIES=1) are replayed by replay-corpus.test.ts.
