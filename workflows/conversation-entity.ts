@@ -48,7 +48,7 @@ const local = wf.proxyLocalActivities<Activities>({
 
 // One short store transaction each. The timeout is what a write lost with a killed worker
 // costs before it is retried elsewhere (a retry of a committed write is recognised by its version).
-const remote = wf.proxyActivities<Activities>({ startToCloseTimeout: '5 seconds', retry });
+const remote = wf.proxyActivities<Activities>({ startToCloseTimeout: '4 seconds', retry });
 
 /** The store's activities for this run. */
 function store(): Activities {

@@ -12,6 +12,12 @@ import { workflowBundle } from '../helpers/test-worker';
 
 const ROOT = path.join(__dirname, '..', 'fixtures', 'histories');
 
+/**
+ * Recorded by the local-activity defect no workflow code can replay (docs/known-defects.md);
+ * test/tools/replay.test.ts checks what the replay tool says of them and that their reset point is clean.
+ */
+const UNREPLAYABLE = new Set(['evidence/4bcbcb65.binpb', 'evidence/daf1b40c.binpb'].map((f) => f.split('/').join(path.sep)));
+
 /** Every .binpb under `dir`, as paths relative to ROOT, sorted. */
 function histories(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -32,7 +38,7 @@ function explain(error: unknown): string {
   return lines.join('\n  caused by ');
 }
 
-const files = histories(ROOT);
+const files = histories(ROOT).filter((file) => !UNREPLAYABLE.has(file));
 /** File -> undefined when it replayed, else why not. */
 const outcomes = new Map<string, string | undefined>();
 
