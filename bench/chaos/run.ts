@@ -137,8 +137,14 @@ async function killLoop(
     let ended: string | null = null;
     void worker.exited.then((how) => (ended = how));
     while (ended === null && Date.now() < killAt && !stop()) await delay(100);
-    // Nothing left to do: this worker stays.
-    if (ended === null && stop()) return worker;
+    // Nothing left to do: this worker stays, unless its kill points are armed (it would still die
+    // inside a task while everyone finishes, and nothing would restart it): then an unarmed one replaces it.
+    if (ended === null && stop()) {
+      if (!killEnv) return worker;
+      worker.kill();
+      await worker.exited;
+      return readyWorker(d, null, failures, log);
+    }
     const killed = ended === null;
     if (killed) worker.kill();
     const how = await worker.exited;
