@@ -153,7 +153,8 @@ describe('business hours', () => {
     await h.changes.upsertAgent({ id: 'gina', capacity: 20, presence: 'Available', queues: ['daytime'] });
     const handle = await startConversation(h, { queueId: 'daytime', units: 5 });
     await until(async () => (await h.store.listQueueEntries('daytime')).length === 1);
-    const waiting = await handle.query(snapshotQuery);
+    // The store's answer (why it waits) reaches the workflow in the task after the write commits.
+    const waiting = await eventually(handle, (x) => x.routing.waiting !== null);
     expect(waiting.state).toBe('Open');
     expect(waiting.routing.waiting).toMatch(/^queue daytime is closed until /);
     await h.env.sleep(20 * 60_000);
