@@ -49,12 +49,13 @@ export function workflowCacheOptions(
 ): Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions'> {
   if (size === undefined) return {};
   if (size > 0) return { maxCachedWorkflows: size };
-  // With no cache, SDK core 1.24 keeps a run only while its local activities are in flight and
-  // evicts it ("cache full") as soon as a task of another run arrives: the local activities are
-  // dropped, the task is never answered and times out after 10 s, and the worker was seen to stop
-  // serving tasks ("... only an eviction. This is an SDK bug."). Our store calls are local
-  // activities, so a worker without a cache takes one workflow task at a time. (The reused V8
-  // context, the SDK default, keeps each activation's fresh workflow instance cheap.)
+  // With no cache, SDK core 1.24 kept a run only while its local activities were in flight and
+  // evicted it ("cache full") as soon as a task of another run arrived: the task was never
+  // answered and timed out after 10 s ("... only an eviction. This is an SDK bug."). Store writes
+  // are regular activities now (local ones remain only in the recorded corpus), and lifting the
+  // limit made no measurable difference in one run (docs/replay-corpus.md), so a worker without
+  // a cache still takes one workflow task at a time, the setting every no-cache run so far passed
+  // with. (The reused V8 context, the SDK default, keeps each fresh workflow instance cheap.)
   return { maxCachedWorkflows: 0, maxConcurrentWorkflowTaskExecutions: 1 };
 }
 

@@ -111,11 +111,15 @@ export function snapshot(handle: WorkflowHandle): Promise<ConversationDetails> {
   return handle.query(snapshotQuery);
 }
 
-/** Polls the query until `predicate` holds (signals are asynchronous). */
+/**
+ * Polls the query every `intervalMs` until `predicate` holds (signals are asynchronous). Without a
+ * workflow cache every query replays the run, so a long wait polls less often.
+ */
 export async function eventually(
   handle: WorkflowHandle,
   predicate: (s: ConversationDetails) => boolean,
   timeoutMs = 10_000,
+  intervalMs = 50,
 ): Promise<ConversationDetails> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -125,7 +129,7 @@ export async function eventually(
       throw new Error(
         `condition not met; last snapshot: ${JSON.stringify({ state: s.state, agentId: s.agentId, offer: s.offer, refused: s.refusedSignals, last: s.transitions.slice(-3) })}`,
       );
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../../workflows/messages';
 import { workflowBundle } from '../helpers/test-worker';
 import type { Harness } from './conversation-fixture';
-import { eventually, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
+import { eventually, snapshot, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
 
 let h: Harness;
 beforeAll(async () => {
@@ -74,22 +74,32 @@ describe('continue-as-new keeps long chats bounded', () => {
     const handle = await startConversation(h, { config });
     await handle.signal(assignSignal, { agentId: 'alice' });
     await eventually(handle, (s) => s.state === 'Active');
-    const firstRun = (await handle.describe()).runId;
-    const messages = 120;
-    for (let i = 0; i < messages; i++) {
-      await handle.signal(messageSignal, {
-        from: i % 3 === 0 ? 'agent' : 'customer',
-        messageId: `m${i}`,
-        actor: { kind: 'agent', id: 'alice' },
-      });
-    }
+    const conversationId = handle.workflowId.replace('conversation-', '');
     const latest = h.env.client.workflow.getHandle(handle.workflowId);
-    const s = await eventually(latest, (x) => x.messageCount === messages, 60_000);
-    expect((await latest.describe()).runId).not.toBe(firstRun);
+    // Three bursts of 40 messages (a third of them the agent's, which leave the unread count
+    // alone). Each burst takes the run past its limit while it is busy; it hands over once the
+    // burst is applied (only when idle). The waits read the store and the run id, not the query:
+    // without a workflow cache (CONVOFLOW_TEST_WORKFLOW_CACHE=0) a query that reaches the run as
+    // it continues as new was seen to stall for a minute or more on the time-skipping server.
+    const messages = 120;
+    for (let i = 0; i < messages; i += 40) {
+      const before = (await latest.describe()).runId;
+      for (let j = i; j < i + 40; j++) {
+        await latest.signal(messageSignal, {
+          from: j % 3 === 0 ? 'agent' : 'customer',
+          messageId: `m${j}`,
+          actor: { kind: 'agent', id: 'alice' },
+        });
+      }
+      const unread = i + 40 - Math.ceil((i + 40) / 3);
+      await until(async () => (await h.store.getConversation(conversationId))?.unreadCount === unread, 60_000);
+      await until(async () => (await latest.describe()).runId !== before, 60_000); // it handed over
+    }
+    const s = await snapshot(latest);
+    expect(s.messageCount).toBe(messages);
     expect(s).toMatchObject({ state: 'Active', agentId: 'alice', capacityHeld: true, unreadCount: 80 });
     expect(s.transitions.map((t) => t.to)).toEqual(['Open', 'Active']);
     expect((await latest.executeUpdate(endUpdate, { args: [{}] })).state).toBe('WrapUp');
-    const conversationId = handle.workflowId.replace('conversation-', '');
     expect((await h.store.listReservations('alice')).filter((r) => r.conversationId === conversationId)).toHaveLength(1);
     expect((await h.store.getConversation(conversationId))?.unreadCount).toBe(80);
   });
