@@ -24,7 +24,7 @@ import { loadConfig } from '../../src/config';
 import { createStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
 import { connectClient } from '../../src/temporal/connection';
-import { invariantViolations } from '../../test/helpers/invariants';
+import { storeInvariantViolations } from '../../src/checks/invariants';
 import { ApiClient } from '../split/http';
 import { replayAll, TaskFailureLog, workflowHealth, workflowIds } from './checks';
 import type { Deployment } from './deployment';
@@ -309,7 +309,7 @@ async function main(): Promise<number> {
       readModelOnly,
       healths,
       replay,
-      invariants: await invariantViolations(store, snapshots),
+      invariants: await storeInvariantViolations(store, snapshots),
       reservations: await store.listReservations(),
       overCapacity: [...monitor.overCapacity.values()],
       overdueOffers: monitor.overdueBeyond(10_000),

@@ -8,7 +8,7 @@
  * 19a6f55 the store treated version 1 < 2 as a superseded write and answered
  * no match, so the replayed workflow stayed Open while the agent's capacity
  * stayed reserved (invariant 2), in no queue; now it answers the match it made
- * (prints "ok"). Kept as a check anyone can run. In-memory SQLite.
+ * (prints "ok"; anything else exits 1). Kept as a check anyone can run. In-memory SQLite.
  */
 import { createStore } from '../../src/store';
 import type { ApplyConversationInput } from '../../src/store/types';
@@ -35,11 +35,19 @@ async function main(): Promise<void> {
     const retried = await store.applyConversation(enqueue);
     const held = await store.listReservations();
     console.log(`attempt 2, enqueue again (version 1): matched ${JSON.stringify(retried.matched)}; reservations ${JSON.stringify(held)}`);
-    console.log(
-      retried.matched === null && held.length === 1
-        ? 'DEFECT: the replayed workflow is told "no match" and stays Open while its reservation is held'
-        : 'ok: the replayed workflow is told its match again',
-    );
+    const told = retried.matched?.agentId === 'a';
+    const reserved = held.length === 1 && held[0]?.agentId === 'a' && held[0]?.conversationId === 'c1';
+    if (told && reserved) {
+      console.log('ok: the replayed workflow is told its match again, and one reservation is held');
+    } else {
+      // Any other outcome is a defect: exit non-zero so a script or CI notices.
+      console.log(
+        retried.matched === null && held.length === 1
+          ? 'DEFECT: the replayed workflow is told "no match" and stays Open while its reservation is held'
+          : `DEFECT: the retried enqueue was told ${JSON.stringify(retried.matched)} with reservations ${JSON.stringify(held)}`,
+      );
+      process.exitCode = 1;
+    }
   } finally {
     await store.close();
   }

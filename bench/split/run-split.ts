@@ -25,7 +25,7 @@ import { connectClient, connectionSettings } from '../../src/temporal/connection
 import { loadConfig } from '../../src/config';
 import { runWorker } from '../../src/worker';
 import { BARE_TASK_QUEUE, workerTuningEnv } from '../env';
-import { invariantViolations } from '../invariants';
+import { invariantViolations } from '../../src/checks/invariants';
 import type { Knobs } from '../knobs';
 import { OutboxWatcher } from '../outbox';
 import { activeOrderInversions } from '../scenarios/fairness';
