@@ -36,6 +36,7 @@ import { e2eAssignScenario, e2eSkillsScenario } from './scenarios/e2e-assign';
 import { depthScenario, latencyScenario, seedLatencyQueue } from './scenarios/latency';
 import { fairnessScenario } from './scenarios/fairness';
 import { lifecycleScenario } from './scenarios/lifecycle';
+import { queuePositionsScenario } from './scenarios/queue-positions';
 import { memoryScenario } from './scenarios/memory';
 import { storeDispatchScenario } from './scenarios/store-dispatch';
 import type { Row } from './stats';
@@ -52,6 +53,7 @@ const SCENARIOS: Scenario[] = [
   { id: '5s', title: 'end-to-end assignments per minute with skills', run: e2eSkillsScenario },
   { id: '6', title: 'lifecycle vs bare workflow', run: lifecycleScenario },
   { id: '7', title: 'fairness under load', run: fairnessScenario },
+  { id: '8', title: 'queue positions at depth', run: queuePositionsScenario },
 ];
 
 function log(line: string): void {
