@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolveDevServerExecutable } from '../../src/temporal/executables';
 import { devServerPorts } from '../helpers/ports';
+import { describeWhen } from '../helpers/prerequisites';
 
 // `npm start` (node dist/src/main.js) is SIGKILLed, its whole process group at once, while
 // conversations are being started and queued ones assigned; the dev server must go down with it,
@@ -37,7 +38,7 @@ interface Conversation {
 // Without a provisioned CLI the dev server would be downloaded, which offline machines cannot;
 // processes are told apart through /proc (Linux).
 const provisioned = resolveDevServerExecutable().type === 'existing-path' && existsSync('/proc/self/cmdline');
-const describeIfProvisioned = provisioned ? describe : describe.skip;
+const missing = provisioned ? null : 'the Temporal CLI is not provisioned in .temporal-cache (run npm install), or /proc is missing';
 
 /** Ends in a clear failure, saying what was seen last, instead of a jest timeout. */
 async function until<T>(
@@ -83,7 +84,7 @@ function processesWith(arg: string): number[] {
     .map(Number);
 }
 
-describeIfProvisioned('npm start after a crash of its whole process group', () => {
+describeWhen(missing, 'npm start after a crash of its whole process group', () => {
   const dir = mkdtempSync(join(tmpdir(), 'convoflow-crash-'));
   const dbFile = join(dir, 'temporal.sqlite');
   const groups: ChildProcess[] = [];

@@ -32,6 +32,7 @@ import { invariantViolations } from '../helpers/invariants';
 import { devServerPorts } from '../helpers/ports';
 import { quietRuntime, workflowBundle } from '../helpers/test-worker';
 import { ClientDesk } from './client-desk';
+import { describeWhen } from '../helpers/prerequisites';
 
 // Invariant 7 under crashes: a worker (a child process) is SIGKILLed at random points inside
 // workflow tasks (after an activation produced its commands, before the task is reported: the
@@ -62,9 +63,9 @@ interface Incarnation {
 }
 
 const provisioned = resolveDevServerExecutable().type === 'existing-path';
-const describeIfProvisioned = provisioned ? describe : describe.skip;
+const missing = provisioned ? null : 'the Temporal CLI is not provisioned in .temporal-cache (run npm install)';
 
-describeIfProvisioned('a worker SIGKILLed inside workflow tasks and activities, again and again', () => {
+describeWhen(missing, 'a worker SIGKILLed inside workflow tasks and activities, again and again', () => {
   const dir = mkdtempSync(join(tmpdir(), 'convoflow-kill-task-'));
   const killLog = join(dir, 'kills.jsonl');
   const bundleFile = join(dir, 'chaos-workflow-bundle.js');

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { AppProcess } from './app-process';
 import { buildProject, startApp } from './app-process';
+import { describeWhen } from '../helpers/prerequisites';
 
 // Debian's Chromium (`apt-get install chromium`; .ci/run installs it), never a downloaded browser.
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,12 +23,9 @@ const CONFIG = {
   agents: [],
 };
 
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`\nBrowser tests skipped: ${CHROMIUM} is missing (apt-get install chromium).\n`);
-// CI installs Chromium, so there a missing browser is a failure, not a skip.
-const describeWithBrowser = available || process.env.CI ? describe : describe.skip;
+const missing = existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install chromium)`;
 
-describeWithBrowser('the pages in a browser, against the embedded stack', () => {
+describeWhen(missing, 'the pages in a browser, against the embedded stack', () => {
   let app: AppProcess | undefined;
   let browser: Browser | undefined;
   let agentToken = '';

@@ -12,12 +12,13 @@ import { resolveDevServerExecutable } from '../../src/temporal/executables';
 import { indexedValueType, registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { devServerPorts } from '../helpers/ports';
+import { describeWhen } from '../helpers/prerequisites';
 
 // Without a provisioned CLI this would download one, which offline machines cannot.
 const provisioned = resolveDevServerExecutable().type === 'existing-path';
-const describeIfProvisioned = provisioned ? describe : describe.skip;
+const missing = provisioned ? null : 'the Temporal CLI is not provisioned in .temporal-cache (run npm install)';
 
-describeIfProvisioned('embedded dev server', () => {
+describeWhen(missing, 'embedded dev server', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'convoflow-dev-server-'));
   let config: AppConfig;
   let server: DevServer | undefined;
