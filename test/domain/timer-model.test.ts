@@ -34,16 +34,14 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   agentId.map((id): Command => ({ op: Operation.Assign, agentId: id, actor: supervisor })),
   agentId.map((id): Command => ({ op: Operation.Assign, agentId: id, actor: engine })),
   agentId.map((id): Command => ({ op: Operation.Pick, agentId: id, actor: agent(id) })),
-  fc
-    .record({ id: agentId, timeoutMs: fc.constantFrom(3_000, 30_000), maxDeclines: fc.constantFrom(1, 3) })
-    .map((o): Command => ({
-      op: Operation.Offer,
-      agentId: o.id,
-      timeoutMs: o.timeoutMs,
-      maxDeclines: o.maxDeclines,
-      missedPresence: 'Away',
-      actor: engine,
-    })),
+  fc.record({ id: agentId, timeoutMs: fc.constantFrom(3_000, 30_000), maxDeclines: fc.constantFrom(1, 3) }).map((o): Command => ({
+    op: Operation.Offer,
+    agentId: o.id,
+    timeoutMs: o.timeoutMs,
+    maxDeclines: o.maxDeclines,
+    missedPresence: 'Away',
+    actor: engine,
+  })),
   agentId.map((id): Command => ({ op: Operation.Accept, actor: agent(id) })),
   agentId.map((id): Command => ({ op: Operation.Decline, actor: agent(id) })),
   agentId.map((id): Command => ({ op: Operation.End, actor: agent(id) })),
@@ -54,14 +52,12 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   fc.constant<Command>({ op: Operation.Revive, actor: customer }),
   fc.constantFrom('default', 'billing').map((q): Command => ({ op: Operation.Transfer, to: { queueId: q }, actor: supervisor })),
   agentId.map((id): Command => ({ op: Operation.Transfer, to: { agentId: id }, actor: supervisor })),
-  fc
-    .record({ from: fc.constantFrom('customer' as const, 'agent' as const), n: fc.nat(1_000) })
-    .map((m): Command => ({
-      op: Operation.Message,
-      from: m.from,
-      messageId: `m${m.n}`,
-      actor: m.from === 'customer' ? customer : agent('alice'),
-    })),
+  fc.record({ from: fc.constantFrom('customer' as const, 'agent' as const), n: fc.nat(1_000) }).map((m): Command => ({
+    op: Operation.Message,
+    from: m.from,
+    messageId: `m${m.n}`,
+    actor: m.from === 'customer' ? customer : agent('alice'),
+  })),
   fc.constant<Command>({ op: Operation.MarkRead, actor: agent('alice') }),
   fc.constantFrom('billing', 'default').map((q): Command => ({ op: Operation.Reroute, toQueueId: q, reason: 'overflow', actor: engine })),
 );
