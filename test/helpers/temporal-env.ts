@@ -5,13 +5,33 @@ import { resolveDevServerExecutable, resolveTestServerExecutable } from '../../s
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 
+/** Keepalive the Java test server accepts: a ping at most every 5 minutes, none while idle. */
+export const TEST_SERVER_KEEPALIVE = {
+  'grpc.keepalive_time_ms': 300_000,
+  'grpc.keepalive_permit_without_calls': 0,
+};
+
 /**
  * A time-skipping test environment on the provisioned test server (or the SDK's
  * download), with the project's custom search attributes registered so workflows
  * can upsert them.
  */
 export async function createTimeSkippingEnv(client?: ClientOptionsForTestEnv): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: resolveTestServerExecutable() }, client });
+  // createTimeSkipping() with one change: the client's gRPC keepalive. The SDK pings every 30 s; the
+  // Java test server (grpc-java) permits one ping per 5 minutes, answers more with GOAWAY "excess
+  // pings", and a time-skipping sleep cut off that way left time skipping locked: the sleeps that
+  // followed ran at wall-clock speed and dispatch.test.ts hung (every such run logged "rejected by
+  // server because of excess pings"; no passing run did). createTimeSkipping() cannot pass
+  // connection options, so this calls the factory it wraps.
+  const create = (TestWorkflowEnvironment as unknown as { create(options: object): Promise<TestWorkflowEnvironment> }).create.bind(
+    TestWorkflowEnvironment,
+  );
+  const env = await create({
+    server: { type: 'time-skipping', executable: resolveTestServerExecutable() },
+    client,
+    supportsTimeSkipping: true,
+    connectionOptions: { channelArgs: TEST_SERVER_KEEPALIVE },
+  });
   try {
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   } catch (error) {

@@ -10,7 +10,7 @@ import {
   SEARCH_ATTRIBUTES,
   StaleFlaggedAttribute,
 } from '../../workflows/search-attributes';
-import { createTimeSkippingEnv } from '../helpers/temporal-env';
+import { createTimeSkippingEnv, TEST_SERVER_KEEPALIVE } from '../helpers/temporal-env';
 
 const GRPC_ALREADY_EXISTS = 6;
 
@@ -23,6 +23,10 @@ describe('time-skipping test environment', () => {
 
   afterAll(async () => {
     await env?.teardown();
+  });
+
+  it('keeps the client from pinging the test server more than it permits (it would drop the connection)', () => {
+    expect(env.connection.options.channelArgs).toMatchObject(TEST_SERVER_KEEPALIVE);
   });
 
   // The Java test server cannot list search attributes, so registration shows as
