@@ -1,9 +1,8 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { Refusal } from '../src/domain/errors';
 import type { LifecycleConfig } from '../src/domain/lifecycle-config';
-import type { Command, RefusedSignalRecord, TransitionRecord } from '../src/domain/operations';
-import { ActorKind, Operation } from '../src/domain/operations';
+import type { Command, RefusedSignalRecord } from '../src/domain/operations';
+import { ActorKind } from '../src/domain/operations';
 import type { ConversationDetails, ConversationSnapshot, StartConversationInput } from '../src/domain/snapshot';
 import { appendBounded, newConversation, upgradeSnapshot } from '../src/domain/snapshot';
 import { ConversationState as S } from '../src/domain/states';
@@ -11,7 +10,6 @@ import type { ConversationSummary } from '../src/domain/summary';
 import { describe, summarize } from '../src/domain/summary';
 import type { Deadline } from '../src/domain/timers';
 import { deadlines } from '../src/domain/timers';
-import type { Effects } from '../src/domain/transition';
 import { decide } from '../src/domain/transition';
 import {
   AgentIdAttribute,
@@ -21,10 +19,11 @@ import {
   OffersStoppedAttribute,
   StaleFlaggedAttribute,
 } from './search-attributes';
-import type { ApplyConversationInput, Assignment } from '../src/store/types';
 import { STORE_WRITES_AS_ACTIVITIES } from './patches';
 import { Serializer } from './serializer';
-import { toApplyInput } from './store-sync';
+import { ConversationSteps, failure } from './conversation-steps';
+
+export { failure } from './conversation-steps';
 
 /** Arguments of conversationWorkflow. */
 export interface ConversationWorkflowInput {
@@ -58,44 +57,6 @@ function store(): Activities {
 /** Continue-as-new after this many updates in one run (the server's hard limit is 2,000). */
 export const UPDATES_PER_RUN = 1_500;
 
-/** A refusal as the failure a workflow update or signal handler raises. */
-export function failure(refusal: Refusal): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({
-    type: refusal.code,
-    message: refusal.message,
-    nonRetryable: true,
-    details: [refusal.details ?? {}],
-  });
-}
-
-/** What the engine does with a match the store has just made (capacity already reserved): assign, or offer on the queue's terms. */
-function routed(match: Assignment): Command {
-  const actor = { kind: ActorKind.Engine };
-  return match.offer
-    ? { op: Operation.Offer, agentId: match.agentId, ...match.offer, actor }
-    : { op: Operation.Assign, agentId: match.agentId, actor };
-}
-
-/**
- * Whether `command` is the routing engine's match this conversation already
- * holds: an offer standing for the same agent (on the same reservation: a
- * conversation holds one at a time), or the assignment it has.
- */
-function redelivered(s: ConversationSnapshot, command: Command): boolean {
-  if (command.op === Operation.Offer) return s.state === S.Open && s.offer?.agentId === command.agentId;
-  return (
-    command.op === Operation.Assign && command.actor.kind === ActorKind.Engine && s.state === S.Active && s.agentId === command.agentId
-  );
-}
-
-/** A store refusal reaches the caller with the store's code and message. */
-function rethrowRefusal(err: unknown): never {
-  if (err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure && err.cause.type) {
-    throw wf.ApplicationFailure.create({ type: err.cause.type, message: err.cause.message, nonRetryable: true });
-  }
-  throw err;
-}
-
 /**
  * One conversation's state and its operations, as the workflow's handlers and
  * timer loop drive it. Every operation goes through one serializer, so each
@@ -104,7 +65,7 @@ function rethrowRefusal(err: unknown): never {
  * commit, publish to the Temporal UI, then write the store.
  */
 export class Conversation {
-  private s: ConversationSnapshot;
+  private readonly steps: ConversationSteps;
   /** Signals cannot answer, so their refusals are kept beside the state, for the query. */
   private refused: RefusedSignalRecord[];
   private config: LifecycleConfig | null;
@@ -115,8 +76,17 @@ export class Conversation {
     this.config = input.config ?? null;
     const carried: ConversationWorkflowInput['snapshot'] = input.snapshot ?? newConversation(input.start, new Date());
     const { refusedSignals, ...snapshot } = carried;
-    this.s = upgradeSnapshot(snapshot);
+    this.steps = new ConversationSteps(upgradeSnapshot(snapshot), () => this.rules, {
+      applyConversation: (write) => store().applyConversation(write),
+      now: () => new Date(),
+      publish: (s) => this.publish(s),
+    });
     this.refused = input.refusedSignals ?? refusedSignals ?? [];
+  }
+
+  /** The committed state. */
+  private get s(): ConversationSnapshot {
+    return this.steps.snapshot;
   }
 
   /** The query's answer: the snapshot and the refused signals. */
@@ -152,15 +122,12 @@ export class Conversation {
   enter(): Promise<void> {
     return this.lock.run(async () => {
       this.config ??= await store().getLifecycleConfig();
-      this.publish();
+      this.publish(this.s);
       if (this.input.snapshot) return;
       // Entering the queue is one store transaction that also checks the queue
       // exists and matches the conversation to an agent with room, so it is
       // usually Active before this first workflow task ends.
-      const entered = { release: false, dequeue: false, enqueue: true, exclude: null, missed: null };
-      const { matched, waiting } = await this.write(this.s, entered, { record: this.s.transitions[0] ?? null });
-      this.noteWaiting(waiting);
-      if (matched) await this.execute(routed(matched));
+      await this.steps.enter();
     });
   }
 
@@ -174,7 +141,7 @@ export class Conversation {
 
   /** Runs a command after everything queued before it; an update counts towards the per-run limit. */
   run(command: Command, counted = false): Promise<ConversationSummary> {
-    const result = this.lock.run(() => this.execute(command));
+    const result = this.lock.run(() => this.steps.execute(command));
     return counted ? result.finally(() => (this.updatesThisRun += 1)) : result;
   }
 
@@ -230,8 +197,7 @@ export class Conversation {
    * search attributes whose value changed (each upsert is a command in history;
    * the start already set state, queue and channel; an unset flag counts as false).
    */
-  private publish(): void {
-    const s = this.s;
+  private publish(s: ConversationSnapshot): void {
     const current = wf.workflowInfo().typedSearchAttributes;
     const changed = [
       { key: ConversationStateAttribute, value: s.state },
@@ -243,50 +209,5 @@ export class Conversation {
     ].filter(({ key, value }) => (current.get(key) ?? (typeof value === 'boolean' ? false : null)) !== value);
     if (changed.length) wf.upsertSearchAttributes(changed);
     wf.setCurrentDetails(describe(s));
-  }
-
-  /**
-   * The store write of a transition: one transaction that grants what it needs
-   * (refused: nothing changes, the refusal is thrown), writes the read model and
-   * its events, applies the effects and routes on them. Answers the agent the
-   * conversation was matched to if it entered a queue.
-   */
-  private async write(
-    next: ConversationSnapshot,
-    effects: Effects,
-    extra: { record: TransitionRecord | null; acquire?: ApplyConversationInput['acquire']; command?: Command },
-  ): Promise<{ matched: Assignment | null; waiting: string | null }> {
-    const command = extra.command;
-    const input = toApplyInput(next, effects, {
-      config: this.rules,
-      preferredAgentId: command?.op === Operation.Revive ? this.s.agentId : null,
-      record: extra.record,
-      messageId: command?.op === Operation.Message ? command.messageId : null,
-    });
-    return store()
-      .applyConversation({ ...input, acquire: extra.acquire ?? null, route: true })
-      .catch(rethrowRefusal);
-  }
-
-  /** Keeps, in the routing trace, why the conversation waits after entering a queue (the store's words). */
-  private noteWaiting(waiting: string | null): void {
-    this.s = { ...this.s, routing: { ...this.s.routing, waiting } };
-  }
-
-  /** Decides, writes the store (granting what it must), then commits and publishes. Runs under the lock. */
-  private async execute(command: Command): Promise<ConversationSummary> {
-    // A match delivered again (after a crash, any process re-sends what was not taken up) changes nothing.
-    if (redelivered(this.s, command)) return summarize(this.s);
-    const decision = decide(this.s, command, new Date(), this.rules);
-    if (!decision.ok) throw failure(decision.refusal);
-    const acquire = decision.acquire && { ...decision.acquire, requireMembership: command.op === Operation.Pick };
-    const { matched, waiting } = await this.write(decision.snapshot, decision.effects, { record: decision.record, acquire, command });
-    this.s = decision.snapshot;
-    if (decision.effects.enqueue) this.noteWaiting(waiting);
-    this.publish();
-    // Back in a queue (transfer, revive, overflow, a declined offer) and matched at once: take the
-    // assignment, or the offer, in this same step.
-    if (matched) return this.execute(routed(matched));
-    return summarize(this.s);
   }
 }

@@ -16,7 +16,8 @@ export interface InvariantInputs {
  * 1. no agent holds more reserved units than its capacity;
  * 2. reservations are exactly the conversations in capacity-filling states;
  * 3. no Open conversation waits while an eligible agent of its queue with the skills it requires has room for it
- *    (one standing offer, or no longer pushed after too many declines, is not waiting for a push);
+ *    (one standing offer, no longer pushed after too many declines, or in a queue outside its business hours,
+ *    is not waiting for a push);
  * and, for skills: the engine pushes (assigns or offers) a conversation only to an agent meeting every
  * requirement still in force (relaxation only drops requirements, so the current ones must be met).
  * A standing offer is a reservation (invariant 9): it counts in 1 and 2 through `capacityHeld`.
@@ -43,6 +44,8 @@ export function invariantViolations(store: InvariantInputs, snapshots: Conversat
   // Conversations no longer pushed (offers stopped) wait for a pick by design; an agent excluded from one is not eligible for it.
   for (const s of snapshots.filter((x) => x.state === 'Open' && !x.offer && !x.offersStopped)) {
     const queue = queues.get(s.queueId);
+    // Outside its business hours nothing is pushed from a queue: its conversations wait for the opening.
+    if (queue?.open === false) continue;
     const eligible = agents.filter(
       (a) =>
         a.queues.includes(s.queueId) &&

@@ -1,0 +1,20 @@
+import { SqliteBackend } from '../../src/store/sqlite-backend';
+import { checkModel } from './conversation-model';
+import { seedModelStore } from './system';
+
+// Each run on its own in-memory database. MODEL_RUNS sets how many (CI: the default).
+const RUNS = Number(process.env.MODEL_RUNS ?? 2_000);
+
+describe('conversations, routing and the store under generated steps from every actor (SQLite)', () => {
+  it(`keeps every invariant after every step and once quiet, over ${RUNS} generated sequences`, async () => {
+    await checkModel(
+      async (time) => {
+        const backend = new SqliteBackend({ file: ':memory:', clock: () => new Date(time.now) });
+        await seedModelStore(backend);
+        return backend;
+      },
+      (backend) => backend.close(),
+      RUNS,
+    );
+  }, 1_200_000);
+});
