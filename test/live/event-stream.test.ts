@@ -148,10 +148,14 @@ describe('GET /api/events', () => {
     const bob = await stream(token('bob'));
     const before = await startChat(app, { queueId: 'billing' });
     await call(app, 'patch', '/api/agents/bob', ADMIN_TOKEN, { queues: ['default', 'billing'] }).expect(200);
-    // The scope is re-read every 200 ms in this app: wait for one re-read, then a new billing chat is bob's Open work.
-    await new Promise((r) => setTimeout(r, 600));
-    const after = await startChat(app, { queueId: 'billing' });
+    // The scope is re-read every 200 ms in this app: once it has been, a new billing chat is bob's Open work
+    // (waited for as it happens, each chat settled, never a guess at how long the re-read takes).
+    let after = await startChat(app, { queueId: 'billing' });
     await settled(bob);
+    for (let tries = 1; tries < 100 && !bob.events.some((e) => e.conversationId === after.id); tries++) {
+      after = await startChat(app, { queueId: 'billing' });
+      await settled(bob);
+    }
     expect(bob.events.some((e) => e.conversationId === before.id)).toBe(false);
     expect(bob.events.filter((e) => e.conversationId === after.id).map((e) => e.data.to)).toEqual(['Open']);
     await call(app, 'patch', '/api/agents/bob', ADMIN_TOKEN, { queues: ['default'] }).expect(200);

@@ -79,10 +79,8 @@ describe('dev server watchdog', () => {
     expect(recorded?.server).toBe(server);
 
     parent.kill('SIGKILL');
-    const t0 = Date.now();
     expect(await waitForExit(server, 5_000)).toBe(true);
     expect(await waitForExit(recorded?.watchdog ?? 0, 2_000)).toBe(true);
-    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(existsSync(pidFile)).toBe(false);
   });
 

@@ -1,3 +1,4 @@
+import { webhookWorkflowId } from '../../src/domain/webhooks';
 import { newWebhookSecret } from '../../src/webhooks/secret-box';
 import { verifyWebhookSignature } from '../../src/webhooks/signature';
 import { ADMIN_TOKEN, call, expectError } from '../api/helpers';
@@ -150,12 +151,17 @@ describe('webhook delivery', () => {
     await h.stopWorker();
     await h.startWorker({ ...FAST_RETRIES, wakeEveryMs: 1_000 }, { notifier: false });
     const r = await receiver();
-    await register(h, r.url());
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { id } = await register(h, r.url());
+    // The workflow has read its options and its first (empty) batch and waits on its timer (the
+    // condition's timeout): what commits now reaches it only through that timer (by default a minute).
+    const handle = h.env.client.workflow.getHandle(webhookWorkflowId(id));
+    await until(async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const completedBefore = (i: number) => events.slice(0, i).filter((x) => x.activityTaskCompletedEventAttributes).length;
+      return events.some((e, i) => e.timerStartedEventAttributes && completedBefore(i) >= 2);
+    });
     const sent = await presenceEvents(h.store, 2);
-    const started = Date.now();
-    await r.until((x) => x.accepted.length >= 2, 10_000);
+    await r.until((x) => x.accepted.length >= 2, 30_000);
     expect(r.accepted.map((q) => q.event.id)).toEqual(sent);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
