@@ -41,7 +41,7 @@ export function createRoutingActivities(store: CapacityLedger, router: Router, r
       // Whatever still waits past the queue's overflow limit moves on (after this round had its chance to place it).
       const overflow = await store.overflowDue(input.queueId, new Date(input.now), input.limit);
       const target = overflow.toQueueId;
-      if (target) await Promise.all(overflow.due.map((e) => router.reroute(e.conversationId, target, overflow.reason)));
+      if (target) await Promise.all(overflow.due.map((e) => router.reroute(e.conversationId, target, overflow.reason, input.queueId)));
       return {
         assigned: fresh.length,
         redelivered: stale.length,

@@ -118,8 +118,8 @@ function withDeadline(client: Client, ms: number, router: Router): Router {
   return {
     poke: (queueIds) => client.withDeadline(Date.now() + ms, () => router.poke(queueIds)),
     deliver: (assignment) => client.withDeadline(Date.now() + ms, () => router.deliver(assignment)),
-    reroute: (conversationId, toQueueId, reason) =>
-      client.withDeadline(Date.now() + ms, () => router.reroute(conversationId, toQueueId, reason)),
+    reroute: (conversationId, toQueueId, reason, fromQueueId) =>
+      client.withDeadline(Date.now() + ms, () => router.reroute(conversationId, toQueueId, reason, fromQueueId)),
   };
 }
 

@@ -67,9 +67,16 @@ export function parseCommand(op: Operation, raw: unknown, fallbackActor: Actor):
       if (input.reason !== undefined && input.reason !== 'overflow' && input.reason !== 'outOfHours') {
         return bad(op, 'reason', 'must be "overflow" or "outOfHours"');
       }
+      if (input.fromQueueId !== undefined && !isId(input.fromQueueId)) return bad(op, 'fromQueueId', 'must be a non-empty queue id');
       return {
         ok: true,
-        command: { op, toQueueId: input.toQueueId, ...(input.reason === 'outOfHours' && { reason: input.reason }), actor },
+        command: {
+          op,
+          toQueueId: input.toQueueId,
+          ...(input.reason === 'outOfHours' && { reason: input.reason }),
+          ...(input.fromQueueId !== undefined && { fromQueueId: input.fromQueueId }),
+          actor,
+        },
       };
     case Operation.Message:
       if (input.from !== 'customer' && input.from !== 'agent') return bad(op, 'from', 'must be "customer" or "agent"');

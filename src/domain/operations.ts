@@ -89,7 +89,7 @@ export type Command =
   | { op: typeof Operation.Transfer; to: TransferTarget; force?: boolean; actor: Actor }
   | { op: typeof Operation.Message; from: MessageSender; messageId: string; actor: Actor }
   | { op: typeof Operation.MarkRead; actor: Actor }
-  | { op: typeof Operation.Reroute; toQueueId: string; reason?: RerouteReason; actor: Actor }
+  | { op: typeof Operation.Reroute; toQueueId: string; reason?: RerouteReason; fromQueueId?: string; actor: Actor }
   | ({ op: typeof Operation.Offer; agentId: string; actor: Actor } & OfferTerms)
   | { op: typeof Operation.Accept; sentAt?: string; actor: Actor }
   | { op: typeof Operation.Decline; reason?: string; sentAt?: string; actor: Actor }
@@ -183,6 +183,8 @@ export interface RerouteInput {
   toQueueId: string;
   /** Why (default overflow): the conversation waited past its queue's limit, or the queue is outside its business hours. */
   reason?: RerouteReason;
+  /** The queue the move was decided for: refused if the conversation has left it meanwhile (absent: from wherever it is). */
+  fromQueueId?: string;
   actor?: Actor;
 }
 /** Why the engine moves a conversation to another queue. */

@@ -382,6 +382,15 @@ export function decide(s: ConversationSnapshot, cmd: Command, now: Date, config:
     case Operation.Reroute: {
       if (s.state !== S.Open) return wrongState(s, cmd.op);
       if (cmd.toQueueId === s.queueId) return refuse(ErrorCode.InvalidInput, `Cannot reroute: already in queue ${s.queueId}.`, s, cmd.op);
+      // Decided for the queue it waited in: a move that arrives after it left that queue (picked, transferred) is stale.
+      if (cmd.fromQueueId !== undefined && cmd.fromQueueId !== s.queueId) {
+        return refuse(
+          ErrorCode.InvalidTransition,
+          `Cannot reroute from queue ${cmd.fromQueueId}: it is in queue ${s.queueId} now.`,
+          s,
+          cmd.op,
+        );
+      }
       return commit(s, cmd, now, {
         patch: { queueId: cmd.toQueueId },
         reason:

@@ -12,5 +12,5 @@ export interface Router {
   /** Hands a match to its conversation; false when the conversation no longer runs. */
   deliver(assignment: Assignment): Promise<boolean>;
   /** Moves an Open conversation to another queue (overflow, or out of hours); false when it no longer runs. */
-  reroute(conversationId: string, toQueueId: string, reason?: RerouteReason): Promise<boolean>;
+  reroute(conversationId: string, toQueueId: string, reason?: RerouteReason, fromQueueId?: string): Promise<boolean>;
 }

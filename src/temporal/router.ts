@@ -52,11 +52,14 @@ export function createTemporalRouter(client: Client, taskQueue: string): Router 
           : handle.signal(assignSignal, { agentId: a.agentId, actor: ENGINE }),
       );
     },
-    reroute(conversationId, toQueueId, reason) {
+    reroute(conversationId, toQueueId, reason, fromQueueId) {
       return signalIfRunning(() =>
-        client.workflow
-          .getHandle(conversationWorkflowId(conversationId))
-          .signal(rerouteSignal, { toQueueId, actor: ENGINE, ...(reason && reason !== 'overflow' && { reason }) }),
+        client.workflow.getHandle(conversationWorkflowId(conversationId)).signal(rerouteSignal, {
+          toQueueId,
+          actor: ENGINE,
+          ...(reason && reason !== 'overflow' && { reason }),
+          ...(fromQueueId !== undefined && { fromQueueId }),
+        }),
       );
     },
   };

@@ -81,6 +81,12 @@ describe('parseCommand', () => {
     expect(!p.ok && p.refusal).toMatchObject({ code: 'INVALID_INPUT', details: { field: 'agentId' } });
   });
 
+  it('carries the queue a reroute was decided for, refusing an empty one with the field name', () => {
+    expect(parseCommand('reroute', { toQueueId: 'b', fromQueueId: 'a' }, op)).toMatchObject({ ok: true, command: { fromQueueId: 'a' } });
+    const p = parseCommand('reroute', { toQueueId: 'b', fromQueueId: '' }, op);
+    expect(!p.ok && p.refusal).toMatchObject({ code: 'INVALID_INPUT', details: { field: 'fromQueueId' } });
+  });
+
   it('refuses a non-object input, a bad actor and a non-boolean force', () => {
     expect(parseCommand('end', 'now', op).ok).toBe(false);
     expect(parseCommand('end', { actor: { kind: 'robot' } }, op).ok).toBe(false);

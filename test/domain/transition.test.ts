@@ -215,6 +215,13 @@ describe('decide: overflow', () => {
     const d = decide(inState('Open'), { ...reroute, toQueueId: 'default' }, after(1), config);
     expect(!d.ok && d.refusal.code).toBe(ErrorCode.InvalidInput);
   });
+
+  it('refuses a reroute decided for a queue the conversation has left, and applies one decided for its own', () => {
+    const stale = decide(inState('Open'), { ...reroute, fromQueueId: 'sales' }, after(1), config);
+    expect(!stale.ok && stale.refusal.code).toBe(ErrorCode.InvalidTransition);
+    const fresh = decide(inState('Open'), { ...reroute, fromQueueId: 'default' }, after(1), config);
+    expect(fresh.ok && fresh.snapshot.queueId).toBe('billing');
+  });
 });
 
 describe('decide: who may act', () => {

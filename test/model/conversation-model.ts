@@ -244,7 +244,7 @@ function count(action: Action, line: string): void {
     count(action.second, second ?? '');
     return;
   }
-  const what = action.kind === 'act' ? `act ${action.ask.op}` : action.kind;
+  const what = action.kind === 'act' ? `act ${action.ask.op}` : action.kind === 'deliver' ? `deliver ${line.split(' ')[0]}` : action.kind;
   const how = line.includes('refused')
     ? line.replace(/.*refused (by the validator: )?/, 'refused ')
     : line.includes(': ok')
