@@ -92,8 +92,8 @@ describe('continue-as-new keeps long chats bounded', () => {
         });
       }
       const unread = i + 40 - Math.ceil((i + 40) / 3);
-      await until(async () => (await h.store.getConversation(conversationId))?.unreadCount === unread, 60_000);
-      await until(async () => (await latest.describe()).runId !== before, 60_000); // it handed over
+      await until(async () => (await h.store.getConversation(conversationId))?.unreadCount === unread, 180_000);
+      await until(async () => (await latest.describe()).runId !== before, 180_000); // it handed over
     }
     const s = await snapshot(latest);
     expect(s.messageCount).toBe(messages);
@@ -102,7 +102,7 @@ describe('continue-as-new keeps long chats bounded', () => {
     expect((await latest.executeUpdate(endUpdate, { args: [{}] })).state).toBe('WrapUp');
     expect((await h.store.listReservations('alice')).filter((r) => r.conversationId === conversationId)).toHaveLength(1);
     expect((await h.store.getConversation(conversationId))?.unreadCount).toBe(80);
-  });
+  }, 600_000); // 120 signals, each a store write: minutes on a loaded two-core machine without a workflow cache
 });
 
 // Recorded histories (these tests' among them, RECORD_HISTORIES=1) are replayed by replay-corpus.test.ts.
