@@ -15,6 +15,7 @@ import type { Deadline } from '../../src/domain/timers';
 import { deadlines, OFFER_ACCEPT_GRACE_MS } from '../../src/domain/timers';
 import { decide } from '../../src/domain/transition';
 import { RoutingChanges } from '../../src/routing/changes';
+import { Redelivery } from '../../src/routing/redelivery';
 import type { Router } from '../../src/routing/router';
 import { seedStore } from '../../src/store';
 import { agentDirectoryOperations } from '../../src/store/agent-directory';
@@ -265,6 +266,7 @@ export class ModelSystem {
   private entriesSeen: QueueEntry[] = [];
   readonly activities: Activities;
   readonly changes: RoutingChanges;
+  private readonly redelivery: Redelivery;
   private counter = 0;
 
   private constructor(
@@ -275,6 +277,7 @@ export class ModelSystem {
   ) {
     const router = this.router();
     this.activities = createActivities({ store, lifecycle: rules, router, redeliverAfterMs: 0 });
+    this.redelivery = new Redelivery(store, router, { afterMs: 0 });
     this.changes = new RoutingChanges(store, router, (message) => this.problems.push(`routing change: ${message}`));
   }
 
@@ -442,14 +445,13 @@ export class ModelSystem {
     return `dispatch ${queueId}: ${JSON.stringify(round)}`;
   }
 
-  /** A process's redelivery look: matches not taken up are sent again. */
+  /**
+   * A process's redelivery look (src/routing/redelivery.ts): matches not taken
+   * up are sent again. Every match counts as overdue: the model's clock, which
+   * stamps them, stays far behind the wall clock the look compares with.
+   */
   async redeliver(): Promise<string> {
-    const overdue = await this.store.listUndeliveredAssignments(null, new Date(this.clock + 1));
-    for (const a of overdue) {
-      this.matches.push(a);
-      if (!this.send(a.conversationId, routed(a))) await this.store.releaseReservation(a.conversationId, a.agentId);
-    }
-    return `redelivered ${overdue.length}`;
+    return `redelivered ${await this.redelivery.sweep()}`;
   }
 
   /** A worker restart: signals not yet sent are lost, and every write whose answer was lost is retried. */
