@@ -36,6 +36,13 @@ export function createRoutingActivities(store: CapacityLedger, router: Router, r
       const orphaned = all.filter((_, i) => !delivered[i]);
       for (const a of orphaned) await store.releaseReservation(a.conversationId, a.agentId);
       if (orphaned.length) await router.poke(orphaned.map((a) => a.queueId));
+      // The service order spans an agent's queues: members of this queue may have passed over work in
+      // their other queues for work here. Once that work is served, or this queue has just closed, it no
+      // longer takes precedence: wake those queues' dispatchers now rather than at their next sweep.
+      if (fresh.length > 0 || (hours.changed && !hours.open)) {
+        const others = await store.queuesWithWorkSharingMembers(input.queueId);
+        if (others.length) await router.poke(others);
+      }
       // Rows locked by a concurrent claim are skipped, not waited for: say whether work that fits is still there.
       const more = fresh.length >= input.limit || (await store.hasDispatchableWork(input.queueId));
       // Whatever still waits past the queue's overflow limit moves on (after this round had its chance to place it).

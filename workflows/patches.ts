@@ -16,3 +16,14 @@
  * workflow is stuck on nondeterminism (test/fixtures/histories/evidence).
  */
 export const STORE_WRITES_AS_ACTIVITIES = 'store-writes-as-activities';
+
+/**
+ * A queue dispatcher keeps its durable timer running across pokes instead of
+ * cancelling it whenever a poke wakes it first: a poke then costs no
+ * TimerCanceled and no new TimerStarted, and the Java time-skipping test
+ * server no longer sees a completion cancel a timer that fired while the task
+ * was with the worker (it strands the run: "invalid history builder state for
+ * action", temporalio/sdk-java#3088). Runs recorded before it wait the old way
+ * until their next new task.
+ */
+export const DISPATCH_TIMER_KEPT = 'dispatch-timer-kept';

@@ -1,6 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { STORE_WRITES_AS_ACTIVITIES } from './patches';
+import { DISPATCH_TIMER_KEPT, STORE_WRITES_AS_ACTIVITIES } from './patches';
 import { pokeSignal } from './messages';
 
 /** Arguments of queueDispatcherWorkflow. */
@@ -45,11 +45,34 @@ export async function queueDispatcherWorkflow(input: QueueDispatcherInput): Prom
   wf.setHandler(pokeSignal, () => {
     pending = true;
   });
+  // The earliest deadline a running timer of this run will wake the loop at; timers are never
+  // cancelled (a later deadline waits for it, an earlier one starts its own): see DISPATCH_TIMER_KEPT.
+  let armedAt: number | null = null;
+  let rang = false;
+  const arm = (at: number): void => {
+    if (armedAt !== null && armedAt <= at) return;
+    armedAt = at;
+    void wf.sleep(Math.max(1, at - Date.now())).then(
+      () => {
+        if (armedAt === at) armedAt = null;
+        rang = true;
+      },
+      // Cancelled with the run (an operator's cancel): the wait below fails the same way.
+      () => undefined,
+    );
+  };
   for (;;) {
     // The periodic sweep is a safety net for a poke that never arrived (Temporal
     // unreachable when a change was made): work then waits a minute, not forever.
     const until = (at: number | null) => (at === null ? Infinity : Math.max(1, at - Date.now()));
-    await wf.condition(() => pending, Math.min(SWEEP_INTERVAL_MS, until(nextOverflowAt), until(nextHoursChangeAt)));
+    const wait = Math.min(SWEEP_INTERVAL_MS, until(nextOverflowAt), until(nextHoursChangeAt));
+    if (wf.patched(DISPATCH_TIMER_KEPT)) {
+      if (!pending) arm(Date.now() + wait);
+      await wf.condition(() => pending || rang);
+      rang = false;
+    } else {
+      await wf.condition(() => pending, wait);
+    }
     pending = false;
     const round = await acts().dispatchQueue({ queueId: input.queueId, limit: DISPATCH_BATCH, now: new Date().toISOString() });
     nextOverflowAt = round.nextOverflowAt === null ? null : Date.parse(round.nextOverflowAt);

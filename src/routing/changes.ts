@@ -66,10 +66,16 @@ export class RoutingChanges {
     return agent;
   }
 
-  /** Creates or updates a queue; pokes it (eligible presences or method may have changed). */
+  /**
+   * Creates or updates a queue; pokes it (eligible presences or method may have changed) and the
+   * queues sharing its members that have work (closed by new hours, its work no longer takes
+   * precedence over theirs).
+   */
   async upsertQueue(input: QueueInput): Promise<QueueRecord> {
     const queue = await this.store.upsertQueue(input);
-    await this.reach(`poke the dispatcher of ${queue.id}`, () => this.router.poke([queue.id]));
+    await this.reach(`poke the dispatchers of ${queue.id} and the queues sharing its members`, async () =>
+      this.router.poke([queue.id, ...(await this.store.queuesWithWorkSharingMembers(queue.id))]),
+    );
     return queue;
   }
 

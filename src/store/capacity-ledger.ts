@@ -42,6 +42,11 @@ export interface CapacityLedger {
   dispatch(queueId: string, limit: number): Promise<Assignment[]>;
   /** Whether some entry of the queue fits an eligible member's free room now (a lock-free read). */
   hasDispatchableWork(queueId: string): Promise<boolean>;
+  /**
+   * Other queues sharing a member with `queueId` that have work fitting an eligible member now:
+   * whom to wake when work this queue's members deferred to is served or the queue closes.
+   */
+  queuesWithWorkSharingMembers(queueId: string): Promise<string[]>;
   /** Routing's matches their conversation has not taken up: reserved at or before `reservedBefore`, in `queueId` (null: every queue). */
   listUndeliveredAssignments(queueId: string | null, reservedBefore: Date, limit?: number): Promise<Assignment[]>;
   /**
@@ -68,6 +73,7 @@ export const capacityLedgerOperations: Operations<CapacityLedger> = {
   fillAgent: write(matching.fillAgent),
   dispatch: steps((queueId: string, limit: number) => new matching.DispatchRun(queueId, limit)),
   hasDispatchableWork: read(matching.hasDispatchableWork),
+  queuesWithWorkSharingMembers: read(matching.queuesWithWorkSharingMembers),
   listUndeliveredAssignments: read(matching.listUndeliveredAssignments),
   overflowDue: read(matching.overflowDue),
   applyQueueHours: write((tx, queueId: string, now: string) => hours.applyQueueHours(tx, queueId, now)),

@@ -418,6 +418,27 @@ export function* hasDispatchableWork(_tx: Tx, queueId: string): Program<boolean>
 }
 
 /**
+ * The other queues sharing a member with `queueId` whose entries fit an
+ * eligible member's room now (as hasDispatchableWork), in id order. The
+ * service order spans an agent's queues, so an agent may pass over work in one
+ * of them for more deserving work in another; when that work is served or its
+ * queue closes, these are the dispatchers to wake.
+ */
+export function* queuesWithWorkSharingMembers(_tx: Tx, queueId: string): Program<string[]> {
+  const rows = yield* all<{ queue_id: string }>(
+    `SELECT DISTINCT e.queue_id FROM queue_entries e
+       JOIN queue_members qm ON qm.queue_id = e.queue_id AND qm.eligible = 1 AND qm.free_units >= e.units
+      WHERE e.pushable = 1 AND e.queue_id <> ?
+        AND qm.agent_id IN (SELECT agent_id FROM queue_members WHERE queue_id = ?)
+        AND NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = e.conversation_id AND x.agent_id = qm.agent_id)
+        AND ${qualifies('e.conversation_id', 'qm.agent_id')}
+      ORDER BY e.queue_id`,
+    [queueId, queueId],
+  );
+  return rows.map((r) => r.queue_id);
+}
+
+/**
  * Why a conversation that has just entered its queue waits, in words a
  * supervisor and a customer can act on: offers stopped, nobody eligible,
  * nobody with its skills, or everyone able to take it at capacity.

@@ -67,3 +67,55 @@ export async function createDevServerEnv(
     },
   });
 }
+
+/** Workflow tasks and activities scheduled and not yet closed in a history. */
+function openTasks(events: readonly Record<string, unknown>[]): number {
+  const open = new Set<string>();
+  for (const e of events) {
+    if (e.workflowTaskScheduledEventAttributes || e.activityTaskScheduledEventAttributes) open.add(String(e.eventId));
+    for (const key of [
+      'workflowTaskCompletedEventAttributes',
+      'workflowTaskFailedEventAttributes',
+      'workflowTaskTimedOutEventAttributes',
+      'activityTaskCompletedEventAttributes',
+      'activityTaskFailedEventAttributes',
+      'activityTaskTimedOutEventAttributes',
+      'activityTaskCanceledEventAttributes',
+    ]) {
+      const closed = e[key] as { scheduledEventId?: unknown } | undefined;
+      if (closed) open.delete(String(closed.scheduledEventId));
+    }
+  }
+  return open.size;
+}
+
+async function openTaskCount(env: TestWorkflowEnvironment, workflowId: string): Promise<number> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  return openTasks((history.events ?? []) as unknown as Record<string, unknown>[]);
+}
+
+/** Waits (up to a minute) until a run has no workflow task and no activity outstanding. */
+export async function awaitIdle(env: TestWorkflowEnvironment, workflowId: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await openTaskCount(env, workflowId)) > 0) {
+    if (Date.now() > deadline) throw new Error(`${workflowId} did not become idle`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Terminates a run on the time-skipping test server without leaving time skipping locked.
+ * The Java test server (1.38) holds a time-skipping lock for each scheduled workflow task and
+ * each activity, released when the task or activity completes; a terminated run never completes
+ * them, so each one open at the termination would keep time skipping locked for the rest of the
+ * server's life, and every later `env.sleep` would run at wall-clock speed (dispatch.test.ts hung
+ * so on a loaded machine, where the run was still busy when terminated). This terminates and
+ * gives back each lock the termination stranded. Prefer terminating an idle run (awaitIdle).
+ */
+export async function terminateOnTestServer(env: TestWorkflowEnvironment, workflowId: string, reason: string): Promise<void> {
+  await env.client.workflow.getHandle(workflowId).terminate(reason);
+  const stranded = await openTaskCount(env, workflowId);
+  const testService = env.connection.testService;
+  if (!testService) throw new Error('terminateOnTestServer needs the time-skipping test server');
+  for (let i = 0; i < stranded; i++) await testService.unlockTimeSkipping({});
+}

@@ -45,8 +45,7 @@ async function deferring(sys: ModelSystem): Promise<void> {
 }
 
 describe('found by the model-based test', () => {
-  // Known defect (docs/known-defects.md): these two fail until it is fixed; jest reports a pass while they do.
-  it.failing('a queue closing by its hours wakes the dispatchers of the queues sharing its agents (model seed -1564082446)', async () => {
+  it('a queue closing by its hours wakes the dispatchers of the queues sharing its agents (model seed -1564082446)', async () => {
     const { sys, close } = await open();
     try {
       await deferring(sys);
@@ -65,7 +64,7 @@ describe('found by the model-based test', () => {
     }
   });
 
-  it.failing('a dispatch round that serves the work other queues deferred to wakes their dispatchers', async () => {
+  it('a dispatch round that serves the work other queues deferred to wakes their dispatchers', async () => {
     const { sys, close } = await open();
     try {
       await deferring(sys);

@@ -32,3 +32,32 @@ describe('routing changes when Temporal is unreachable', () => {
     }
   });
 });
+
+describe('routing changes', () => {
+  it('pokes a changed queue and the queues sharing its members that have work for them (it may have closed by new hours)', async () => {
+    const store = await createStore({ databaseUrl: null, sqliteFile: ':memory:' });
+    const poked: string[][] = [];
+    const recording: Router = {
+      poke: async (ids) => {
+        poked.push([...ids]);
+      },
+      deliver: async () => true,
+      reroute: async () => true,
+    };
+    try {
+      const changes = new RoutingChanges(store, recording);
+      for (const id of ['day', 'chat', 'apart']) await store.upsertQueue({ id });
+      // alice is in day and chat, bob only in apart; chat and apart have work, day has none.
+      await store.upsertAgent({ id: 'alice', queues: ['day', 'chat'], capacity: 20, presence: 'Offline' });
+      await store.upsertAgent({ id: 'bob', queues: ['apart'], capacity: 20, presence: 'Offline' });
+      await enqueue(store, 'c1', { queueId: 'chat' });
+      await enqueue(store, 'p1', { queueId: 'apart' });
+      await store.setPresence('alice', 'Available');
+      await store.setPresence('bob', 'Available');
+      await changes.upsertQueue({ id: 'day', hours: { timeZone: 'UTC', weekly: {} } });
+      expect(poked).toEqual([['day', 'chat']]);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -293,6 +293,25 @@ export function describeRoutingOnWrite(ctx: ApiTablesContext): void {
       expect(await store.hasDispatchableWork('default')).toBe(false);
     });
 
+    it('names the other queues sharing a member that have work fitting an eligible member now (whom a round wakes)', async () => {
+      const store = ctx.store();
+      for (const id of ['left', 'right', 'apart']) await store.upsertQueue({ id });
+      // a1 is in default, left and right; a2 only in apart; nobody can take work yet.
+      await agent(store, 'a1', ['default', 'left', 'right'], { capacity: 10, presence: 'Offline' });
+      await agent(store, 'a2', ['apart'], { capacity: 10, presence: 'Offline' });
+      await enter(store, 'l1', { queueId: 'left' });
+      await enter(store, 'r1', { queueId: 'right', units: 20 });
+      await enter(store, 'p1', { queueId: 'apart' });
+      await enter(store, 'd1');
+      expect(await store.queuesWithWorkSharingMembers('default')).toEqual([]);
+      await store.setPresence('a2', 'Available');
+      await store.setPresence('a1', 'Available');
+      // left's work fits a1's room; right's is too big for it; apart shares no member; default is the asker.
+      expect(await store.queuesWithWorkSharingMembers('default')).toEqual(['left']);
+      expect(await store.queuesWithWorkSharingMembers('right')).toEqual(['default', 'left']);
+      expect(await store.queuesWithWorkSharingMembers('apart')).toEqual([]);
+    });
+
     it('passes over a conversation the agent declined or transferred away', async () => {
       const store = ctx.store();
       await agent(store, 'a1', ['default'], { capacity: 10 });

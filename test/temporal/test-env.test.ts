@@ -10,7 +10,7 @@ import {
   SEARCH_ATTRIBUTES,
   StaleFlaggedAttribute,
 } from '../../workflows/search-attributes';
-import { createTimeSkippingEnv, TEST_SERVER_KEEPALIVE } from '../helpers/temporal-env';
+import { createTimeSkippingEnv, TEST_SERVER_KEEPALIVE, terminateOnTestServer } from '../helpers/temporal-env';
 
 const GRPC_ALREADY_EXISTS = 6;
 
@@ -54,7 +54,7 @@ describe('time-skipping test environment', () => {
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(QueueIdAttribute)).toBe('default');
     expect(description.typedSearchAttributes.get(StaleFlaggedAttribute)).toBe(false);
-    await handle.terminate('test over');
+    await terminateOnTestServer(env, handle.workflowId, 'test over');
   });
 
   it('refuses an attribute nobody registered, so the start above proves registration', async () => {
@@ -68,6 +68,26 @@ describe('time-skipping test environment', () => {
     const error: unknown = await start.catch((e: unknown) => e);
     expect(String((error as Error).cause)).toMatch(/NotRegistered/);
   });
+
+  // No worker polls the task queue, so the run's first workflow task is still open when it is
+  // terminated: a plain terminate leaves the test server's time skipping locked for good, and the
+  // hour below would take an hour.
+  it('still skips time after a run terminated with its workflow task open', async () => {
+    const handle = await env.client.workflow.start('unregisteredWorkflowType', {
+      taskQueue: `no-worker-${randomUUID()}`,
+      workflowId: `test-env-${randomUUID()}`,
+    });
+    await terminateOnTestServer(env, handle.workflowId, 'test over');
+    const before = await env.currentTimeMs();
+    const slept = env.sleep(60 * 60_000).then(() => 'skipped' as const);
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => {
+      timer = setTimeout(() => resolve('stalled'), 60_000);
+    });
+    expect(await Promise.race([slept, stalled])).toBe('skipped');
+    clearTimeout(timer);
+    expect((await env.currentTimeMs()) - before).toBeGreaterThanOrEqual(60 * 60_000);
+  }, 120_000);
 
   it('registers again without error (idempotent)', async () => {
     await expect(registerSearchAttributes(env.connection, 'default')).resolves.toBeUndefined();

@@ -2,6 +2,7 @@ import type { BusinessHours, Weekday } from '../../src/domain/business-hours';
 import { WEEKDAYS } from '../../src/domain/business-hours';
 import { closeTabUpdate, reviveUpdate, snapshotQuery } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
+import { awaitIdle, terminateOnTestServer } from '../helpers/temporal-env';
 import { eventually, reservedUnits, startConversation, startHarness, stopHarness, until } from './conversation-fixture';
 
 const REDELIVER_AFTER_MS = 300;
@@ -102,10 +103,13 @@ describe('crash safety of routing', () => {
     await h.store.setPresence('fred', 'Offline');
     const handle = await startConversation(h, { queueId: 'returns', units: 10 });
     await until(async () => (await h.store.listQueueEntries('returns')).length === 1);
+    // Terminated while busy, the run would strand the test server's time skipping (terminateOnTestServer);
+    // idle before the match is made, so the match cannot be delivered before the termination.
+    await awaitIdle(h.env, handle.workflowId);
     await h.store.setPresence('fred', 'Available');
     const [match] = await h.store.dispatch('returns', 10);
     expect(match?.conversationId).toBe(handle.workflowId.replace('conversation-', ''));
-    await h.env.client.workflow.getHandle(handle.workflowId).terminate('simulated loss of the conversation');
+    await terminateOnTestServer(h.env, handle.workflowId, 'simulated loss of the conversation');
     await new Promise((r) => setTimeout(r, REDELIVER_AFTER_MS));
     await h.changes.pokeAll();
     await until(async () => !(await h.store.listReservations('fred')).some((r) => r.conversationId === match?.conversationId));

@@ -55,12 +55,14 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('the replay corpus', () => {
-  it('has recorded corpora to replay, each from several test files', () => {
-    const corpora = new Set(files.map((f) => f.split(path.sep)[0] ?? '').filter((top) => top.startsWith('corpus')));
-    expect(corpora.size).toBeGreaterThan(0);
-    for (const corpus of corpora) {
-      expect(new Set(files.filter((f) => f.startsWith(`${corpus}${path.sep}`)).map((f) => path.dirname(f))).size).toBeGreaterThan(3);
-    }
+  it('has the current corpus recorded from several test files, and the frozen ones it keeps', () => {
+    const folders = (corpus: string) => new Set(files.filter((f) => f.startsWith(`${corpus}${path.sep}`)).map((f) => path.dirname(f)));
+    expect(folders('corpus').size).toBeGreaterThan(3);
+    // A frozen corpus keeps the workflows of a release whose code changed since (a part of corpus/ at that commit).
+    expect(folders('corpus-216c9e2').size).toBeGreaterThan(3);
+    expect(folders('corpus-1a9c777')).toEqual(
+      new Set([path.join('corpus-1a9c777', 'workflows', 'continue-as-new'), path.join('corpus-1a9c777', 'workflows', 'dispatch')]),
+    );
   });
 
   it.each(files)('replays %s deterministically on the current workflow code', (file) => {
