@@ -1,5 +1,6 @@
 import type { BusinessHours, Weekday } from '../../src/domain/business-hours';
 import { WEEKDAYS } from '../../src/domain/business-hours';
+import { queueDispatcherWorkflowId } from '../../src/domain/ids';
 import { closeTabUpdate, reviveUpdate, snapshotQuery } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
 import { awaitIdle, terminateOnTestServer } from '../helpers/temporal-env';
@@ -80,6 +81,26 @@ describe('push distribution', () => {
     await handle.executeUpdate(reviveUpdate, { args: [{}] });
     const again = await eventually(handle, (x) => x.state === 'Active' && x.transitions.length > 4);
     expect(again.agentId).toBe(last);
+  });
+});
+
+describe('the dispatcher workflow', () => {
+  it('takes pokes without cancelling its durable timer: a poke adds a signal and a round, no timer events', async () => {
+    const dispatcher = h.env.client.workflow.getHandle(queueDispatcherWorkflowId('sales'));
+    const events = async () => ((await dispatcher.fetchHistory()).events ?? []) as unknown as Record<string, unknown>[];
+    const signals = (evs: Record<string, unknown>[]) => evs.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    // Served: `n` pokes in history, and a round (an activity) completed after the last of them.
+    const served = async (n: number) => {
+      const evs = await events();
+      const lastPoke = evs.map((e) => Boolean(e.workflowExecutionSignaledEventAttributes)).lastIndexOf(true);
+      return signals(evs) >= n && evs.slice(lastPoke).some((e) => e.activityTaskCompletedEventAttributes);
+    };
+    await h.changes.upsertQueue({ id: 'sales' }); // starts the dispatcher if nothing has poked it yet
+    await until(() => served(1));
+    const before = signals(await events());
+    for (let i = 0; i < 3; i++) await h.changes.upsertQueue({ id: 'sales' });
+    await until(() => served(before + 3));
+    expect((await events()).filter((e) => e.timerCanceledEventAttributes)).toEqual([]);
   });
 });
 
