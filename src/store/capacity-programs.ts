@@ -9,7 +9,7 @@ import type { Dialect, Program, Tx } from './program';
 import { all, one, placeholders, run } from './program';
 import type { AgentRow, ConversationRow, ReservationRow } from './rows';
 import { AGENT_COLUMNS, CONVERSATION_COLUMNS, RESERVATION_COLUMNS, toReservation, VIEW_COLUMNS } from './rows';
-import { fillAgent, matchEntry, offerTerms, waitingReason } from './matching-programs';
+import { fillAgent, matchEntry, offerTerms, queuesWithWorkSharingMembers, waitingReason } from './matching-programs';
 import { queueRow } from './queue-programs';
 import { StoreError } from './store-error';
 import type { ApplyConversationInput, ApplyOutcome, Assignment, Reservation, ReserveInput, ReserveOutcome } from './types';
@@ -262,7 +262,7 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   // Entry before reservation, as the lock order says: a dispatch that holds the
   // entry row may be committing a reservation for it; once its lock is ours, the
   // release below (a new statement, a fresh snapshot) sees and drops that too.
-  if (input.dequeue) yield* dequeue(tx, view.conversationId);
+  const left = input.dequeue ? yield* dequeue(tx, view.conversationId) : null;
   const dropped = input.release ? yield* dropReservation(tx, view.conversationId, undefined) : null;
   if (dropped) freed.push(dropped.agentId);
   if (input.missed) {
@@ -280,9 +280,12 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   if (view.state === ConversationState.Closed)
     yield* run('DELETE FROM routing_exclusions WHERE conversation_id = ?', [view.conversationId]);
   const waiting = enqueue ? yield* enqueueEntry(tx, enqueue) : false;
+  // The service order spans an agent's queues: members of the queue it left may have passed over work
+  // in their other queues for this conversation; that work no longer waits on it, so those queues look now.
+  const passedOver = left === null ? [] : yield* queuesWithWorkSharingMembers(tx, left);
   if (!input.route) {
     // A plain write: the dispatchers of the queue entered and of the freed agents' queues look again.
-    const queues = [...(waiting && enqueue ? [enqueue.queueId] : [])];
+    const queues = [...(waiting && enqueue ? [enqueue.queueId] : []), ...passedOver];
     for (const agentId of freed) queues.push(...(yield* queuesOf(agentId)));
     return { matched: null, deliver: [], watch: queues, waiting: null };
   }
@@ -296,7 +299,7 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   const deliver: Assignment[] = [];
   for (const agentId of freed) deliver.push(...(yield* fillAgent(tx, agentId)));
   // A conversation left waiting in a queue with an overflow limit or business hours needs its dispatcher's timers.
-  const watch = enqueue && waiting && !matched && (yield* hasTimers(enqueue.queueId)) ? [enqueue.queueId] : [];
+  const watch = [...(enqueue && waiting && !matched && (yield* hasTimers(enqueue.queueId)) ? [enqueue.queueId] : []), ...passedOver];
   // Why it waits, for the supervisor and the customer; cleared once it no longer waits.
   const reason = enqueue && waiting && !matched ? yield* waitingReason(enqueue) : null;
   if (reason !== null || stored?.waiting_reason) {

@@ -80,6 +80,26 @@ describe('found by the model-based test', () => {
     }
   });
 
+  it('the work other queues deferred to leaving its queue unserved (the customers disconnect) wakes their dispatchers', async () => {
+    const { sys, close } = await open();
+    try {
+      await deferring(sys);
+      await sys.dispatch('q-offer');
+      expect(sys.conversation(2)?.snapshot.offer).toBeNull();
+      for (const i of [0, 1]) {
+        const c = sys.conversation(i);
+        if (!c) throw new Error(`c${i + 1} did not start`);
+        await sys.act(c, { op: Operation.Disconnect, actor: { kind: ActorKind.Customer, id: `cust-${c.id}` } }, 'none');
+        expect(c.snapshot.state).toBe('Closed');
+      }
+      await deliverAll(sys);
+      expect(sys.conversation(2)?.snapshot.offer).toMatchObject({ agentId: 'a3' });
+      expect(await sys.quietViolations()).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   // Seen in the model's outcomes (reroutes refused as stale); its check on every delivered reroute came with the fix.
   it('an overflow decided for a queue the conversation has left since is refused, not applied to the queue it is in now', async () => {
     // Nobody of q-auto is there: c1 waits past q-auto's overflow limit (a minute, to q-offer).
