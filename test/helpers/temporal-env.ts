@@ -11,6 +11,26 @@ export const TEST_SERVER_KEEPALIVE = {
   'grpc.keepalive_permit_without_calls': 0,
 };
 
+/** How many times a server that did not come up in time is started again. */
+const SERVER_START_ATTEMPTS = 4;
+
+/**
+ * Starts a server environment again when it did not come up in time. The SDK gives the server it
+ * spawns 5 s to accept a connection (hard-coded in its core), which a JVM on a loaded two-core
+ * machine can miss ("ephemeral server … did not start within 5s": a whole test file then fails);
+ * the failed process is already killed, so another start is clean.
+ */
+async function startingAgain<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= SERVER_START_ATTEMPTS || !/did not start within/.test(String((error as Error).message))) throw error;
+      process.stderr.write(`Temporal server did not start in time (attempt ${attempt} of ${SERVER_START_ATTEMPTS}); starting it again.\n`);
+    }
+  }
+}
+
 /**
  * A time-skipping test environment on the provisioned test server (or the SDK's
  * download), with the project's custom search attributes registered so workflows
@@ -26,12 +46,14 @@ export async function createTimeSkippingEnv(client?: ClientOptionsForTestEnv): P
   const create = (TestWorkflowEnvironment as unknown as { create(options: object): Promise<TestWorkflowEnvironment> }).create.bind(
     TestWorkflowEnvironment,
   );
-  const env = await create({
-    server: { type: 'time-skipping', executable: resolveTestServerExecutable() },
-    client,
-    supportsTimeSkipping: true,
-    connectionOptions: { channelArgs: TEST_SERVER_KEEPALIVE },
-  });
+  const env = await startingAgain(() =>
+    create({
+      server: { type: 'time-skipping', executable: resolveTestServerExecutable() },
+      client,
+      supportsTimeSkipping: true,
+      connectionOptions: { channelArgs: TEST_SERVER_KEEPALIVE },
+    }),
+  );
   try {
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   } catch (error) {
@@ -50,22 +72,24 @@ export async function createDevServerEnv(
   extraArgs: readonly string[] = [],
   client?: ClientOptionsForTestEnv,
 ): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    client,
-    server: {
-      executable: resolveDevServerExecutable(),
-      ip: '127.0.0.1',
-      ui: false,
-      extraArgs: [
-        '--log-level',
-        'error',
-        // As `npm start` runs it: tasks reach the worker at once, store writes go straight back to it.
-        ...FAST_DISPATCH,
-        ...SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${k.type === 'BOOL' ? 'Bool' : 'Keyword'}`]),
-        ...extraArgs,
-      ],
-    },
-  });
+  return startingAgain(() =>
+    TestWorkflowEnvironment.createLocal({
+      client,
+      server: {
+        executable: resolveDevServerExecutable(),
+        ip: '127.0.0.1',
+        ui: false,
+        extraArgs: [
+          '--log-level',
+          'error',
+          // As `npm start` runs it: tasks reach the worker at once, store writes go straight back to it.
+          ...FAST_DISPATCH,
+          ...SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${k.type === 'BOOL' ? 'Bool' : 'Keyword'}`]),
+          ...extraArgs,
+        ],
+      },
+    }),
+  );
 }
 
 /** Workflow tasks and activities scheduled and not yet closed in a history. */

@@ -52,7 +52,7 @@ beforeAll(async () => {
   for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, input)) {
     outcomes.set(result.workflowId, result.error ? explain(result.error) : undefined);
   }
-}, 300_000);
+}, 600_000);
 
 describe('the replay corpus', () => {
   it('has the current corpus recorded from several test files, and the frozen ones it keeps', () => {
