@@ -16,5 +16,6 @@ describe('conversations, routing and the store under generated steps from every 
       (backend) => backend.close(),
       RUNS,
     );
-  }, 1_200_000);
+    // About 2 minutes on a quiet two-core machine, 12 beside a CPU-burning process and the rest of the suite.
+  }, 1_800_000);
 });
