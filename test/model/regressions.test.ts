@@ -21,6 +21,16 @@ async function open(
   return { sys, close: () => backend.close() };
 }
 
+/** Runs `body` on a fresh system, closing its store whatever happens. */
+async function withSystem(body: (sys: ModelSystem) => Promise<void>, presences?: Presence[]): Promise<void> {
+  const { sys, close } = await open(presences);
+  try {
+    await body(sys);
+  } finally {
+    await close();
+  }
+}
+
 /** Delivers every signal and poke in flight, as the running system does at once (no periodic sweep). */
 async function deliverAll(sys: ModelSystem): Promise<void> {
   for (let n = 0; n < 200 && sys.mailbox.length; n++) await sys.deliver(0, 'deliver');
@@ -44,10 +54,16 @@ async function deferring(sys: ModelSystem): Promise<void> {
   expect(sys.conversation(2)?.snapshot).toMatchObject({ conversationId: 'c3', state: 'Open', offer: null });
 }
 
+/** Once every signal and poke in flight is delivered (no sweep), c3 is offered to a3 and nothing is wrong. */
+async function expectC3OfferedToA3(sys: ModelSystem): Promise<void> {
+  await deliverAll(sys);
+  expect(sys.conversation(2)?.snapshot.offer).toMatchObject({ agentId: 'a3' });
+  expect(await sys.quietViolations()).toEqual([]);
+}
+
 describe('found by the model-based test', () => {
   it('a queue closing by its hours wakes the dispatchers of the queues sharing its agents (model seed -1564082446)', async () => {
-    const { sys, close } = await open();
-    try {
+    await withSystem(async (sys) => {
       await deferring(sys);
       // q-offer's own round while q-hours still counts as open: a3 still owes its room to c1 and c2.
       await sys.dispatch('q-offer');
@@ -56,17 +72,12 @@ describe('found by the model-based test', () => {
       // without waiting for q-offer's next sweep (a minute; before the fix nothing else woke it).
       sys.clock = T0 + 16 * HOUR;
       await sys.dispatch('q-hours');
-      await deliverAll(sys);
-      expect(sys.conversation(2)?.snapshot.offer).toMatchObject({ agentId: 'a3' });
-      expect(await sys.quietViolations()).toEqual([]);
-    } finally {
-      await close();
-    }
+      await expectC3OfferedToA3(sys);
+    });
   });
 
   it('a dispatch round that serves the work other queues deferred to wakes their dispatchers', async () => {
-    const { sys, close } = await open();
-    try {
+    await withSystem(async (sys) => {
       await deferring(sys);
       // q-hours' dispatcher serves c1 and c2; a3 keeps room for c3 and owes it to nothing more deserving.
       await sys.dispatch('q-hours');
@@ -75,14 +86,11 @@ describe('found by the model-based test', () => {
       expect(sys.conversation(1)?.snapshot.state).toBe('Active');
       expect(sys.conversation(2)?.snapshot.offer).toMatchObject({ agentId: 'a3' });
       expect(await sys.quietViolations()).toEqual([]);
-    } finally {
-      await close();
-    }
+    });
   });
 
   it('the work other queues deferred to leaving its queue unserved (the customers disconnect) wakes their dispatchers', async () => {
-    const { sys, close } = await open();
-    try {
+    await withSystem(async (sys) => {
       await deferring(sys);
       await sys.dispatch('q-offer');
       expect(sys.conversation(2)?.snapshot.offer).toBeNull();
@@ -92,34 +100,30 @@ describe('found by the model-based test', () => {
         await sys.act(c, { op: Operation.Disconnect, actor: { kind: ActorKind.Customer, id: `cust-${c.id}` } }, 'none');
         expect(c.snapshot.state).toBe('Closed');
       }
-      await deliverAll(sys);
-      expect(sys.conversation(2)?.snapshot.offer).toMatchObject({ agentId: 'a3' });
-      expect(await sys.quietViolations()).toEqual([]);
-    } finally {
-      await close();
-    }
+      await expectC3OfferedToA3(sys);
+    });
   });
 
   // Seen in the model's outcomes (reroutes refused as stale); its check on every delivered reroute came with the fix.
   it('an overflow decided for a queue the conversation has left since is refused, not applied to the queue it is in now', async () => {
     // Nobody of q-auto is there: c1 waits past q-auto's overflow limit (a minute, to q-offer).
-    const { sys, close } = await open(['Offline', 'Offline', 'Available', 'Offline']);
-    try {
-      await sys.start({ queueId: 'q-auto', units: 5, priority: 1 }, 'none');
-      const c1 = sys.conversation(0);
-      if (!c1) throw new Error('c1 did not start');
-      sys.clock = T0 + 2 * 60_000;
-      await sys.dispatch('q-auto');
-      expect(sys.mailbox).toContainEqual(expect.objectContaining({ conversationId: 'c1', decidedIn: 'q-auto' }));
-      // Before the move reaches it, a1 picks it and hands it to q-hours.
-      await sys.act(c1, { op: Operation.Pick, agentId: 'a1', actor: { kind: ActorKind.Agent, id: 'a1' } }, 'none');
-      await sys.act(c1, { op: Operation.Transfer, to: { queueId: 'q-hours' }, actor: { kind: ActorKind.Agent, id: 'a1' } }, 'none');
-      expect(c1.snapshot).toMatchObject({ state: 'Open', queueId: 'q-hours' });
-      await deliverAll(sys);
-      expect(c1.snapshot).toMatchObject({ state: 'Open', queueId: 'q-hours' });
-      expect(sys.problems).toEqual([]);
-    } finally {
-      await close();
-    }
+    await withSystem(
+      async (sys) => {
+        await sys.start({ queueId: 'q-auto', units: 5, priority: 1 }, 'none');
+        const c1 = sys.conversation(0);
+        if (!c1) throw new Error('c1 did not start');
+        sys.clock = T0 + 2 * 60_000;
+        await sys.dispatch('q-auto');
+        expect(sys.mailbox).toContainEqual(expect.objectContaining({ conversationId: 'c1', decidedIn: 'q-auto' }));
+        // Before the move reaches it, a1 picks it and hands it to q-hours.
+        await sys.act(c1, { op: Operation.Pick, agentId: 'a1', actor: { kind: ActorKind.Agent, id: 'a1' } }, 'none');
+        await sys.act(c1, { op: Operation.Transfer, to: { queueId: 'q-hours' }, actor: { kind: ActorKind.Agent, id: 'a1' } }, 'none');
+        expect(c1.snapshot).toMatchObject({ state: 'Open', queueId: 'q-hours' });
+        await deliverAll(sys);
+        expect(c1.snapshot).toMatchObject({ state: 'Open', queueId: 'q-hours' });
+        expect(sys.problems).toEqual([]);
+      },
+      ['Offline', 'Offline', 'Available', 'Offline'],
+    );
   });
 });
