@@ -3,7 +3,17 @@ import { newWebhookSecret } from '../../src/webhooks/secret-box';
 import { verifyWebhookSignature } from '../../src/webhooks/signature';
 import { ADMIN_TOKEN, call, expectError } from '../api/helpers';
 import type { WebhookHarness } from './harness';
-import { deliveries, FAST_RETRIES, otherEvents, presenceEvents, register, startWebhookHarness, until, workflowStatus } from './harness';
+import {
+  deliveries,
+  FAST_RETRIES,
+  otherEvents,
+  presenceEvents,
+  register,
+  settledDeliveries,
+  startWebhookHarness,
+  until,
+  workflowStatus,
+} from './harness';
 import { Receiver } from './receiver';
 
 // On the real dev server: retries, timers and wake-ups run in real time.
@@ -53,7 +63,7 @@ describe('webhook delivery', () => {
       expect(verifyWebhookSignature(secret, signature, q.body)).toBe(true);
       expect(verifyWebhookSignature(newWebhookSecret(), signature, q.body)).toBe(false);
     }
-    const shown = await deliveries(h, id);
+    const shown = await settledDeliveries(h, id, expected.length);
     expect(shown.map((d) => [d.eventId, d.status, d.attempts, d.lastHttpStatus])).toEqual(
       [...expected].reverse().map((eventId) => [eventId, 'delivered', 1, 200]),
     );
@@ -84,7 +94,7 @@ describe('webhook delivery', () => {
     r.answer = 200;
     await r.until((x) => x.accepted.length >= sent.length);
     expect(r.accepted.map((q) => q.event.id)).toEqual(sent);
-    const shown = await deliveries(h, id);
+    const shown = await settledDeliveries(h, id, sent.length);
     expect(shown.map((d) => [d.eventId, d.status])).toEqual([...sent].reverse().map((e) => [e, 'delivered']));
     expect(Number(shown[2]?.attempts)).toBeGreaterThanOrEqual(4);
     expect(shown[2]).toMatchObject({ lastHttpStatus: 200, lastError: null });
@@ -96,6 +106,7 @@ describe('webhook delivery', () => {
     const { id } = await register(h, r.url());
     const sent = await presenceEvents(h.store, 3);
     await r.until((x) => x.accepted.length >= 3);
+    await settledDeliveries(h, id, 3);
     expect((await deliveries(h, id, '?limit=2')).map((d) => d.eventId)).toEqual([sent[2], sent[1]]);
     expect(await deliveries(h, id, '?status=failed')).toEqual([]);
     expect((await deliveries(h, id, '?status=delivered')).length).toBe(3);
@@ -136,7 +147,7 @@ describe('webhook delivery', () => {
     r.answer = (event) => (event.id === doomed ? 500 : 200);
     await r.until((x) => x.accepted.length >= 1, 20_000);
     expect(r.accepted.map((q) => q.event.id)).toEqual([next]);
-    const shown = await deliveries(h, id);
+    const shown = await settledDeliveries(h, id, 2);
     expect(shown.map((d) => [d.eventId, d.status])).toEqual([
       [next, 'delivered'],
       [doomed, 'failed'],

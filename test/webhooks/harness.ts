@@ -155,6 +155,20 @@ export async function deliveries(h: WebhookHarness, id: string, query = ''): Pro
   return res.body.deliveries;
 }
 
+/**
+ * The deliveries API's answer once the worker has recorded the outcome of `count` deliveries (none
+ * still pending). A receiver has an event before the delivery activity records it as delivered, so a
+ * test that has just seen the receiver take the last event waits for this before reading the list.
+ */
+export async function settledDeliveries(h: WebhookHarness, id: string, count: number): Promise<Record<string, unknown>[]> {
+  let shown: Record<string, unknown>[] = [];
+  await until(async () => {
+    shown = await deliveries(h, id);
+    return shown.length >= count && shown.every((d) => d.status !== 'pending');
+  });
+  return shown;
+}
+
 /** The delivery workflow's status name (RUNNING, COMPLETED …). */
 export async function workflowStatus(h: WebhookHarness, endpointId: string): Promise<string> {
   return (await h.env.client.workflow.getHandle(webhookWorkflowId(endpointId)).describe()).status.name;

@@ -3,7 +3,7 @@ import type { Store } from '../../src/store/store';
 import { verifyWebhookSignature } from '../../src/webhooks/signature';
 import { createTestSchema } from '../helpers/postgres-schema';
 import type { WebhookHarness } from './harness';
-import { deliveries, presenceEvents, register, startWebhookHarness } from './harness';
+import { presenceEvents, register, settledDeliveries, startWebhookHarness } from './harness';
 import { Receiver } from './receiver';
 import { describeWhen, postgresMissing } from '../helpers/prerequisites';
 
@@ -38,6 +38,8 @@ describeWhen(postgresMissing(), 'webhooks over PostgreSQL', () => {
     await r.until((x) => x.accepted.length >= sent.length);
     expect(r.accepted.map((q) => q.event.id)).toEqual(sent);
     for (const q of r.accepted) expect(verifyWebhookSignature(secret, q.headers['convoflow-signature'] as string, q.body)).toBe(true);
-    expect((await deliveries(h, id)).map((d) => [d.eventId, d.status])).toEqual([...sent].reverse().map((e) => [e, 'delivered']));
+    expect((await settledDeliveries(h, id, sent.length)).map((d) => [d.eventId, d.status])).toEqual(
+      [...sent].reverse().map((e) => [e, 'delivered']),
+    );
   });
 });
