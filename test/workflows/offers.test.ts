@@ -23,6 +23,16 @@ beforeAll(async () => {
 afterAll(() => stopHarness(h));
 afterEach(() => allOffline(h));
 
+/**
+ * Sleeps until `offsetMs` after the offer's deadline by the test server's own clock, which runs with
+ * the wall clock between sleeps: a sleep measured from when the test saw the offer overshoots by the
+ * time the test took since (seconds on a loaded machine).
+ */
+async function sleepUntilDeadline(offer: { expiresAt: string } | null | undefined, offsetMs: number): Promise<void> {
+  if (!offer) throw new Error('no offer stands');
+  await h.env.sleep(Math.max(0, Date.parse(offer.expiresAt) + offsetMs - (await h.env.currentTimeMs())));
+}
+
 describe('offers in an offer-mode queue', () => {
   it('offers a pushed conversation with a countdown, Open with the reservation held; accept makes it Active', async () => {
     await h.changes.setPresence('ann', 'Available');
@@ -93,8 +103,8 @@ describe('offers in an offer-mode queue', () => {
   it('expires a missed offer by its durable timer, sets the silent agent Away and offers the conversation to the next', async () => {
     await h.changes.setPresence('cat', 'Available');
     const handle = await startConversation(h, { queueId: 'offers' });
-    await eventually(handle, (s) => s.offer?.agentId === 'cat');
-    await h.env.sleep(TIMEOUT_MS - 5_000);
+    const offered = await eventually(handle, (s) => s.offer?.agentId === 'cat');
+    await sleepUntilDeadline(offered.offer, -5_000);
     expect((await snapshot(handle)).offer?.agentId).toBe('cat');
     await h.env.sleep(10_000);
     const expired = await eventually(handle, (s) => s.offer === null);
@@ -168,8 +178,8 @@ describe('offers in an offer-mode queue: races', () => {
     // Just before the deadline the accept wins and the timer finds nothing to expire...
     await h.changes.setPresence('ann', 'Available');
     const early = await startConversation(h, { queueId: 'calm' });
-    await eventually(early, (s) => s.offer?.agentId === 'ann');
-    await h.env.sleep(TIMEOUT_MS - 1_000);
+    const offered = await eventually(early, (s) => s.offer?.agentId === 'ann');
+    await sleepUntilDeadline(offered.offer, -1_000);
     expect(await early.executeUpdate(acceptUpdate, { args: [agent('ann')] })).toMatchObject({ state: 'Active', agentId: 'ann' });
     await h.env.sleep(2_000);
     expect(await snapshot(early)).toMatchObject({ state: 'Active', agentId: 'ann' });
@@ -254,6 +264,9 @@ describe('offers in an offer-mode queue: races', () => {
   });
 });
 
+/** Where the countdown test lands past the countdown: early in the grace, leaving the rest of it for the updates' real time. */
+const GRACE_LANDING_MS = 200;
+
 describe('offers: the countdown the agent sees is the deadline', () => {
   it('lets an accept received before the countdown ended win though it reaches the workflow after it, and refuses one received after', async () => {
     await h.changes.setPresence('ann', 'Available');
@@ -261,7 +274,7 @@ describe('offers: the countdown the agent sees is the deadline', () => {
     const offered = await eventually(handle, (s) => s.offer?.agentId === 'ann');
     const expiresAt = offered.offer?.expiresAt ?? '';
     // Past the countdown, inside the grace: the offer still stands.
-    await h.env.sleep(TIMEOUT_MS + OFFER_ACCEPT_GRACE_MS / 2);
+    await sleepUntilDeadline(offered.offer, GRACE_LANDING_MS);
     expect((await snapshot(handle)).offer?.agentId).toBe('ann');
     const tooLate = new Date(Date.parse(expiresAt) + 1).toISOString();
     await expectRefusal(handle.executeUpdate(acceptUpdate, { args: [{ ...agent('ann'), sentAt: tooLate }] }), 'OFFER_EXPIRED');
