@@ -1,6 +1,6 @@
 import { actOnWrite } from '../src/routing/changes';
 import type { Router } from '../src/routing/router';
-import type { CapacityLedger } from '../src/store/capacity-ledger';
+import type { CapacityLedger } from '../src/store/capacity/capacity-ledger';
 import type { ApplyConversationInput, Assignment } from '../src/store/types';
 
 /** Read-model activities: keep the store's view of each conversation current. */

@@ -1,5 +1,5 @@
 import type { Router } from '../src/routing/router';
-import type { CapacityLedger } from '../src/store/capacity-ledger';
+import type { CapacityLedger } from '../src/store/capacity/capacity-ledger';
 
 /** How long a match may stay undelivered before a dispatch round re-delivers it (a crash between matching and signalling). */
 export const REDELIVER_AFTER_MS = 30_000;

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../src/domain/events';
 import { EventType } from '../src/domain/events';
 import type { ConversationState } from '../src/domain/states';
-import type { EventLog } from '../src/store/event-log';
+import type { EventLog } from '../src/store/events/event-log';
 
 /** When a conversation entered a state, as the outbox recorded it. */
 export interface StateSeen {

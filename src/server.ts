@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createApp } from './api/app';
 import { EventHub } from './live/event-hub';
 import { startEventRetention } from './live/retention';
-import { resolveCredentials } from './api/credentials';
+import { resolveCredentials } from './auth/credentials';
 import type { AppConfig } from './config';
 import { describeConfig, isLoopbackHost, loadConfig } from './config';
 import { createLogger } from './logger';
@@ -13,7 +13,7 @@ import { StartupError } from './startup-error';
 import { exitOnStartupError, onShutdownSignal } from './shutdown';
 import { ensureSearchAttributes, openStore, requireRemoteCluster } from './startup';
 import type { Store } from './store/store';
-import { createTemporalRouter } from './routing';
+import { createTemporalRouter } from './temporal/router';
 import { Redelivery } from './routing/redelivery';
 import { connectClient } from './temporal/connection';
 

@@ -4,8 +4,9 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from '../activities';
-import { resolveSecret } from './api/credentials';
-import { createTemporalRouter, RoutingChanges } from './routing';
+import { resolveSecret } from './auth/credentials';
+import { RoutingChanges } from './routing';
+import { createTemporalRouter } from './temporal/router';
 import { Redelivery } from './routing/redelivery';
 import type { AppConfig } from './config';
 import { describeConfig, isLoopbackHost, loadConfig } from './config';
@@ -21,7 +22,7 @@ import { ensureSearchAttributes, openStore, requireRemoteCluster } from './start
 import type { Store } from './store/store';
 import { connectClient, connectionSettings } from './temporal/connection';
 import { installRuntime } from './temporal/runtime';
-import { startWebhookNotifier } from './webhooks/start';
+import { startWebhookNotifier } from './temporal/webhook-workflows';
 
 /** A running worker and how to stop it. */
 export interface RunningWorker {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseConfigFile } from '../src/config-file';
+import { parseConfigFile } from '../src/config/file';
 import { ConfigError, DEFAULT_CONFIG_FILE, describeConfig, loadConfig } from '../src/config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../src/domain/lifecycle-config';
 

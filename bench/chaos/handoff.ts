@@ -14,7 +14,7 @@
  */
 import type { EventData, StoredEvent } from '../../src/domain/events';
 import { EventType } from '../../src/domain/events';
-import type { EventLog } from '../../src/store/event-log';
+import type { EventLog } from '../../src/store/events/event-log';
 import { temporal } from '@temporalio/proto';
 import { percentile } from '../stats';
 

@@ -1,9 +1,9 @@
 import type { Actor } from '../domain/operations';
 import { ActorKind } from '../domain/operations';
 import type { ConversationView } from '../store/types';
-import type { Principal } from './auth';
+import type { Principal } from './http/auth';
 import type { ApiContext } from './context';
-import { forbidden, unknownConversation } from './errors';
+import { forbidden, unknownConversation } from './http/errors';
 
 /** Everything a caller can do to a conversation. */
 export type ConversationAction =

@@ -9,14 +9,15 @@ import { createLiveContext } from '../live/live-context';
 import type { Metrics } from '../metrics/metrics';
 import { observeAgentChanges } from '../metrics/observed-store';
 import type { Router } from '../routing';
-import { createTemporalRouter, RoutingChanges } from '../routing';
+import { RoutingChanges } from '../routing';
+import { createTemporalRouter } from '../temporal/router';
 import type { Store } from '../store/store';
-import type { WebhookWorkflows } from '../webhooks/workflows';
-import { temporalWebhookWorkflows } from '../webhooks/workflows';
-import type { Credentials } from './auth';
-import { Authenticator } from './auth';
+import type { WebhookWorkflows } from '../webhooks/delivery-workflows';
+import { temporalWebhookWorkflows } from '../temporal/webhook-workflows';
+import type { Credentials } from '../auth/credentials';
+import { Authenticator } from './http/auth';
 import { ConversationClient } from './conversation-client';
-import { startRateLimiter } from './rate-limit';
+import { startRateLimiter } from './http/rate-limit';
 
 /** Tunable limits of the API, with defaults for anything omitted. */
 export interface ApiLimits {

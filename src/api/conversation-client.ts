@@ -9,7 +9,7 @@ import type { LifecycleConfig } from '../domain/lifecycle-config';
 import type { ConversationDetails, StartConversationInput } from '../domain/snapshot';
 import { ConversationState } from '../domain/states';
 import type { ConversationSummary } from '../domain/summary';
-import type { StuckWorkflow } from '../store/stuck-workflows';
+import type { StuckWorkflow } from '../store/stuck/stuck-workflows';
 import type { ConversationView } from '../store/types';
 import { isStuck, logStuck, stuckEntry } from '../stuck/stuck-entry';
 import { inspectWorkflowTask } from '../stuck/workflow-task-health';
@@ -18,12 +18,12 @@ import type * as workflows from '../../workflows';
 import type { conversationWorkflow } from '../../workflows/conversation';
 import { snapshotQuery, syncUpdate } from '../../workflows/messages';
 import { ChannelAttribute, ConversationStateAttribute, QueueIdAttribute } from '../../workflows/search-attributes';
-import { ApiError, isApiErrorCode, unknownConversation } from './errors';
+import { ApiError, isApiErrorCode, unknownConversation } from './http/errors';
 import type { StuckMarker } from './workflow-stuck';
 import { stuckMarker, workflowStuck } from './workflow-stuck';
 import { WORKFLOW_TASK_TIMEOUT } from '../temporal/task-timeout';
-import type { TemporalCall } from './temporal-errors';
-import { isTemporalError, temporalFailure, workflowGaveNoAnswer } from './temporal-errors';
+import type { TemporalCall } from './http/temporal-errors';
+import { isTemporalError, temporalFailure, workflowGaveNoAnswer } from './http/temporal-errors';
 
 // By name, so the API process never loads workflow code; `satisfies` keeps the name honest.
 const CONVERSATION_WORKFLOW = 'conversationWorkflow' satisfies keyof typeof workflows;

@@ -1,5 +1,5 @@
-import type { StuckWorkflow } from '../store/stuck-workflows';
-import { ApiError, ApiErrorCode } from './errors';
+import type { StuckWorkflow } from '../store/stuck/stuck-workflows';
+import { ApiError, ApiErrorCode } from './http/errors';
 
 /** Where operators read what to do about a stuck workflow. */
 export const STUCK_RUNBOOK = 'docs/runbook-stuck-workflows.md';

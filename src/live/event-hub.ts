@@ -1,5 +1,5 @@
 import type { StoredEvent } from '../domain/events';
-import type { EventLog } from '../store/event-log';
+import type { EventLog } from '../store/events/event-log';
 import type { Store } from '../store/store';
 import type { QueueSnapshotSource } from './queue-positions';
 import { QueuePositions } from './queue-positions';

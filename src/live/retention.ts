@@ -1,9 +1,7 @@
-import type { EventLog } from '../store/event-log';
-import type { WebhookRegistry } from '../store/webhook-registry';
+import type { EventLog } from '../store/events/event-log';
+import type { WebhookRegistry } from '../store/webhooks/webhook-registry';
 import { pruneEventsHeldForWebhooks } from '../webhooks/retention';
 
-/** Default retention of the events outbox (CONVOFLOW_EVENT_RETENTION). */
-export const DEFAULT_EVENT_RETENTION_MS = 24 * 60 * 60 * 1000;
 const LONGEST_INTERVAL_MS = 10 * 60 * 1000;
 const SHORTEST_INTERVAL_MS = 1000;
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { sameSecret } from '../api/tokens';
+import { sameSecret } from '../auth/tokens';
 import type { MetricsAccess } from '../config';
 
 /** Where the metrics are served, as far as access is concerned. */

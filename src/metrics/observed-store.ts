@@ -1,4 +1,4 @@
-import type { CapacityLedger } from '../store/capacity-ledger';
+import type { CapacityLedger } from '../store/capacity/capacity-ledger';
 import type { RoutingMetrics } from './routing-metrics';
 import { MatchSource } from './routing-metrics';
 

@@ -2,8 +2,8 @@ import type { Registry } from 'prom-client';
 import { Gauge } from 'prom-client';
 import type { Presence } from '../domain/presence';
 import { ALL_PRESENCES } from '../domain/presence';
-import type { AgentDirectory } from '../store/agent-directory';
-import type { StuckWorkflowRegistry } from '../store/stuck-workflows';
+import type { AgentDirectory } from '../store/agents/agent-directory';
+import type { StuckWorkflowRegistry } from '../store/stuck/stuck-workflows';
 import type { AgentLoad, QueueStats } from '../store/types';
 
 /** What the store gauges read: agents and queues, and how many workflows are stuck. */

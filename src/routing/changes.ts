@@ -1,6 +1,6 @@
 import type { Presence } from '../domain/presence';
-import type { AgentDirectory } from '../store/agent-directory';
-import type { CapacityLedger } from '../store/capacity-ledger';
+import type { AgentDirectory } from '../store/agents/agent-directory';
+import type { CapacityLedger } from '../store/capacity/capacity-ledger';
 import type { AgentInput, AgentRecord, ApplyOutcome, QueueInput, QueueRecord } from '../store/types';
 import type { Router } from './router';
 

@@ -8,7 +8,7 @@
  * - matching on the event, in the store transaction that causes it: a
  *   conversation entering its queue is matched there and then, and room a
  *   write frees goes to the most deserving waiting conversations
- *   (`matchEntry`, `fillAgent`: src/store/matching-programs.ts); whom a write
+ *   (`matchEntry`, `fillAgent`: src/store/capacity/matching-programs.ts); whom a write
  *   concerns afterwards, `actOnWrite`, and agent, presence and queue writes,
  *   `RoutingChanges` (src/routing/changes.ts);
  * - the per-queue dispatcher workflow, the safety net off the hot path: it
@@ -21,9 +21,13 @@
  */
 export type { Router } from './router';
 export { actOnWrite, RoutingChanges } from './changes';
-export { createTemporalRouter } from '../temporal/router';
-export { DispatchRun, fillAgent, matchEntry, matchOne, MAX_FILL_PER_WRITE, MAX_PASSES_PER_DISPATCH } from '../store/matching-programs';
-export type { queueDispatcherWorkflow } from '../../workflows/queue-dispatcher';
-export type { createRoutingActivities } from '../../activities/routing';
+export {
+  DispatchRun,
+  fillAgent,
+  matchEntry,
+  matchOne,
+  MAX_FILL_PER_WRITE,
+  MAX_PASSES_PER_DISPATCH,
+} from '../store/capacity/matching-programs';
 export { Presence, ALL_PRESENCES, DEFAULT_ELIGIBLE_PRESENCES } from '../domain/presence';
 export { AssignmentMethod, ALL_ASSIGNMENT_METHODS } from '../domain/assignment-method';

@@ -1,4 +1,4 @@
-import type { CapacityLedger } from '../store/capacity-ledger';
+import type { CapacityLedger } from '../store/capacity/capacity-ledger';
 import { actOnWrite } from './changes';
 import type { Router } from './router';
 

@@ -1,19 +1,19 @@
 import { DEFAULT_QUEUE_ID } from '../domain/defaults';
-import { PostgresBackend } from './postgres-backend';
-import { SqliteBackend } from './sqlite-backend';
+import { PostgresBackend } from './backends/postgres';
+import { SqliteBackend } from './backends/sqlite';
 import type { Clock, Store } from './store';
 import { storeOver } from './store';
 import type { IntakeRule } from '../domain/intake';
 import type { AgentInput, QueueInput } from './types';
 
-export type { AgentDirectory } from './agent-directory';
-export type { ApiRecords } from './api-records';
-export type { CapacityLedger } from './capacity-ledger';
-export type { ConversationReadModel } from './read-model';
-export type { EventLog } from './event-log';
-export type { RoutingRules } from './routing-rules';
-export type { WebhookRegistry } from './webhook-registry';
-export type { StuckWorkflow, StuckWorkflowInput, StuckWorkflowRegistry, StuckWorkflowView } from './stuck-workflows';
+export type { AgentDirectory } from './agents/agent-directory';
+export type { ApiRecords } from './records/api-records';
+export type { CapacityLedger } from './capacity/capacity-ledger';
+export type { ConversationReadModel } from './conversations/read-model';
+export type { EventLog } from './events/event-log';
+export type { RoutingRules } from './agents/routing-rules';
+export type { WebhookRegistry } from './webhooks/webhook-registry';
+export type { StuckWorkflow, StuckWorkflowInput, StuckWorkflowRegistry, StuckWorkflowView } from './stuck/stuck-workflows';
 export type { Clock, Store } from './store';
 export { StoreError } from './store-error';
 

@@ -1,21 +1,21 @@
-import type { AgentDirectory } from './agent-directory';
-import { agentDirectoryOperations } from './agent-directory';
-import type { ApiRecords } from './api-records';
-import { apiRecordOperations } from './api-records';
-import type { CapacityLedger } from './capacity-ledger';
-import { capacityLedgerOperations } from './capacity-ledger';
-import type { EventLog } from './event-log';
-import { eventLogOperations } from './event-log';
+import type { AgentDirectory } from './agents/agent-directory';
+import { agentDirectoryOperations } from './agents/agent-directory';
+import type { ApiRecords } from './records/api-records';
+import { apiRecordOperations } from './records/api-records';
+import type { CapacityLedger } from './capacity/capacity-ledger';
+import { capacityLedgerOperations } from './capacity/capacity-ledger';
+import type { EventLog } from './events/event-log';
+import { eventLogOperations } from './events/event-log';
 import type { Runner } from './program';
-import type { RoutingRules } from './routing-rules';
-import { routingRulesOperations } from './routing-rules';
+import type { RoutingRules } from './agents/routing-rules';
+import { routingRulesOperations } from './agents/routing-rules';
 import { bindOperations } from './program';
-import type { ConversationReadModel } from './read-model';
-import { readModelOperations } from './read-model';
-import type { StuckWorkflowRegistry } from './stuck-workflows';
-import { stuckWorkflowOperations } from './stuck-workflows';
-import type { WebhookRegistry } from './webhook-registry';
-import { webhookRegistryOperations } from './webhook-registry';
+import type { ConversationReadModel } from './conversations/read-model';
+import { readModelOperations } from './conversations/read-model';
+import type { StuckWorkflowRegistry } from './stuck/stuck-workflows';
+import { stuckWorkflowOperations } from './stuck/stuck-workflows';
+import type { WebhookRegistry } from './webhooks/webhook-registry';
+import { webhookRegistryOperations } from './webhooks/webhook-registry';
 
 /** Where the store gets the time it stamps on reservations, messages and events. */
 export type Clock = () => Date;

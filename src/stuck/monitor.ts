@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { StuckWorkflow, StuckWorkflowRegistry } from '../store/stuck-workflows';
+import type { StuckWorkflow, StuckWorkflowRegistry } from '../store/stuck/stuck-workflows';
 import type { WorkflowTaskFailureReport } from './failure-feed';
 import { onWorkflowTaskFailure } from './failure-feed';
 import { isStuck, logStuck, stuckEntry } from './stuck-entry';

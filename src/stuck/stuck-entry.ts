@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { StuckWorkflow, StuckWorkflowInput } from '../store/stuck-workflows';
+import type { StuckWorkflow, StuckWorkflowInput } from '../store/stuck/stuck-workflows';
 import type { WorkflowTaskHealth } from './workflow-task-health';
 import { STUCK_AFTER_FAILED_ATTEMPTS } from './workflow-task-health';
 

@@ -1,7 +1,7 @@
 import { subscribesTo } from '../domain/webhooks';
 import type { Store } from '../store/store';
-import type { WebhookEndpoint } from '../store/webhook-registry';
-import type { WebhookWorkflows } from './workflows';
+import type { WebhookEndpoint } from '../store/webhooks/webhook-registry';
+import type { WebhookWorkflows } from './delivery-workflows';
 
 /** What the notifier reads. */
 export type NotifierStore = Pick<Store, 'onEvents' | 'listEvents' | 'eventLogBounds' | 'listWebhookEndpoints'>;

@@ -1,6 +1,6 @@
-import type { EventLog } from '../store/event-log';
-import type { WebhookRegistry } from '../store/webhook-registry';
-import { DEFAULT_WEBHOOK_MAX_HOLD_MS } from './config';
+import type { EventLog } from '../store/events/event-log';
+import type { WebhookRegistry } from '../store/webhooks/webhook-registry';
+import { DEFAULT_WEBHOOK_MAX_HOLD_MS } from '../config/webhooks';
 
 /**
  * Prunes events committed before `before` the way every pruner of the events

@@ -1,5 +1,5 @@
 import { API_ROUTES } from '../../src/api/app';
-import { sha256 } from '../../src/api/tokens';
+import { sha256 } from '../../src/auth/tokens';
 import type { ApiHarness } from './helpers';
 import { ADMIN_TOKEN, call, expectError, startApi, startChat, stopApi } from './helpers';
 

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { EventHub } from '../../src/live/event-hub';
 import type { ApiDeps, ApiLimits } from '../../src/api/context';
-import { newAgentToken } from '../../src/api/tokens';
+import { newAgentToken } from '../../src/auth/tokens';
 import { createLogger } from '../../src/logger';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';

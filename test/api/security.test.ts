@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
-import { customerToken } from '../../src/api/tokens';
+import { customerToken } from '../../src/auth/tokens';
 import type { Store } from '../../src/store/store';
 import type { ApiHarness } from './helpers';
 import { ADMIN_TOKEN, apiDeps, call, expectError, SECRET, startApi, startChat, stopApi, worldState } from './helpers';

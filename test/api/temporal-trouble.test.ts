@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { ServiceError } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
-import { toApiError } from '../../src/api/error-handler';
+import { toApiError } from '../../src/api/http/error-handler';
 import { createStore } from '../../src/store';
 import { createTestWorker } from '../helpers/test-worker';
 import { until } from '../workflows/conversation-fixture';

@@ -5,7 +5,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import { createActivities } from '../../activities';
 import type { WebhookActivityOptions } from '../../activities/webhooks';
 import type { Router } from '../../src/routing';
-import { createTemporalRouter } from '../../src/routing';
+import { createTemporalRouter } from '../../src/temporal/router';
 import type { LifecycleConfig } from '../../src/domain/lifecycle-config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import type { Store } from '../../src/store/store';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import express from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
-import { PAGE_CSP, pageRoutes } from '../../src/live/pages';
+import { PAGE_CSP, pageRoutes } from '../../src/api/routes/pages';
 import type { ApiHarness } from '../api/helpers';
 import { ADMIN_TOKEN, call, expectError, startApi, startChat, stopApi } from '../api/helpers';
 

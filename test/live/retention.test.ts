@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config';
-import { DEFAULT_EVENT_RETENTION_MS, startEventRetention } from '../../src/live/retention';
+import { ConfigError, DEFAULT_EVENT_RETENTION_MS, loadConfig } from '../../src/config';
+import { startEventRetention } from '../../src/live/retention';
 import { createStore } from '../../src/store';
 import { TestClock } from '../store/store-fixtures';
 

@@ -6,7 +6,7 @@ import { createActivities } from '../../activities';
 import { loadConfig } from '../../src/config';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import { createLogger } from '../../src/logger';
-import { createTemporalRouter } from '../../src/routing';
+import { createTemporalRouter } from '../../src/temporal/router';
 import { createStore, seedStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
 import { installRuntime } from '../../src/temporal/runtime';

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { PostgresBackend } from '../../src/store/postgres-backend';
+import { PostgresBackend } from '../../src/store/backends/postgres';
 import { createTestSchema } from '../helpers/postgres-schema';
 import { describeWhen, postgresMissing } from '../helpers/prerequisites';
 import { checkModel } from './conversation-model';

@@ -1,4 +1,4 @@
-import { SqliteBackend } from '../../src/store/sqlite-backend';
+import { SqliteBackend } from '../../src/store/backends/sqlite';
 import { checkModel } from './conversation-model';
 import { seedModelStore } from './system';
 

@@ -1,7 +1,7 @@
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import { ActorKind, Operation } from '../../src/domain/operations';
 import type { Presence } from '../../src/domain/presence';
-import { SqliteBackend } from '../../src/store/sqlite-backend';
+import { SqliteBackend } from '../../src/store/backends/sqlite';
 import type { ModelTime } from './system';
 import { ModelSystem, seedModelStore, T0 } from './system';
 

@@ -18,10 +18,10 @@ import { RoutingChanges } from '../../src/routing/changes';
 import { Redelivery } from '../../src/routing/redelivery';
 import type { Router } from '../../src/routing/router';
 import { seedStore } from '../../src/store';
-import { agentDirectoryOperations } from '../../src/store/agent-directory';
-import { capacityLedgerOperations } from '../../src/store/capacity-ledger';
+import { agentDirectoryOperations } from '../../src/store/agents/agent-directory';
+import { capacityLedgerOperations } from '../../src/store/capacity/capacity-ledger';
 import type { Operation as StoreOperation, Program, Steps, Tx } from '../../src/store/program';
-import { readModelOperations } from '../../src/store/read-model';
+import { readModelOperations } from '../../src/store/conversations/read-model';
 import type { Backend, Store } from '../../src/store/store';
 import { storeOver } from '../../src/store/store';
 import type {

@@ -6,7 +6,7 @@ import type { StreamStatus } from '../../src/pages/lib/event-stream';
 import { followEvents } from '../../src/pages/lib/event-stream';
 import { createStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
-import { customerToken } from '../../src/api/tokens';
+import { customerToken } from '../../src/auth/tokens';
 import { ConversationState } from '../../src/domain/states';
 import { ADMIN_TOKEN, apiDeps, SECRET } from '../api/helpers';
 import { view } from '../store/store-fixtures';

@@ -1,5 +1,5 @@
 import { StoreError } from '../../src/store';
-import type { StuckWorkflowInput } from '../../src/store/stuck-workflows';
+import type { StuckWorkflowInput } from '../../src/store/stuck/stuck-workflows';
 import type { ApiTablesContext } from './api-tables-contract';
 import { enqueue } from './store-fixtures';
 

@@ -2,7 +2,7 @@ import { ErrorCode } from '../../src/domain/errors';
 import type { WebhookEventTypes } from '../../src/domain/webhooks';
 import { StoreError } from '../../src/store';
 import type { Store } from '../../src/store/store';
-import type { NewWebhookEndpoint } from '../../src/store/webhook-registry';
+import type { NewWebhookEndpoint } from '../../src/store/webhooks/webhook-registry';
 import { pruneEventsHeldForWebhooks } from '../../src/webhooks/retention';
 import type { ApiTablesContext } from './api-tables-contract';
 import { agent, enqueue } from './store-fixtures';

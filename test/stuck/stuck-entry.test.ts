@@ -1,4 +1,4 @@
-import type { StuckWorkflow } from '../../src/store/stuck-workflows';
+import type { StuckWorkflow } from '../../src/store/stuck/stuck-workflows';
 import type { FailingTask } from '../../src/stuck/stuck-entry';
 import { isStuck, stuckEntry } from '../../src/stuck/stuck-entry';
 

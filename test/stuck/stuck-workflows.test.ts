@@ -8,7 +8,7 @@ import { createApp } from '../../src/api/app';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import { EventHub } from '../../src/live/event-hub';
 import { Metrics } from '../../src/metrics/metrics';
-import { createTemporalRouter } from '../../src/routing';
+import { createTemporalRouter } from '../../src/temporal/router';
 import { createStore, seedStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
 import { onWorkflowTaskFailure, watchFailedEvictions } from '../../src/stuck/failure-feed';

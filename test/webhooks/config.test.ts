@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from '../../src/config';
-import { DEFAULT_WEBHOOK_CONFIG } from '../../src/webhooks/config';
+import { DEFAULT_WEBHOOK_CONFIG } from '../../src/config/webhooks';
 
 function problems(env: Record<string, string>): string {
   try {

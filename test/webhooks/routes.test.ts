@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { customerToken } from '../../src/api/tokens';
+import { customerToken } from '../../src/auth/tokens';
 import { webhookWorkflowId } from '../../src/domain/webhooks';
 import { openWebhookSecret } from '../../src/webhooks/secret-box';
 import type { ApiHarness } from '../api/helpers';

@@ -3,7 +3,7 @@ import { webhookWorkflowId } from '../../src/domain/webhooks';
 import type { StoredEvent } from '../../src/domain/events';
 import type { WebhookSender } from '../../src/webhooks/sender';
 import { newWebhookSecret, sealWebhookSecret } from '../../src/webhooks/secret-box';
-import { temporalWebhookWorkflows } from '../../src/webhooks/workflows';
+import { temporalWebhookWorkflows } from '../../src/temporal/webhook-workflows';
 import { messageSignal, pickUpdate } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
 import { eventually, startConversation, startHarness, stopHarness, until } from './conversation-fixture';

@@ -1,4 +1,4 @@
-import { createTemporalRouter } from '../../src/routing';
+import { createTemporalRouter } from '../../src/temporal/router';
 import { OFFER_ACCEPT_GRACE_MS } from '../../src/domain/timers';
 import {
   acceptSignal,

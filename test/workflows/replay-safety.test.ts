@@ -4,7 +4,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import { RoutingChanges } from '../../src/routing';
-import { createTemporalRouter } from '../../src/routing';
+import { createTemporalRouter } from '../../src/temporal/router';
 import { createStore, seedStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
 import type { ApplyConversationInput } from '../../src/store/types';

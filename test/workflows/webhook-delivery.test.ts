@@ -2,10 +2,10 @@ import { temporal } from '@temporalio/proto';
 import type { WebhookSender } from '../../src/webhooks/sender';
 import { webhookWorkflowId } from '../../src/domain/webhooks';
 import type { StoredEvent } from '../../src/domain/events';
-import type { WebhookEndpoint } from '../../src/store/webhook-registry';
-import type { WebhookDeliveryOptions } from '../../src/webhooks/config';
+import type { WebhookEndpoint } from '../../src/store/webhooks/webhook-registry';
+import type { WebhookDeliveryOptions } from '../../src/config/webhooks';
 import { newWebhookSecret, sealWebhookSecret } from '../../src/webhooks/secret-box';
-import { temporalWebhookWorkflows } from '../../src/webhooks/workflows';
+import { temporalWebhookWorkflows } from '../../src/temporal/webhook-workflows';
 import type { Harness } from './conversation-fixture';
 import { startHarness, stopHarness, until } from './conversation-fixture';
 

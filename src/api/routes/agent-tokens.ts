@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { ApiContext } from '../context';
-import { unknownAgent } from '../errors';
-import type { Idempotency } from '../idempotency';
-import * as r from '../response-schemas';
-import type { ReplayedCredentials, Route } from '../route';
-import { json, none, reply, route } from '../route';
-import * as s from '../schemas';
-import { newAgentToken } from '../tokens';
+import { unknownAgent } from '../http/errors';
+import type { Idempotency } from '../http/idempotency';
+import * as r from '../schemas/responses';
+import type { ReplayedCredentials, Route } from '../http/route';
+import { json, none, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
+import { newAgentToken } from '../../auth/tokens';
 
 /** A new agent token, its hash (what the store keeps) and when it expires. */
 export interface IssuedAgentToken {

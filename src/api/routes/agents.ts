@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { ApiContext } from '../context';
-import { ApiError, ApiErrorCode, unknownAgent, unknownQueue } from '../errors';
-import * as r from '../response-schemas';
-import type { Route } from '../route';
-import { json, none, reply, route } from '../route';
-import * as s from '../schemas';
+import { ApiError, ApiErrorCode, unknownAgent, unknownQueue } from '../http/errors';
+import * as r from '../schemas/responses';
+import type { Route } from '../http/route';
+import { json, none, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
 import { agentTokenCredentials, agentTokenFor } from './agent-tokens';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

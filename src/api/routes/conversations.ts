@@ -9,12 +9,12 @@ import { Channel, ConversationState } from '../../domain/states';
 import type { ChatSender } from '../../store/types';
 import { messageUpdate } from '../../../workflows/messages';
 import { actorOf, authorize, loadConversation } from '../access';
-import { invalidField, unknownQueue } from '../errors';
-import * as r from '../response-schemas';
-import type { Route } from '../route';
-import { json, none, publicRoute, reply, route } from '../route';
-import * as s from '../schemas';
-import { customerToken } from '../tokens';
+import { invalidField, unknownQueue } from '../http/errors';
+import * as r from '../schemas/responses';
+import type { Route } from '../http/route';
+import { json, none, publicRoute, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
+import { customerToken } from '../../auth/tokens';
 
 const DEFAULT_MESSAGE_LIMIT = 1000;
 const LOCATION = { Location: { description: 'The conversation’s URL.', required: true } };

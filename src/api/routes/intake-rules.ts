@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { IntakeRuleError, parseIntakeRules } from '../../domain/intake';
-import { ApiError, ApiErrorCode } from '../errors';
-import type { Route } from '../route';
-import { json, none, reply, route } from '../route';
-import * as s from '../schemas';
+import { ApiError, ApiErrorCode } from '../http/errors';
+import type { Route } from '../http/route';
+import { json, none, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
 
 const Match = Type.Union([Type.String(), Type.Array(Type.String())]);
 /** One intake rule, as the admin writes it (parseIntakeRules checks the meaning: queues exist, ids unique, bounds). */

@@ -5,12 +5,12 @@ import type { ConversationView } from '../../store/types';
 import * as m from '../../../workflows/messages';
 import type { ConversationAction } from '../access';
 import { actorOf, authorize, loadConversation } from '../access';
-import type { Principal, PrincipalKind } from '../auth';
-import { ApiError } from '../errors';
-import * as r from '../response-schemas';
-import type { Route } from '../route';
-import { json, reply, route } from '../route';
-import * as s from '../schemas';
+import type { Principal, PrincipalKind } from '../http/auth';
+import { ApiError } from '../http/errors';
+import * as r from '../schemas/responses';
+import type { Route } from '../http/route';
+import { json, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
 
 /** Sends one update to the conversation of the request, with the update id derived from its Idempotency-Key. */
 export interface Updater {

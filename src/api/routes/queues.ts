@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { QueueInput } from '../../store/types';
 import type { ApiContext } from '../context';
-import { ApiError, ApiErrorCode, forbidden, unknownQueue } from '../errors';
-import * as r from '../response-schemas';
-import type { Route } from '../route';
-import { json, none, reply, route } from '../route';
-import * as s from '../schemas';
+import { ApiError, ApiErrorCode, forbidden, unknownQueue } from '../http/errors';
+import * as r from '../schemas/responses';
+import type { Route } from '../http/route';
+import { json, none, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
 
 const queueReply = (description: string) => ({ description, schema: s.closed({ queue: r.Queue }) });
 

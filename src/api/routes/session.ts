@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { unknownConversation } from '../errors';
-import * as r from '../response-schemas';
-import type { Route } from '../route';
-import { none, publicRoute, reply, route } from '../route';
-import * as s from '../schemas';
+import { unknownConversation } from '../http/errors';
+import * as r from '../schemas/responses';
+import type { Route } from '../http/route';
+import { none, publicRoute, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
 
 const me = route({
   method: 'get',

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { Route } from '../route';
-import { none, reply, route } from '../route';
-import * as s from '../schemas';
-import { StuckWorkflowItem } from '../stuck-schemas';
+import type { Route } from '../http/route';
+import { none, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
+import { StuckWorkflowItem } from '../schemas/stuck';
 
 const list = route({
   method: 'get',

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import * as r from '../response-schemas';
-import type { Route } from '../route';
-import { none, reply, route } from '../route';
-import * as s from '../schemas';
-import { StuckMarker } from '../stuck-schemas';
+import * as r from '../schemas/responses';
+import type { Route } from '../http/route';
+import { none, reply, route } from '../http/route';
+import * as s from '../schemas/requests';
+import { StuckMarker } from '../schemas/stuck';
 import { stuckMarker } from '../workflow-stuck';
 
 // The most stuck workflows matched against one page of the list: far more than ever expected at once.

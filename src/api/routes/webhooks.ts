@@ -15,11 +15,11 @@ import {
 } from '../../domain/webhooks';
 import { newWebhookSecret, sealWebhookSecret } from '../../webhooks/secret-box';
 import type { ApiContext } from '../context';
-import { ApiError, ApiErrorCode } from '../errors';
-import type { Idempotency } from '../idempotency';
-import type { ReplayedCredentials, Route } from '../route';
-import { json, none, reply, route } from '../route';
-import { closed, Id, IdParams, NoParams, NoQuery, nullable, stringEnum } from '../schemas';
+import { ApiError, ApiErrorCode } from '../http/errors';
+import type { Idempotency } from '../http/idempotency';
+import type { ReplayedCredentials, Route } from '../http/route';
+import { json, none, reply, route } from '../http/route';
+import { closed, Id, IdParams, NoParams, NoQuery, nullable, stringEnum } from '../schemas/requests';
 
 // Webhook endpoints (admin only). The signing secret is answered by the
 // registration alone; it is sealed at rest (src/webhooks/secret-box.ts) and

@@ -6,7 +6,7 @@ export type { ConversationState } from '../../domain/states';
 export type { AgentLoad, ChatMessage, ConversationView, QueueEntry, QueueStats } from '../../store/types';
 
 import type { Static } from '@sinclair/typebox';
-import type { StuckWorkflowItem as StuckWorkflowSchema } from '../../api/stuck-schemas';
+import type { StuckWorkflowItem as StuckWorkflowSchema } from '../../api/schemas/stuck';
 import type { AgentLoad, ConversationView } from '../../store/types';
 
 /** GET /api/me. */

@@ -1,0 +1,26 @@
+import type { Operations } from '../program';
+import { read } from '../program';
+import * as reads from './read-programs';
+import type { ConversationFilter, ConversationView, QueueEntry } from '../types';
+
+/** What people see of conversations, written by the workflows' store writes. */
+export interface ConversationReadModel {
+  getConversation(id: string): Promise<ConversationView | null>;
+  /** My work items: an agent's Active, Wrap-up and Waiting conversations. */
+  listWorkItems(agentId: string): Promise<ConversationView[]>;
+  /** Closed work items: an agent's conversations closed at or after `since`. */
+  listClosedWorkItems(agentId: string, since: Date): Promise<ConversationView[]>;
+  /** Open conversations of a queue in service order (priority, then arrival). */
+  listQueueEntries(queueId: string, limit?: number): Promise<QueueEntry[]>;
+  /** Conversations matching every given field, newest first, at most `limit` (1-1,000): the supervisor's list. */
+  listConversations(filter: ConversationFilter): Promise<ConversationView[]>;
+}
+
+/** The ConversationReadModel operations. */
+export const readModelOperations: Operations<ConversationReadModel> = {
+  getConversation: read(reads.getConversation),
+  listWorkItems: read(reads.listWorkItems),
+  listClosedWorkItems: read(reads.listClosedWorkItems),
+  listQueueEntries: read(reads.listQueueEntries),
+  listConversations: read(reads.listConversations),
+};

@@ -1,0 +1,73 @@
+import { WORK_ITEM_STATES, ConversationState } from '../../domain/states';
+import type { Program, Tx } from '../program';
+import { all, one, placeholders } from '../program';
+import type { ConversationRow, EntryRow } from '../rows';
+import { ENTRY_COLUMNS, toEntry, toView, VIEW_COLUMNS } from '../rows';
+import type { ConversationFilter, ConversationView, QueueEntry } from '../types';
+import { invalid } from '../validation';
+
+const VIEW = `SELECT ${VIEW_COLUMNS.join(', ')} FROM conversations`;
+
+/** One conversation's read model. */
+export function* getConversation(_tx: Tx, conversationId: string): Program<ConversationView | null> {
+  const row = yield* one<ConversationRow>(`${VIEW} WHERE conversation_id = ?`, [conversationId]);
+  return row ? toView(row) : null;
+}
+
+/** An agent's Active, Wrap-up and Waiting conversations, and those offered to them (Open), oldest first. */
+export function* listWorkItems(_tx: Tx, agentId: string): Program<ConversationView[]> {
+  const mine = yield* all<ConversationRow>(`${VIEW} WHERE agent_id = ? AND state IN (${placeholders(WORK_ITEM_STATES.length)})`, [
+    agentId,
+    ...WORK_ITEM_STATES,
+  ]);
+  const offered = yield* all<ConversationRow>(`${VIEW} WHERE offer_agent_id = ? AND state = ?`, [agentId, ConversationState.Open]);
+  return [...mine, ...offered]
+    .sort((a, b) =>
+      a.created_at === b.created_at ? a.conversation_id.localeCompare(b.conversation_id) : a.created_at < b.created_at ? -1 : 1,
+    )
+    .map(toView);
+}
+
+/** An agent's conversations closed at or after `since`, newest first. */
+export function* listClosedWorkItems(_tx: Tx, agentId: string, since: Date): Program<ConversationView[]> {
+  const rows = yield* all<ConversationRow>(
+    `${VIEW} WHERE agent_id = ? AND state = ? AND closed_at >= ? ORDER BY closed_at DESC, conversation_id`,
+    [agentId, ConversationState.Closed, since.toISOString()],
+  );
+  return rows.map(toView);
+}
+
+/** A queue's entries in service order: priority, then arrival, then seq. */
+export function* listQueueEntries(_tx: Tx, queueId: string, limit?: number): Program<QueueEntry[]> {
+  const bounded = limit !== undefined;
+  const rows = yield* all<EntryRow>(
+    `SELECT ${ENTRY_COLUMNS} FROM queue_entries WHERE queue_id = ? ORDER BY priority, enqueued_at, seq${bounded ? ' LIMIT ?' : ''}`,
+    bounded ? [queueId, Math.max(0, Math.floor(limit))] : [queueId],
+  );
+  return rows.map(toEntry);
+}
+
+/**
+ * Conversations matching the filter, newest first. Bounded by `limit`; each
+ * filter has an index to start from (agent and state, queue and state, state
+ * and creation time, creation time).
+ */
+export function* listConversations(_tx: Tx, filter: ConversationFilter): Program<ConversationView[]> {
+  const { limit } = filter;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`Conversation limit must be 1-1000 (got ${limit}).`);
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (column: string, value: string | undefined): void => {
+    if (value === undefined) return;
+    where.push(`${column} = ?`);
+    params.push(value);
+  };
+  add('state', filter.state);
+  add('queue_id', filter.queueId);
+  add('agent_id', filter.agentId);
+  const rows = yield* all<ConversationRow>(
+    `${VIEW}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, conversation_id LIMIT ?`,
+    [...params, limit],
+  );
+  return rows.map(toView);
+}
