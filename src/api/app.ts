@@ -9,45 +9,19 @@ import type { ApiContext, ApiDeps, ApiMetricsOptions } from './context';
 import { createContext } from './context';
 import { errorHandler } from './http/error-handler';
 import { ApiError, ApiErrorCode } from './http/errors';
-import { healthRoutes } from './routes/health';
 import { METRICS_PATH, metricsEndpoint } from './routes/metrics';
 import type { OpenApiDocument } from './http/openapi';
 import { openApiDocument } from './http/openapi';
 import type { Route } from './http/route';
 import { mount, none, publicRoute, reply } from './http/route';
-import { agentTokenRoutes } from './routes/agent-tokens';
-import { agentRoutes } from './routes/agents';
-import { conversationRoutes } from './routes/conversations';
-import { operationRoutes } from './routes/operations';
-import { queueRoutes } from './routes/queues';
-import { intakeRuleRoutes } from './routes/intake-rules';
-import { sessionRoutes } from './routes/session';
-import { supervisorListRoutes } from './routes/supervisor-lists';
-import { stuckWorkflowRoutes } from './routes/stuck-workflows';
-import { eventRoutes } from './routes/events';
 import { pageRoutes } from './routes/pages';
+import { API_ROUTES } from './routes';
 import { metricsGuard } from '../metrics/access';
-import { webhookRoutes } from './routes/webhooks';
 import { NoParams, NoQuery } from './schemas/requests';
 import { Type } from '@sinclair/typebox';
 
 export type { ApiDeps } from './context';
-
-/** Every route of the API except the OpenAPI document itself. */
-export const API_ROUTES: readonly Route[] = [
-  ...healthRoutes,
-  ...conversationRoutes,
-  ...operationRoutes,
-  ...agentRoutes,
-  ...agentTokenRoutes,
-  ...queueRoutes,
-  ...supervisorListRoutes,
-  ...stuckWorkflowRoutes,
-  ...intakeRuleRoutes,
-  ...sessionRoutes,
-  ...eventRoutes,
-  ...webhookRoutes,
-];
+export { API_ROUTES } from './routes';
 
 let document: OpenApiDocument | undefined;
 

@@ -1,17 +1,20 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, messageOf } from './lib/api';
-import type { StreamStatus } from './lib/event-stream';
-import { followEvents } from './lib/event-stream';
+import { ConversationState } from '../domain/states';
+import { messageOf } from './lib/client';
+import { createClient } from './lib/client';
 import { clock } from './lib/format';
-import { Model, useModel, useNow } from './lib/model';
+import { useModel, useNow } from './lib/model';
 import { clearToken, loadToken, saveToken } from './lib/session';
-import type { ChatMessage, ConversationState, Me, PositionFrameData, StoredEvent, UiConfig } from './lib/types';
+import type { SessionState } from './lib/session-model';
+import { SessionModel } from './lib/session-model';
+import type { ChatMessage, PositionFrameData, StoredEvent, UiConfig } from './lib/types';
 import { Composer, ErrorBox, mount, StatusLine } from './lib/ui';
 
 const PAGE = 'chat';
+/** The API without a token: the pages' configuration and starting a chat. */
+const publicApi = createClient(() => null);
 
-interface ChatState {
-  token: string;
+interface ChatState extends SessionState {
   conversationId: string;
   state: ConversationState;
   agentId: string | null;
@@ -19,41 +22,19 @@ interface ChatState {
   messages: ChatMessage[];
   /** Where the conversation stands in its queue (the stream's position frames); null when it waits in none. */
   queue: PositionFrameData | null;
-  status: StreamStatus;
-  error: string | null;
 }
 
 /** One customer's chat: its standing and messages, kept live by the stream. */
-class Chat extends Model<ChatState> {
-  private stream: { close(): void } | null = null;
-
-  start(): void {
-    this.stream = followEvents(this.state.token, {
-      load: () => this.load(),
-      apply: (event) => {
-        this.apply(event);
-        this.changed();
-      },
-      position: (position) => {
-        this.state.queue = position.position === null ? null : position;
-        this.changed();
-      },
-      status: (status) => {
-        this.state.status = status;
-        this.changed();
-      },
-    });
-  }
-
-  stop(): void {
-    this.stream?.close();
+class Chat extends SessionModel<ChatState> {
+  protected override position(position: PositionFrameData): void {
+    this.state.queue = position.position === null ? null : position;
   }
 
   async load(): Promise<void> {
     const s = this.state;
     const [me, messages] = await Promise.all([
-      api<Me>(s.token, 'GET', '/api/me'),
-      api<{ messages: ChatMessage[] }>(s.token, 'GET', `/api/conversations/${encodeURIComponent(s.conversationId)}/messages`),
+      this.call('get', '/api/me'),
+      this.call('get', '/api/conversations/:id/messages', { params: { id: s.conversationId } }),
     ]);
     if (me.kind !== 'customer') throw new Error('This is not a chat token.');
     s.state = me.conversation.state;
@@ -69,7 +50,7 @@ class Chat extends Model<ChatState> {
       case 'conversation.state':
         s.state = e.data.to;
         s.agentId = e.agentId;
-        if (e.data.to !== 'Waiting') s.reviveUntil = null;
+        if (e.data.to !== ConversationState.Waiting) s.reviveUntil = null;
         return;
       case 'conversation.assigned':
       case 'conversation.transferred':
@@ -94,32 +75,16 @@ class Chat extends Model<ChatState> {
     }
   }
 
-  async act(work: () => Promise<unknown>): Promise<boolean> {
-    this.state.error = null;
-    this.changed();
-    try {
-      await work();
-      return true;
-    } catch (error) {
-      this.state.error = messageOf(error);
-      return false;
-    } finally {
-      this.changed();
-    }
-  }
-
   operation(op: 'end' | 'revive'): Promise<boolean> {
-    return this.act(() => api(this.state.token, 'POST', `/api/conversations/${encodeURIComponent(this.state.conversationId)}/${op}`, {}));
+    return this.act(() => this.call('post', `/api/conversations/:id/${op}`, { params: { id: this.state.conversationId }, body: {} }));
   }
 
   send(text: string): Promise<boolean> {
     return this.act(async () => {
-      const { message } = await api<{ message: ChatMessage }>(
-        this.state.token,
-        'POST',
-        `/api/conversations/${encodeURIComponent(this.state.conversationId)}/messages`,
-        { text },
-      );
+      const { message } = await this.call('post', '/api/conversations/:id/messages', {
+        params: { id: this.state.conversationId },
+        body: { text },
+      });
       if (!this.state.messages.some((m) => m.id === message.id)) this.state.messages.push(message);
     });
   }
@@ -151,7 +116,7 @@ function QueuePosition({ queue }: { queue: PositionFrameData | null }) {
 function Standing({ chat, now }: { chat: Chat; now: number }) {
   const s = chat.state;
   switch (s.state) {
-    case 'Open':
+    case ConversationState.Open:
       return (
         <div class="standing" data-testid="standing">
           <p>Waiting in queue… an agent will be with you shortly.</p>
@@ -160,19 +125,19 @@ function Standing({ chat, now }: { chat: Chat; now: number }) {
           </p>
         </div>
       );
-    case 'Active':
+    case ConversationState.Active:
       return (
         <p class="standing" data-testid="standing">
           You are chatting with {s.agentId ?? 'an agent'}.
         </p>
       );
-    case 'WrapUp':
+    case ConversationState.WrapUp:
       return (
         <p class="standing" data-testid="standing">
           The agent has ended the chat.
         </p>
       );
-    case 'Waiting': {
+    case ConversationState.Waiting: {
       const open = s.reviveUntil !== null && Date.parse(s.reviveUntil) > now;
       return (
         <div class="standing" data-testid="standing">
@@ -190,7 +155,7 @@ function Standing({ chat, now }: { chat: Chat; now: number }) {
         </div>
       );
     }
-    case 'Closed':
+    case ConversationState.Closed:
       return (
         <p class="standing" data-testid="standing">
           This chat has ended.
@@ -206,7 +171,7 @@ function ChatView({ chat, onNew }: { chat: Chat; onNew: () => void }) {
   useEffect(() => {
     log.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
   }, [s.messages.length]);
-  const canWrite = s.state === 'Open' || s.state === 'Active';
+  const canWrite = s.state === ConversationState.Open || s.state === ConversationState.Active;
   return (
     <main class="chat">
       <header class="top">
@@ -216,13 +181,7 @@ function ChatView({ chat, onNew }: { chat: Chat; onNew: () => void }) {
       <div aria-live="polite">
         <Standing chat={chat} now={now} />
       </div>
-      <ErrorBox
-        error={s.error}
-        onDismiss={() => {
-          s.error = null;
-          chat.changed();
-        }}
-      />
+      <ErrorBox error={s.error} onDismiss={() => chat.dismissError()} />
       <div class="messages" ref={log} role="log" aria-live="polite" aria-label="Messages" data-testid="messages">
         {s.messages.map((m) => (
           <p key={m.id} class={`message from-${m.sender}`}>
@@ -235,7 +194,7 @@ function ChatView({ chat, onNew }: { chat: Chat; onNew: () => void }) {
       </div>
       <Composer id="message" label="Message" disabled={!canWrite} send={(text) => chat.send(text)} />
       <div class="actions">
-        {s.state !== 'Closed' ? (
+        {s.state !== ConversationState.Closed ? (
           <button type="button" onClick={() => void chat.operation('end')}>
             End chat
           </button>
@@ -256,7 +215,7 @@ function StartForm({ onStarted }: { onStarted: (token: string, conversationId: s
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
-    api<UiConfig>(null, 'GET', '/api/ui-config').then(
+    publicApi('get', '/api/ui-config').then(
       (config) => setQueues(config.queues),
       (err: unknown) => setError(messageOf(err)),
     );
@@ -269,10 +228,7 @@ function StartForm({ onStarted }: { onStarted: (token: string, conversationId: s
           e.preventDefault();
           setBusy(true);
           setError(null);
-          api<{ conversation: { conversationId: string }; customerToken: string }>(null, 'POST', '/api/conversations', {
-            customer: { name: name.trim() },
-            queueId,
-          }).then(
+          publicApi('post', '/api/conversations', { body: { customer: { name: name.trim() }, queueId } }).then(
             (started) => onStarted(started.customerToken, started.conversation.conversationId),
             (err: unknown) => {
               setError(messageOf(err));
@@ -309,7 +265,7 @@ function open(token: string, conversationId: string): Chat {
   const chat = new Chat({
     token,
     conversationId,
-    state: 'Open',
+    state: ConversationState.Open,
     agentId: null,
     reviveUntil: null,
     messages: [],

@@ -82,10 +82,10 @@ export interface ReplayedCredentials {
 }
 
 /** What every route declares; U is the caller's type, from its access list (null on public routes). */
-export interface SpecBase<P extends TSchema, Q extends TSchema, B, U, R extends Responses> {
-  method: Method;
+export interface SpecBase<P extends TSchema, Q extends TSchema, B, U, R extends Responses, M extends Method = Method, Path extends string = string> {
+  method: M;
   /** Express path (`/api/conversations/:id`). */
-  path: string;
+  path: Path;
   summary: string;
   tag: string;
   params: P;
@@ -104,13 +104,15 @@ export interface SpecBase<P extends TSchema, Q extends TSchema, B, U, R extends 
 export type HeadersOf<S> = S extends { headers: infer H extends TObject } ? Static<H> : Record<string, never>;
 
 /** A route open to the principal kinds listed (others 403, no token 401). */
-export interface RouteSpec<P extends TSchema, Q extends TSchema, B, K extends PrincipalKind, R extends Responses> extends SpecBase<
-  P,
-  Q,
+export interface RouteSpec<
+  P extends TSchema,
+  Q extends TSchema,
   B,
-  Extract<Principal, { kind: K }>,
-  R
-> {
+  K extends PrincipalKind,
+  R extends Responses,
+  M extends Method = Method,
+  Path extends string = string,
+> extends SpecBase<P, Q, B, Extract<Principal, { kind: K }>, R, M, Path> {
   access: readonly K[];
   /** Agents only for themselves: the path's `:id` must be the calling agent (the admin may act for anyone). */
   selfOnly?: boolean;
@@ -142,3 +144,21 @@ export interface Route {
   readonly doc: RouteDoc;
   mount(router: Router, ctx: ApiContext): void;
 }
+
+/** What a client knows of a route, as types only: its method, path, query, body and answers. */
+export interface Endpoint<M extends Method = Method, Path extends string = string, Q = unknown, B = unknown, R extends Responses = Responses> {
+  method: M;
+  path: Path;
+  query: Q;
+  body: B;
+  responses: R;
+}
+
+/** A route that keeps its endpoint's types, so a client (the pages) can be typed from the route table. */
+export interface TypedRoute<E extends Endpoint> extends Route {
+  /** Never set at run time: it carries the endpoint's types. */
+  readonly endpoint?: E;
+}
+
+/** The endpoint of a typed route. */
+export type EndpointOf<T> = T extends TypedRoute<infer E> ? E : never;

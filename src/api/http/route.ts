@@ -1,17 +1,19 @@
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Principal, PrincipalKind } from './auth';
 import type { ApiContext } from '../context';
 import { ApiError, ApiErrorCode, forbidden } from './errors';
 import type { Idempotency, StoredReply } from './idempotency';
 import { fingerprintOf, IDEMPOTENCY_HEADER, idempotencyFor, lookUp, record } from './idempotency';
-import type { HeadersOf, Responses, Route, RouteDoc, RouteSpec, SpecBase } from './route-spec';
+import type { Endpoint, HeadersOf, Method, Responses, Route, RouteDoc, RouteSpec, SpecBase, TypedRoute } from './route-spec';
 import { IdempotencyKey } from '../schemas/requests';
 import type { Checker, Problem } from './validate';
 import { accepts, MAX_DEPTH, nestedDeeperThan, responseChecker, textChecker } from './validate';
 
 export type {
   BodyInput,
+  Endpoint,
+  EndpointOf,
   Method,
   ReplayedCredentials,
   ReplyOf,
@@ -21,6 +23,7 @@ export type {
   RouteDoc,
   RouteRequest,
   RouteSpec,
+  TypedRoute,
 } from './route-spec';
 export { json, none, reply } from './route-spec';
 
@@ -206,9 +209,9 @@ function defineRoute<P extends TSchema, Q extends TSchema, B, U extends Principa
  * body's schema (400), and only then the handler: it never sees unchecked input,
  * and a refused request changes nothing.
  */
-export function route<P extends TSchema, Q extends TSchema, B, K extends PrincipalKind, R extends Responses>(
-  spec: RouteSpec<P, Q, B, K, R>,
-): Route {
+export function route<P extends TSchema, Q extends TSchema, B, K extends PrincipalKind, R extends Responses, M extends Method, Path extends string>(
+  spec: RouteSpec<P, Q, B, K, R, M, Path>,
+): TypedRoute<Endpoint<M, Path, Static<Q>, B, R>> {
   return defineRoute(spec, { access: spec.access, selfOnly: spec.selfOnly === true }, async (ctx, req) => {
     const principal = await ctx.auth.authenticate(req);
     if (!admits(spec.access, principal)) {
@@ -223,7 +226,9 @@ export function route<P extends TSchema, Q extends TSchema, B, K extends Princip
 }
 
 /** Declares a route that needs no token. */
-export function publicRoute<P extends TSchema, Q extends TSchema, B, R extends Responses>(spec: SpecBase<P, Q, B, null, R>): Route {
+export function publicRoute<P extends TSchema, Q extends TSchema, B, R extends Responses, M extends Method, Path extends string>(
+  spec: SpecBase<P, Q, B, null, R, M, Path>,
+): TypedRoute<Endpoint<M, Path, Static<Q>, B, R>> {
   return defineRoute(spec, { access: 'public', selfOnly: false }, () => Promise.resolve(null));
 }
 

@@ -3,7 +3,7 @@ import type { ApiContext } from '../context';
 import { unknownAgent } from '../http/errors';
 import type { Idempotency } from '../http/idempotency';
 import * as r from '../schemas/responses';
-import type { ReplayedCredentials, Route } from '../http/route';
+import type { ReplayedCredentials } from '../http/route';
 import { json, none, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 import { newAgentToken } from '../../auth/tokens';
@@ -76,4 +76,4 @@ const revoke = route({
 });
 
 /** Issuing, rotating and revoking agent tokens. */
-export const agentTokenRoutes: readonly Route[] = [issue, revoke];
+export const agentTokenRoutes = [issue, revoke] as const;

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { ApiContext } from '../context';
 import { ApiError, ApiErrorCode, unknownAgent, unknownQueue } from '../http/errors';
 import * as r from '../schemas/responses';
-import type { Route } from '../http/route';
 import { json, none, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 import { agentTokenCredentials, agentTokenFor } from './agent-tokens';
@@ -145,4 +144,4 @@ const closedWorkItems = route({
 });
 
 /** Agent administration, presence and work items. */
-export const agentRoutes: readonly Route[] = [create, list, patch, presence, workItems, closedWorkItems];
+export const agentRoutes = [create, list, patch, presence, workItems, closedWorkItems] as const;

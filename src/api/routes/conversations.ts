@@ -11,7 +11,6 @@ import { messageUpdate } from '../../../workflows/messages';
 import { actorOf, authorize, loadConversation } from '../access';
 import { invalidField, unknownQueue } from '../http/errors';
 import * as r from '../schemas/responses';
-import type { Route } from '../http/route';
 import { json, none, publicRoute, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 import { customerToken } from '../../auth/tokens';
@@ -176,4 +175,4 @@ const listMessages = route({
 });
 
 /** Starting, reading and messaging conversations. */
-export const conversationRoutes: readonly Route[] = [start, get, sendMessage, listMessages];
+export const conversationRoutes = [start, get, sendMessage, listMessages] as const;

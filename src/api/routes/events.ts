@@ -3,7 +3,6 @@ import type { EventType } from '../../domain/events';
 import { ALL_EVENT_TYPES } from '../../domain/events';
 import type { Principal } from '../http/auth';
 import { ApiError, ApiErrorCode } from '../http/errors';
-import type { Route } from '../http/route';
 import { none, reply, route } from '../http/route';
 import { closed, EVENT_TYPES_PATTERN, Id, NoParams } from '../schemas/requests';
 import type { StreamAudience, StreamFilter } from '../../live/event-scope';
@@ -115,4 +114,4 @@ const events = route({
 });
 
 /** The event stream. */
-export const eventRoutes: readonly Route[] = [events];
+export const eventRoutes = [events] as const;

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import { DEFAULT_QUEUE_ID } from '../../domain/defaults';
 import type { ApiContext } from '../context';
 import { ApiError, ApiErrorCode } from '../http/errors';
-import type { Route } from '../http/route';
 import { none, publicRoute, reply } from '../http/route';
 import { closed, NoParams, NoQuery } from '../schemas/requests';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../http/temporal-errors';
@@ -66,4 +65,4 @@ const readyz = publicRoute({
 });
 
 /** Liveness and readiness probes (outside /api, where orchestrators expect them). */
-export const healthRoutes: readonly Route[] = [healthz, readyz];
+export const healthRoutes = [healthz, readyz] as const;

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { IntakeRuleError, parseIntakeRules } from '../../domain/intake';
 import { ApiError, ApiErrorCode } from '../http/errors';
-import type { Route } from '../http/route';
 import { json, none, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 
@@ -67,4 +66,4 @@ const put = route({
 });
 
 /** The intake rules. */
-export const intakeRuleRoutes: readonly Route[] = [get, put];
+export const intakeRuleRoutes = [get, put] as const;

@@ -8,7 +8,6 @@ import { actorOf, authorize, loadConversation } from '../access';
 import type { Principal, PrincipalKind } from '../http/auth';
 import { ApiError } from '../http/errors';
 import * as r from '../schemas/responses';
-import type { Route } from '../http/route';
 import { json, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 
@@ -17,8 +16,8 @@ export interface Updater {
   update<A>(def: UpdateDefinition<ConversationSummary, [A]>, arg: A): Promise<ConversationSummary>;
 }
 
-interface OperationSpec<S extends TSchema, K extends PrincipalKind> {
-  path: string;
+interface OperationSpec<S extends TSchema, K extends PrincipalKind, Op extends string> {
+  path: Op;
   action: ConversationAction;
   summary: string;
   access: readonly K[];
@@ -39,10 +38,10 @@ interface OperationSpec<S extends TSchema, K extends PrincipalKind> {
 }
 
 /** One POST operation: load (404), authorize (403), then the update (its refusal maps to 409/404/403). */
-function operation<S extends TSchema, K extends PrincipalKind>(spec: OperationSpec<S, K>): Route {
+function operation<S extends TSchema, K extends PrincipalKind, const Op extends string>(spec: OperationSpec<S, K, Op>) {
   return route({
     method: 'post',
-    path: `/api/conversations/:id/${spec.path}`,
+    path: `/api/conversations/:id/${spec.path}` as `/api/conversations/:id/${Op}`,
     tag: spec.tag ?? 'Operations',
     summary: spec.summary,
     access: spec.access,
@@ -74,7 +73,7 @@ function operation<S extends TSchema, K extends PrincipalKind>(spec: OperationSp
 const actor = (p: Principal, v: ConversationView) => ({ actor: actorOf(p, v) });
 
 /** The lifecycle operations, each mapped to its workflow update; the actor always comes from the token. */
-export const operationRoutes: readonly Route[] = [
+export const operationRoutes = [
   operation({
     path: 'pick',
     action: 'pick',
@@ -176,4 +175,4 @@ export const operationRoutes: readonly Route[] = [
     body: s.EmptyBody,
     call: (op, p, v) => op.update(m.customerEndUpdate, actor(p, v)),
   }),
-];
+] as const;

@@ -3,7 +3,6 @@ import type { QueueInput } from '../../store/types';
 import type { ApiContext } from '../context';
 import { ApiError, ApiErrorCode, forbidden, unknownQueue } from '../http/errors';
 import * as r from '../schemas/responses';
-import type { Route } from '../http/route';
 import { json, none, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 
@@ -98,4 +97,4 @@ const openWorkItems = route({
 });
 
 /** Queue administration and what waits in each queue. */
-export const queueRoutes: readonly Route[] = [create, list, patch, openWorkItems];
+export const queueRoutes = [create, list, patch, openWorkItems] as const;

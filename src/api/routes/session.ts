@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { unknownConversation } from '../http/errors';
 import * as r from '../schemas/responses';
-import type { Route } from '../http/route';
 import { none, publicRoute, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 
@@ -70,4 +69,4 @@ const uiConfig = publicRoute({
 });
 
 /** The caller's identity and the pages' configuration. */
-export const sessionRoutes: readonly Route[] = [me, uiConfig];
+export const sessionRoutes = [me, uiConfig] as const;

@@ -1,5 +1,4 @@
 import { Type } from '@sinclair/typebox';
-import type { Route } from '../http/route';
 import { none, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 import { StuckWorkflowItem } from '../schemas/stuck';
@@ -32,4 +31,4 @@ const list = route({
 });
 
 /** The admin's list of stuck workflows. */
-export const stuckWorkflowRoutes: readonly Route[] = [list];
+export const stuckWorkflowRoutes = [list] as const;

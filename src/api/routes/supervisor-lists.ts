@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import * as r from '../schemas/responses';
-import type { Route } from '../http/route';
 import { none, reply, route } from '../http/route';
 import * as s from '../schemas/requests';
 import { StuckMarker } from '../schemas/stuck';
@@ -39,4 +38,4 @@ const list = route({
 });
 
 /** The supervisor's conversation list. */
-export const supervisorListRoutes: readonly Route[] = [list];
+export const supervisorListRoutes = [list] as const;

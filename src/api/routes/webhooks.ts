@@ -17,7 +17,7 @@ import { newWebhookSecret, sealWebhookSecret } from '../../webhooks/secret-box';
 import type { ApiContext } from '../context';
 import { ApiError, ApiErrorCode } from '../http/errors';
 import type { Idempotency } from '../http/idempotency';
-import type { ReplayedCredentials, Route } from '../http/route';
+import type { ReplayedCredentials } from '../http/route';
 import { json, none, reply, route } from '../http/route';
 import { closed, Id, IdParams, NoParams, NoQuery, nullable, stringEnum } from '../schemas/requests';
 
@@ -224,4 +224,4 @@ const deliveries = route({
 });
 
 /** Registering, reading and deleting webhook endpoints, and their deliveries. */
-export const webhookRoutes: readonly Route[] = [register, list, get, remove, deliveries];
+export const webhookRoutes = [register, list, get, remove, deliveries] as const;

@@ -1,23 +1,25 @@
-// What the pages read from the API: the server's own types, imported as types only.
+// What the pages read from the API: the answers of its routes, typed from the
+// schemas that validate them on the server, and the event types of the stream.
+import type { Answer } from './client';
+
 export type { StoredEvent } from '../../domain/events';
 export type { PositionFrameData } from '../../live/position-frame';
 export type { Presence } from '../../domain/presence';
 export type { ConversationState } from '../../domain/states';
-export type { AgentLoad, ChatMessage, ConversationView, QueueEntry, QueueStats } from '../../store/types';
 
-import type { Static } from '@sinclair/typebox';
-import type { StuckWorkflowItem as StuckWorkflowSchema } from '../../api/schemas/stuck';
-import type { AgentLoad, ConversationView } from '../../store/types';
-
-/** GET /api/me. */
-export type Me = { kind: 'admin' } | { kind: 'agent'; agent: AgentLoad } | { kind: 'customer'; conversation: ConversationView };
-
+/** GET /api/me: who a token is. */
+export type Me = Answer<'get', '/api/me'>;
 /** GET /api/ui-config. */
-export interface UiConfig {
-  temporalUiUrl: string | null;
-  namespace: string;
-  queues: { id: string; name: string }[];
-}
-
-/** GET /api/stuck-workflows: one workflow whose workflow tasks keep failing (the answer's own schema). */
-export type StuckWorkflowItem = Static<typeof StuckWorkflowSchema>;
+export type UiConfig = Answer<'get', '/api/ui-config'>;
+/** An agent with its load (GET /api/agents). */
+export type AgentLoad = Answer<'get', '/api/agents'>['agents'][number];
+/** A conversation as lists show it (My work items, the supervisor's list). */
+export type ConversationView = Answer<'get', '/api/agents/:id/work-items'>['workItems'][number];
+/** A queue with its depth and oldest wait (GET /api/queues). */
+export type QueueStats = Answer<'get', '/api/queues'>['queues'][number];
+/** An Open conversation an agent may pick (GET /api/queues/:id/open-work-items). */
+export type QueueEntry = Answer<'get', '/api/queues/:id/open-work-items'>['openWorkItems'][number];
+/** One chat message. */
+export type ChatMessage = Answer<'get', '/api/conversations/:id/messages'>['messages'][number];
+/** GET /api/stuck-workflows: one workflow whose workflow tasks keep failing. */
+export type StuckWorkflowItem = Answer<'get', '/api/stuck-workflows'>['stuckWorkflows'][number];
