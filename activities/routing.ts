@@ -1,3 +1,4 @@
+import { deliverMatches } from '../src/routing/changes';
 import type { Router } from '../src/routing/router';
 import type { CapacityLedger } from '../src/store/capacity/capacity-ledger';
 
@@ -31,11 +32,7 @@ export function createRoutingActivities(store: CapacityLedger, router: Router, r
       const hours = await store.applyQueueHours(input.queueId, input.now);
       const stale = await store.listUndeliveredAssignments(input.queueId, new Date(Date.now() - redeliverAfterMs));
       const fresh = await store.dispatch(input.queueId, input.limit);
-      const all = [...stale, ...fresh];
-      const delivered = await Promise.all(all.map((a) => router.deliver(a)));
-      const orphaned = all.filter((_, i) => !delivered[i]);
-      for (const a of orphaned) await store.releaseReservation(a.conversationId, a.agentId);
-      if (orphaned.length) await router.poke(orphaned.map((a) => a.queueId));
+      await deliverMatches(router, store, [...stale, ...fresh]);
       // The service order spans an agent's queues: members of this queue may have passed over work in
       // their other queues for work here. Once that work is served, or this queue has just closed, it no
       // longer takes precedence: wake those queues' dispatchers now rather than at their next sweep.

@@ -1,14 +1,13 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ConversationState } from '../domain/states';
-import { messageOf } from './lib/client';
-import { createClient } from './lib/client';
+import { createClient, messageOf } from './lib/client';
 import { clock } from './lib/format';
 import { useModel, useNow } from './lib/model';
 import { clearToken, loadToken, saveToken } from './lib/session';
 import type { SessionState } from './lib/session-model';
 import { SessionModel } from './lib/session-model';
 import type { ChatMessage, PositionFrameData, StoredEvent, UiConfig } from './lib/types';
-import { Composer, ErrorBox, mount, StatusLine } from './lib/ui';
+import { Composer, ErrorBox, MessageLog, mount, StatusLine } from './lib/ui';
 
 const PAGE = 'chat';
 /** The API without a token: the pages' configuration and starting a chat. */
@@ -167,10 +166,6 @@ function Standing({ chat, now }: { chat: Chat; now: number }) {
 function ChatView({ chat, onNew }: { chat: Chat; onNew: () => void }) {
   const s = useModel(chat);
   const now = useNow(1000);
-  const log = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    log.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
-  }, [s.messages.length]);
   const canWrite = s.state === ConversationState.Open || s.state === ConversationState.Active;
   return (
     <main class="chat">
@@ -182,16 +177,7 @@ function ChatView({ chat, onNew }: { chat: Chat; onNew: () => void }) {
         <Standing chat={chat} now={now} />
       </div>
       <ErrorBox error={s.error} onDismiss={() => chat.dismissError()} />
-      <div class="messages" ref={log} role="log" aria-live="polite" aria-label="Messages" data-testid="messages">
-        {s.messages.map((m) => (
-          <p key={m.id} class={`message from-${m.sender}`}>
-            <span class="who">{m.sender === 'customer' ? 'You' : 'Agent'}</span> {m.text}
-            <time class="muted" dateTime={m.createdAt}>
-              {clock(m.createdAt)}
-            </time>
-          </p>
-        ))}
-      </div>
+      <MessageLog messages={s.messages} reader="customer" />
       <Composer id="message" label="Message" disabled={!canWrite} send={(text) => chat.send(text)} />
       <div class="actions">
         {s.state !== ConversationState.Closed ? (

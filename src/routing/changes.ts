@@ -1,7 +1,7 @@
 import type { Presence } from '../domain/presence';
 import type { AgentDirectory } from '../store/agents/agent-directory';
 import type { CapacityLedger } from '../store/capacity/capacity-ledger';
-import type { AgentInput, AgentRecord, ApplyOutcome, QueueInput, QueueRecord } from '../store/types';
+import type { AgentInput, AgentRecord, ApplyOutcome, Assignment, QueueInput, QueueRecord } from '../store/types';
 import type { Router } from './router';
 
 /**
@@ -17,6 +17,11 @@ export async function actOnWrite(router: Router, ledger: CapacityLedger, outcome
   for (const a of orphans) await ledger.releaseReservation(a.conversationId, a.agentId);
   const watch = [...outcome.watch, ...orphans.map((a) => a.queueId)];
   if (watch.length) await router.poke([...new Set(watch)]);
+}
+
+/** Tells each match's conversation of it (a match whose conversation no longer runs is released and its queue poked). */
+export function deliverMatches(router: Router, ledger: CapacityLedger, matches: Assignment[]): Promise<void> {
+  return actOnWrite(router, ledger, { matched: null, deliver: matches, watch: [], waiting: null });
 }
 
 /**
@@ -48,7 +53,7 @@ export class RoutingChanges {
     const matches = await this.store.fillAgent(agentId);
     if (matches.length === 0) return;
     await this.reach(`tell ${matches.map((m) => m.conversationId).join(', ')} of their assignment`, () =>
-      actOnWrite(this.router, this.store, { matched: null, deliver: matches, watch: [], waiting: null }),
+      deliverMatches(this.router, this.store, matches),
     );
   }
 

@@ -1,5 +1,5 @@
 import type { CapacityLedger } from '../store/capacity/capacity-ledger';
-import { actOnWrite } from './changes';
+import { deliverMatches } from './changes';
 import type { Router } from './router';
 
 /** How often a process looks for matches their conversation has not taken up. */
@@ -45,7 +45,7 @@ export class Redelivery {
   /** One look: delivers what is overdue; answers how many matches it sent. */
   async sweep(): Promise<number> {
     const overdue = await this.store.listUndeliveredAssignments(null, new Date(Date.now() - this.afterMs));
-    if (overdue.length) await actOnWrite(this.router, this.store, { matched: null, deliver: overdue, watch: [], waiting: null });
+    if (overdue.length) await deliverMatches(this.router, this.store, overdue);
     return overdue.length;
   }
 

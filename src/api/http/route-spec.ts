@@ -82,7 +82,15 @@ export interface ReplayedCredentials {
 }
 
 /** What every route declares; U is the caller's type, from its access list (null on public routes). */
-export interface SpecBase<P extends TSchema, Q extends TSchema, B, U, R extends Responses, M extends Method = Method, Path extends string = string> {
+export interface SpecBase<
+  P extends TSchema,
+  Q extends TSchema,
+  B,
+  U,
+  R extends Responses,
+  M extends Method = Method,
+  Path extends string = string,
+> {
   method: M;
   /** Express path (`/api/conversations/:id`). */
   path: Path;
@@ -146,7 +154,13 @@ export interface Route {
 }
 
 /** What a client knows of a route, as types only: its method, path, query, body and answers. */
-export interface Endpoint<M extends Method = Method, Path extends string = string, Q = unknown, B = unknown, R extends Responses = Responses> {
+export interface Endpoint<
+  M extends Method = Method,
+  Path extends string = string,
+  Q = unknown,
+  B = unknown,
+  R extends Responses = Responses,
+> {
   method: M;
   path: Path;
   query: Q;

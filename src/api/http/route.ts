@@ -209,9 +209,15 @@ function defineRoute<P extends TSchema, Q extends TSchema, B, U extends Principa
  * body's schema (400), and only then the handler: it never sees unchecked input,
  * and a refused request changes nothing.
  */
-export function route<P extends TSchema, Q extends TSchema, B, K extends PrincipalKind, R extends Responses, M extends Method, Path extends string>(
-  spec: RouteSpec<P, Q, B, K, R, M, Path>,
-): TypedRoute<Endpoint<M, Path, Static<Q>, B, R>> {
+export function route<
+  P extends TSchema,
+  Q extends TSchema,
+  B,
+  K extends PrincipalKind,
+  R extends Responses,
+  M extends Method,
+  Path extends string,
+>(spec: RouteSpec<P, Q, B, K, R, M, Path>): TypedRoute<Endpoint<M, Path, Static<Q>, B, R>> {
   return defineRoute(spec, { access: spec.access, selfOnly: spec.selfOnly === true }, async (ctx, req) => {
     const principal = await ctx.auth.authenticate(req);
     if (!admits(spec.access, principal)) {

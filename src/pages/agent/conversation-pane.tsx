@@ -1,7 +1,7 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { ConversationState } from '../../domain/states';
-import { clock, shortId, stateLabel } from '../lib/format';
-import { Composer } from '../lib/ui';
+import { shortId, stateLabel } from '../lib/format';
+import { Composer, MessageLog } from '../lib/ui';
 import type { Desk } from './desk';
 
 /** The selected conversation: its messages, the reply box and what the agent may do with it. */
@@ -10,11 +10,6 @@ export function ConversationPane({ desk, id }: { desk: Desk; id: string }) {
   const item = s.items[id];
   const [queue, setQueue] = useState('');
   const [toAgent, setToAgent] = useState('');
-  const log = useRef<HTMLDivElement>(null);
-  const messages = s.messages[id] ?? [];
-  useEffect(() => {
-    log.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
-  }, [messages.length]);
   if (!item) return null;
   const active = item.state === ConversationState.Active;
   return (
@@ -47,16 +42,7 @@ export function ConversationPane({ desk, id }: { desk: Desk; id: string }) {
           ) : null}
         </div>
       </header>
-      <div class="messages" ref={log} role="log" aria-live="polite" aria-label="Messages" data-testid="messages">
-        {messages.map((m) => (
-          <p key={m.id} class={`message from-${m.sender}`}>
-            <span class="who">{m.sender === 'customer' ? 'Customer' : 'You'}</span> {m.text}
-            <time class="muted" dateTime={m.createdAt}>
-              {clock(m.createdAt)}
-            </time>
-          </p>
-        ))}
-      </div>
+      <MessageLog messages={s.messages[id] ?? []} reader="agent" />
       <Composer id="reply" label="Reply" disabled={!active} send={(text) => desk.send(id, text)} />
       {active ? (
         <form

@@ -1,6 +1,8 @@
 import type { ComponentChildren, VNode } from 'preact';
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { clock } from './format';
+import type { ChatMessage } from './types';
 import type { StreamStatus } from './event-stream';
 
 /** The connection line every page shows (polite, so screen readers hear reconnects). */
@@ -130,5 +132,29 @@ export function Composer(props: { id: string; label: string; disabled: boolean; 
         Send
       </button>
     </form>
+  );
+}
+
+/**
+ * A conversation's messages, read out as they arrive and kept scrolled to the
+ * newest; each is labelled from the reader's side ("You" for their own).
+ */
+export function MessageLog({ messages, reader }: { messages: ChatMessage[]; reader: ChatMessage['sender'] }) {
+  const log = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    log.current?.lastElementChild?.scrollIntoView({ block: 'nearest' });
+  }, [messages.length]);
+  const who = (sender: ChatMessage['sender']) => (sender === reader ? 'You' : sender === 'customer' ? 'Customer' : 'Agent');
+  return (
+    <div class="messages" ref={log} role="log" aria-live="polite" aria-label="Messages" data-testid="messages">
+      {messages.map((m) => (
+        <p key={m.id} class={`message from-${m.sender}`}>
+          <span class="who">{who(m.sender)}</span> {m.text}
+          <time class="muted" dateTime={m.createdAt}>
+            {clock(m.createdAt)}
+          </time>
+        </p>
+      ))}
+    </div>
   );
 }

@@ -57,6 +57,18 @@ export function* claim(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
 }
 
 /** The claim, under the conversation lock its caller holds. */
+
+/** A reservation its conversation holds already (reserved and taken at once: a pick, an assignment, a reopen). */
+function* insertTakenReservation(conversationId: string, agentId: string, units: number, now: string): Program<number> {
+  return yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at, taken_at) VALUES (?, ?, ?, ?, ?)', [
+    conversationId,
+    agentId,
+    units,
+    now,
+    now,
+  ]);
+}
+
 function* claimLocked(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   const { dialect: d, now } = tx;
   const { conversationId, agentId, units } = input;
@@ -81,13 +93,7 @@ function* claimLocked(tx: Tx, input: ReserveInput): Program<ReserveOutcome> {
   if (full) return full;
   yield* recordWait(entry.queue_id, entry.enqueued_at, now);
   yield* dequeue(tx, conversationId);
-  yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at, taken_at) VALUES (?, ?, ?, ?, ?)', [
-    conversationId,
-    agentId,
-    units,
-    now,
-    now,
-  ]);
+  yield* insertTakenReservation(conversationId, agentId, units, now);
   yield* refreshAgent(tx, agentId, { assignedAt: now });
   return { ok: true, agentId };
 }
@@ -158,13 +164,7 @@ function* reserveLocked(tx: Tx, input: ReserveInput): Program<{ outcome: Reserve
     ]);
     yield* refreshAgent(tx, held.agent_id, { releasedAt: now });
   } else {
-    yield* run('INSERT INTO reservations (conversation_id, agent_id, units, reserved_at, taken_at) VALUES (?, ?, ?, ?, ?)', [
-      conversationId,
-      agentId,
-      units,
-      now,
-      now,
-    ]);
+    yield* insertTakenReservation(conversationId, agentId, units, now);
   }
   if (entry) yield* dequeue(tx, conversationId);
   yield* refreshAgent(tx, agentId, { assignedAt: now });
