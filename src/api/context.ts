@@ -11,6 +11,7 @@ import { observeAgentChanges } from '../metrics/observed-store';
 import type { Router } from '../routing';
 import { RoutingChanges } from '../routing';
 import { createTemporalRouter } from '../temporal/router';
+import type { EventSource } from '../live/event-hub';
 import type { Store } from '../store/store';
 import type { WebhookWorkflows } from '../webhooks/delivery-workflows';
 import { temporalWebhookWorkflows } from '../temporal/webhook-workflows';
@@ -80,12 +81,56 @@ export interface ApiDeps {
   metrics?: ApiMetricsOptions;
 }
 
+/**
+ * What of the store route handlers may touch: reads, the API's own records (idempotency, tokens,
+ * messages), intake rules, webhook endpoints and the event log. Conversations change only through
+ * their workflows (`conversations`); agents, presence and queues through `changes`, which routes.
+ */
+export type ApiStore = EventSource &
+  Pick<
+    Store,
+    | 'addAgentToken'
+    | 'addMessage'
+    | 'addWebhookEndpoint'
+    | 'countStuckWorkflows'
+    | 'deleteAgentToken'
+    | 'deleteMessage'
+    | 'deleteWebhookEndpoint'
+    | 'findAgentByTokenHash'
+    | 'getAgent'
+    | 'getConversation'
+    | 'getIdempotencyRecord'
+    | 'getIntakeRules'
+    | 'getQueue'
+    | 'getWebhookEndpoint'
+    | 'listAgents'
+    | 'listClosedWorkItems'
+    | 'listConversations'
+    | 'listMessages'
+    | 'listQueueEntries'
+    | 'listQueues'
+    | 'listReservations'
+    | 'listStuckWorkflows'
+    | 'listWebhookDeliveries'
+    | 'listWebhookEndpoints'
+    | 'listWorkItems'
+    | 'replaceIntakeRules'
+    | 'revokeAgentTokens'
+    | 'saveIdempotencyRecord'
+  >;
+
+/** What of Temporal route handlers may touch besides the conversations: whether it answers. */
+export interface TemporalProbe {
+  /** A cheap call (the cluster's system info) that must answer within `deadlineMs`. */
+  ping(deadlineMs: number): Promise<unknown>;
+}
+
 /** What route handlers use: the dependencies plus the services built over them once per app. */
 export interface ApiContext {
-  store: Store;
+  store: ApiStore;
   /** Automatic presence for agents created without their own setting. */
   autoPresence: boolean;
-  client: Client;
+  temporal: TemporalProbe;
   credentials: Credentials;
   limits: ApiLimits;
   logger: Logger;
@@ -131,7 +176,9 @@ export function createContext(deps: ApiDeps): ApiContext {
   return {
     store: deps.store,
     autoPresence: deps.autoPresence ?? false,
-    client: deps.client,
+    temporal: {
+      ping: (deadlineMs) => deps.client.withDeadline(Date.now() + deadlineMs, () => deps.client.workflowService.getSystemInfo({})),
+    },
     credentials: deps.credentials,
     limits,
     logger,

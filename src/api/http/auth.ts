@@ -1,6 +1,9 @@
 import type { Request } from 'express';
 import type { AgentRecord } from '../../store/types';
 import type { Store } from '../../store/store';
+
+/** What sign-in reads: an agent token's owner. */
+type AgentLookup = Pick<Store, 'findAgentByTokenHash' | 'getAgent'>;
 import type { Credentials } from '../../auth/credentials';
 import { ApiError, ApiErrorCode } from './errors';
 import { isAgentToken, sameSecret, sha256, verifyCustomerToken } from '../../auth/tokens';
@@ -18,7 +21,7 @@ function unauthorized(message: string): ApiError {
 /** Resolves bearer tokens to principals. */
 export class Authenticator {
   constructor(
-    private readonly store: Store,
+    private readonly store: AgentLookup,
     private readonly credentials: Credentials,
   ) {}
 

@@ -1,4 +1,7 @@
-import type { Store } from '../../store/store';
+import type { ApiRecords } from '../../store/records/api-records';
+
+/** Where idempotency records are kept. */
+type RecordStore = Pick<ApiRecords, 'getIdempotencyRecord' | 'saveIdempotencyRecord'>;
 import { ApiError, ApiErrorCode } from './errors';
 import { derivedId, sha256 } from '../../auth/tokens';
 
@@ -106,7 +109,7 @@ function check(stored: StoredReply, idempotency: Idempotency, fingerprint: strin
 }
 
 /** The answer recorded for this key, checked against this request; null when none was recorded. */
-export async function lookUp(store: Store, idempotency: Idempotency, fingerprint: string): Promise<StoredReply | null> {
+export async function lookUp(store: RecordStore, idempotency: Idempotency, fingerprint: string): Promise<StoredReply | null> {
   const existing = await store.getIdempotencyRecord(idempotency.scope, idempotency.key);
   const stored = existing && parse(existing.response);
   return stored ? check(stored, idempotency, fingerprint) : null;
@@ -118,7 +121,7 @@ export async function lookUp(store: Store, idempotency: Idempotency, fingerprint
  * its answer is returned with `ours: false` and is the one to send.
  */
 export async function record(
-  store: Store,
+  store: RecordStore,
   idempotency: Idempotency,
   fingerprint: string,
   reply: { status: number; body: unknown; headers: Record<string, string> },

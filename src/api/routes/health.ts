@@ -24,7 +24,7 @@ function timeout(ms: number): Promise<never> {
 /** Whether Temporal and the store answer a cheap request within a short deadline. */
 export async function readiness(ctx: ApiContext): Promise<{ temporal: 'ok' | 'unreachable'; store: 'ok' | 'unreachable' }> {
   const [temporal, store] = await Promise.all([
-    check(() => ctx.client.withDeadline(Date.now() + READY_TIMEOUT_MS, () => ctx.client.workflowService.getSystemInfo({}))),
+    check(() => ctx.temporal.ping(READY_TIMEOUT_MS)),
     check(() => Promise.race([ctx.store.getQueue(DEFAULT_QUEUE_ID), timeout(READY_TIMEOUT_MS)])),
   ]);
   return { temporal, store };
