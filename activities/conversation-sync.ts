@@ -1,7 +1,7 @@
 import { actOnWrite } from '../src/routing/changes';
 import type { Router } from '../src/routing/router';
 import type { CapacityLedger } from '../src/store/capacity/capacity-ledger';
-import type { ApplyConversationInput, Assignment } from '../src/store/types';
+import type { ApplyConversationInput, Assignment } from '../src/store/conversation-write';
 
 /** Read-model activities: keep the store's view of each conversation current. */
 export function createConversationSyncActivities(ledger: CapacityLedger, router: Router) {

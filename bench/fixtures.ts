@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { SkillRequirement } from '../src/domain/skills';
 import type { ConversationState } from '../src/domain/states';
-import type { AgentInput, ApplyConversationInput, ConversationWrite } from '../src/store/types';
+import type { AgentInput } from '../src/store/types';
+import type { ApplyConversationInput, ConversationWrite } from '../src/store/conversation-write';
 import type { Store } from '../src/store/store';
 import type { conversationWorkflow } from '../workflows/conversation';
 

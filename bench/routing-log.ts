@@ -1,4 +1,5 @@
-import type { ApplyConversationInput, ApplyOutcome, Assignment, ReserveInput, ReserveOutcome } from '../src/store/types';
+import type { ReserveInput, ReserveOutcome } from '../src/store/types';
+import type { ApplyConversationInput, ApplyOutcome, Assignment } from '../src/store/conversation-write';
 
 /** One routing fact, in the order the store committed it. */
 export type RoutingFact =

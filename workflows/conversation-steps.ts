@@ -9,7 +9,7 @@ import type { ConversationSummary } from '../src/domain/summary';
 import { summarize } from '../src/domain/summary';
 import type { Effects } from '../src/domain/transition';
 import { decide } from '../src/domain/transition';
-import type { ApplyConversationInput, Assignment } from '../src/store/types';
+import type { ApplyConversationInput, Assignment } from '../src/store/conversation-write';
 import { toApplyInput } from './store-sync';
 
 /** A refusal as the failure a workflow update or signal handler raises. */

@@ -5,7 +5,7 @@ import type { ConversationSnapshot } from '../src/domain/snapshot';
 import { ConversationState as S } from '../src/domain/states';
 import { deadlines } from '../src/domain/timers';
 import type { Effects } from '../src/domain/transition';
-import type { ApplyConversationInput, ConversationWrite } from '../src/store/types';
+import type { ApplyConversationInput, ConversationWrite } from '../src/store/conversation-write';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

@@ -11,7 +11,7 @@
  * (prints "ok"; anything else exits 1). Kept as a check anyone can run. In-memory SQLite.
  */
 import { createStore } from '../../src/store';
-import type { ApplyConversationInput } from '../../src/store/types';
+import type { ApplyConversationInput } from '../../src/store/conversation-write';
 import { enqueueWrite } from '../fixtures';
 
 async function main(): Promise<void> {

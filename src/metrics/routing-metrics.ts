@@ -3,7 +3,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { TransitionRecord } from '../domain/operations';
 import { ActorKind, Operation } from '../domain/operations';
 import { ConversationState as S } from '../domain/states';
-import type { ApplyConversationInput, ApplyOutcome, Assignment, ConversationWrite } from '../store/types';
+import type { ApplyConversationInput, ApplyOutcome, Assignment, ConversationWrite } from '../store/conversation-write';
 
 /** How a conversation got its agent: the `how` label of convoflow_assignments_total. */
 export const AssignedHow = {

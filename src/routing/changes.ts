@@ -1,7 +1,8 @@
 import type { Presence } from '../domain/presence';
 import type { AgentDirectory } from '../store/agents/agent-directory';
 import type { CapacityLedger } from '../store/capacity/capacity-ledger';
-import type { AgentInput, AgentRecord, ApplyOutcome, Assignment, QueueInput, QueueRecord } from '../store/types';
+import type { AgentInput, AgentRecord, QueueInput, QueueRecord } from '../store/types';
+import type { ApplyOutcome, Assignment } from '../store/conversation-write';
 import type { Router } from './router';
 
 /**

@@ -1,5 +1,5 @@
 import type { RerouteReason } from '../domain/operations';
-import type { Assignment } from '../store/types';
+import type { Assignment } from '../store/conversation-write';
 
 /**
  * The routing port: how routing reaches the queue dispatchers and the

@@ -7,7 +7,8 @@ import { ID_PATTERN } from '../domain/ids';
 import { MAX_PROFICIENCY, MAX_SKILLS, MIN_PROFICIENCY } from '../domain/skills';
 import { LINE_PATTERN, MAX_COUNT, MAX_NAME_LENGTH, MAX_OVERFLOW_MS, MAX_TEXT_LENGTH, TEXT_PATTERN } from '../domain/limits';
 import { StoreError } from './store-error';
-import type { AgentInput, ConversationWrite, NewChatMessage, QueueEntry, QueueInput, ReserveInput } from './types';
+import type { AgentInput, NewChatMessage, QueueEntry, QueueInput, ReserveInput } from './types';
+import type { ConversationWrite } from './conversation-write';
 
 // The same bounds as the API's schemas, so a caller that is not the API (the
 // worker, the configuration file, a script) cannot store what the API would

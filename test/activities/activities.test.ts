@@ -4,7 +4,7 @@ import { createActivities } from '../../activities';
 import { DEFAULT_LIFECYCLE_CONFIG } from '../../src/domain/lifecycle-config';
 import type { Router } from '../../src/routing';
 import { createStore, seedStore } from '../../src/store';
-import type { Assignment } from '../../src/store/types';
+import type { Assignment } from '../../src/store/conversation-write';
 import type { Store } from '../../src/store/store';
 import { view } from '../store/store-fixtures';
 

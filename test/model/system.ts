@@ -24,16 +24,8 @@ import type { Operation as StoreOperation, Program, Steps, Tx } from '../../src/
 import { readModelOperations } from '../../src/store/conversations/read-model';
 import type { Backend, Store } from '../../src/store/store';
 import { storeOver } from '../../src/store/store';
-import type {
-  AgentInput,
-  AgentLoad,
-  Assignment,
-  ConversationView,
-  QueueEntry,
-  QueueInput,
-  QueueStats,
-  Reservation,
-} from '../../src/store/types';
+import type { AgentInput, AgentLoad, ConversationView, QueueEntry, QueueInput, QueueStats, Reservation } from '../../src/store/types';
+import type { Assignment } from '../../src/store/conversation-write';
 import { ConversationSteps, routed } from '../../workflows/conversation-steps';
 import { Serializer } from '../../workflows/serializer';
 

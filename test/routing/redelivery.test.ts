@@ -3,7 +3,7 @@ import { RoutingChanges } from '../../src/routing';
 import { Redelivery } from '../../src/routing/redelivery';
 import { createStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
-import type { Assignment } from '../../src/store/types';
+import type { Assignment } from '../../src/store/conversation-write';
 import { enqueue, view } from '../store/store-fixtures';
 
 /** A router that records deliveries; `running` says whether the conversation's workflow still runs. */

@@ -1,6 +1,7 @@
 import type { Presence } from '../../src/domain/presence';
 import { ConversationState } from '../../src/domain/states';
-import type { ConversationWrite, QueueEntry, Reservation } from '../../src/store/types';
+import type { QueueEntry, Reservation } from '../../src/store/types';
+import type { ConversationWrite } from '../../src/store/conversation-write';
 import type { Store } from '../../src/store/store';
 
 /** A controllable clock shared by every store instance of a test. */

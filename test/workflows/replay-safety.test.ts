@@ -7,7 +7,7 @@ import { RoutingChanges } from '../../src/routing';
 import { createTemporalRouter } from '../../src/temporal/router';
 import { createStore, seedStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
-import type { ApplyConversationInput } from '../../src/store/types';
+import type { ApplyConversationInput } from '../../src/store/conversation-write';
 import { conversationWorkflow } from '../../workflows';
 import { acceptUpdate, messageSignal, pickUpdate, snapshotQuery } from '../../workflows/messages';
 import { createDevServerEnv } from '../helpers/temporal-env';

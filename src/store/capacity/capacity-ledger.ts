@@ -4,7 +4,8 @@ import * as hours from '../agents/hours-programs';
 import * as matching from './matching-programs';
 import type { Operations } from '../program';
 import { read, steps, write } from '../program';
-import type { ApplyConversationInput, ApplyOutcome, Assignment, OverflowDue, Reservation, ReserveInput, ReserveOutcome } from '../types';
+import type { OverflowDue, Reservation, ReserveInput, ReserveOutcome } from '../types';
+import type { ApplyConversationInput, ApplyOutcome, Assignment } from '../conversation-write';
 
 /**
  * The capacity ledger: queue entries and the reservations that fill agents'

@@ -12,7 +12,8 @@ import { AGENT_COLUMNS, CONVERSATION_COLUMNS, RESERVATION_COLUMNS, toReservation
 import { fillAgent, matchEntry, offerTerms, queuesWithWorkSharingMembers, waitingReason } from './matching-programs';
 import { queueRow } from '../agents/queue-programs';
 import { StoreError } from '../store-error';
-import type { ApplyConversationInput, ApplyOutcome, Assignment, Reservation, ReserveInput, ReserveOutcome } from '../types';
+import type { Reservation, ReserveInput, ReserveOutcome } from '../types';
+import type { ApplyConversationInput, ApplyOutcome, Assignment } from '../conversation-write';
 import { isoTime, validateEntry, validateReserveInput, validateView } from '../validation';
 
 // Lock order, the same in every write, so PostgreSQL transactions never wait

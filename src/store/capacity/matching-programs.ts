@@ -9,7 +9,8 @@ import { ENTRY_COLUMNS, QUEUE_COLUMNS, toEntry, toQueue } from '../rows';
 import { closedReason } from '../agents/hours-programs';
 import { queueRow } from '../agents/queue-programs';
 import type { OfferTerms } from '../../domain/operations';
-import type { Assignment, OverflowDue, QueueEntry } from '../types';
+import type { OverflowDue, QueueEntry } from '../types';
+import type { Assignment } from '../conversation-write';
 import { validateLimit } from '../validation';
 
 /**
