@@ -13,8 +13,8 @@ import { all, one, placeholders, run } from '../program';
 import type { QueueRow } from '../rows';
 import { QUEUE_COLUMNS, toQueue } from '../rows';
 import type { QueueInput, QueueRecord, QueueStats } from '../types';
-import { estimatedWait } from '../capacity/entry-programs';
-import { applyQueueHours } from './hours-programs';
+import { estimatedWait } from '../../routing/engine/entry-programs';
+import { applyQueueHours } from '../../routing/engine/hours-programs';
 import { invalid, requireEntityId, validatePresence, validateQueueInput } from '../validation';
 
 /** Reads a queue row, optionally locking it. */

@@ -1,7 +1,7 @@
 import * as capacity from './capacity-programs';
 import type { HoursState } from '../../domain/business-hours';
-import * as hours from '../agents/hours-programs';
-import * as matching from './matching-programs';
+import * as hours from '../../routing/engine/hours-programs';
+import * as matching from '../../routing/engine/matching-programs';
 import type { Operations } from '../program';
 import { read, steps, write } from '../program';
 import type { OverflowDue, Reservation, ReserveInput, ReserveOutcome } from '../types';

@@ -1,17 +1,17 @@
 import { AssignmentMethod } from '../../domain/assignment-method';
-import { lockAgent, refreshAgent } from '../agents/agent-programs';
+import { lockAgent, refreshAgent } from '../../store/agents/agent-programs';
 import { dequeue, recordWait } from './entry-programs';
 import { ConversationState } from '../../domain/states';
-import type { Param, Program, Steps, Tx } from '../program';
-import { all, one, run } from '../program';
-import type { EntryRow, QueueRow } from '../rows';
-import { ENTRY_COLUMNS, QUEUE_COLUMNS, toEntry, toQueue } from '../rows';
-import { closedReason } from '../agents/hours-programs';
-import { queueRow } from '../agents/queue-programs';
+import type { Param, Program, Steps, Tx } from '../../store/program';
+import { all, one, run } from '../../store/program';
+import type { EntryRow, QueueRow } from '../../store/rows';
+import { ENTRY_COLUMNS, QUEUE_COLUMNS, toEntry, toQueue } from '../../store/rows';
+import { closedReason } from './hours-programs';
+import { queueRow } from '../../store/agents/queue-programs';
 import type { OfferTerms } from '../../domain/operations';
-import type { OverflowDue, QueueEntry } from '../types';
-import type { Assignment } from '../conversation-write';
-import { validateLimit } from '../validation';
+import type { OverflowDue, QueueEntry } from '../../store/types';
+import type { Assignment } from '../../store/conversation-write';
+import { validateLimit } from '../../store/validation';
 
 /**
  * The service order, one rule everywhere (dispatch, matching on enqueue,

@@ -1,12 +1,12 @@
 import { ErrorCode } from '../../domain/errors';
 import type { QueuePlace } from '../../domain/events';
 import { EventType } from '../../domain/events';
-import type { Program, Tx } from '../program';
-import { one, run } from '../program';
-import { applyQueueHours } from '../agents/hours-programs';
-import { StoreError } from '../store-error';
-import type { QueueEntry } from '../types';
-import { isoTime } from '../validation';
+import type { Program, Tx } from '../../store/program';
+import { one, run } from '../../store/program';
+import { applyQueueHours } from './hours-programs';
+import { StoreError } from '../../store/store-error';
+import type { QueueEntry } from '../../store/types';
+import { isoTime } from '../../store/validation';
 
 // Queue entries change in one place each way, so every change is followed by
 // the queue's figures as an event (coalesced per transaction and queue).

@@ -1,11 +1,11 @@
 import type { HoursState } from '../../domain/business-hours';
 import { hoursState, localTimeLabel } from '../../domain/business-hours';
 import { EventType } from '../../domain/events';
-import type { Program, Tx } from '../program';
-import { one, run } from '../program';
-import type { QueueRow } from '../rows';
-import { QUEUE_COLUMNS, toQueue } from '../rows';
-import type { QueueRecord } from '../types';
+import type { Program, Tx } from '../../store/program';
+import { one, run } from '../../store/program';
+import type { QueueRow } from '../../store/rows';
+import { QUEUE_COLUMNS, toQueue } from '../../store/rows';
+import type { QueueRecord } from '../../store/types';
 
 // Business hours in the store: a queue's open flag follows its schedule, moved
 // by its dispatcher's durable timer (and checked by an enqueue that finds it
