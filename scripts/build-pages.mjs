@@ -2,7 +2,7 @@
 // per page (Preact included, nothing from a CDN), the stylesheet and the HTML.
 // Run by `npm run build`; type-checking is `npm run typecheck`'s job.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,8 +13,11 @@ const out = join(root, 'dist', 'pages');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'assets'), { recursive: true });
 
+// Each page: its title, its entry (src/pages/<page>.tsx) and its HTML, made from one template (page.html).
+const PAGES = { agent: 'Agent desktop', chat: 'Chat', supervisor: 'Supervisor' };
+
 const result = await build({
-  entryPoints: Object.fromEntries(['agent', 'chat', 'supervisor'].map((page) => [page, join(source, `${page}.tsx`)])),
+  entryPoints: Object.fromEntries(Object.keys(PAGES).map((page) => [page, join(source, `${page}.tsx`)])),
   outdir: join(out, 'assets'),
   bundle: true,
   minify: true,
@@ -31,6 +34,10 @@ const result = await build({
 
 copyFileSync(join(source, 'styles.css'), join(out, 'assets', 'app.css'));
 for (const file of readdirSync(join(source, 'html'))) copyFileSync(join(source, 'html', file), join(out, file));
+const template = readFileSync(join(source, 'page.html'), 'utf8');
+for (const [page, title] of Object.entries(PAGES)) {
+  writeFileSync(join(out, `${page}.html`), template.replaceAll('{{title}}', title).replaceAll('{{page}}', page));
+}
 
 const sizes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith('.js'))
