@@ -1,8 +1,8 @@
-import type { ConversationState } from '../../domain/states';
+import { ConversationState } from '../../domain/states';
 
 /** A state as people read it. */
 export function stateLabel(state: ConversationState): string {
-  return state === 'WrapUp' ? 'Wrap-up' : state;
+  return state === ConversationState.WrapUp ? 'Wrap-up' : state;
 }
 
 /** "42s", "3m 05s", "2h 04m": how long since `since` (ISO time). */
