@@ -11,8 +11,8 @@ export interface InvariantInputs {
 }
 
 /**
- * Checks the architecture's invariants 1-3 against what the store holds and the
- * conversations' own snapshots (the one checker of the tests, the chaos run and the benchmark); returns every violation found (empty: all hold).
+ * Checks the architecture's invariants 1-3 (docs/architecture.md, Invariants) against what the
+ * store holds and the conversations' own snapshots (the one checker of the tests, the chaos run and the benchmark); returns every violation found (empty: all hold).
  * 1. no agent holds more reserved units than its capacity;
  * 2. reservations are exactly the conversations in capacity-filling states;
  * 3. no Open conversation waits while an eligible agent of its queue with the skills it requires has room for it
