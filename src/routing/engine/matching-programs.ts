@@ -401,6 +401,15 @@ export class DispatchRun implements Steps<Assignment[], MatchStep> {
 }
 
 /**
+ * SQL condition: member `qm` of entry `e`'s queue could be pushed `e` now (eligible presence, room
+ * for its units, not excluded from it, with the skills it requires). What hasDispatchableWork and
+ * queuesWithWorkSharingMembers both ask of a member.
+ */
+const MEMBER_TAKES_ENTRY = `qm.queue_id = e.queue_id AND qm.eligible = 1 AND qm.free_units >= e.units
+  AND NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = e.conversation_id AND x.agent_id = qm.agent_id)
+  AND ${qualifies('e.conversation_id', 'qm.agent_id')}`;
+
+/**
  * Whether some entry of the queue fits the room of an eligible member it may
  * be pushed to (qualified, not excluded) right now. A plain read without
  * locks: after a round that skipped locked rows (PostgreSQL), it tells the
@@ -409,9 +418,7 @@ export class DispatchRun implements Steps<Assignment[], MatchStep> {
 export function* hasDispatchableWork(_tx: Tx, queueId: string): Program<boolean> {
   const entry = yield* one(
     `SELECT 1 AS x FROM queue_entries e WHERE e.queue_id = ? AND e.pushable = 1
-       AND EXISTS (SELECT 1 FROM queue_members qm WHERE qm.queue_id = e.queue_id AND qm.eligible = 1 AND qm.free_units >= e.units
-                     AND NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = e.conversation_id AND x.agent_id = qm.agent_id)
-                     AND ${qualifies('e.conversation_id', 'qm.agent_id')})
+       AND EXISTS (SELECT 1 FROM queue_members qm WHERE ${MEMBER_TAKES_ENTRY})
      LIMIT 1`,
     [queueId],
   );
@@ -427,12 +434,8 @@ export function* hasDispatchableWork(_tx: Tx, queueId: string): Program<boolean>
  */
 export function* queuesWithWorkSharingMembers(_tx: Tx, queueId: string): Program<string[]> {
   const rows = yield* all<{ queue_id: string }>(
-    `SELECT DISTINCT e.queue_id FROM queue_entries e
-       JOIN queue_members qm ON qm.queue_id = e.queue_id AND qm.eligible = 1 AND qm.free_units >= e.units
-      WHERE e.pushable = 1 AND e.queue_id <> ?
-        AND qm.agent_id IN (SELECT agent_id FROM queue_members WHERE queue_id = ?)
-        AND NOT EXISTS (SELECT 1 FROM routing_exclusions x WHERE x.conversation_id = e.conversation_id AND x.agent_id = qm.agent_id)
-        AND ${qualifies('e.conversation_id', 'qm.agent_id')}
+    `SELECT DISTINCT e.queue_id FROM queue_entries e JOIN queue_members qm ON ${MEMBER_TAKES_ENTRY}
+      WHERE e.pushable = 1 AND e.queue_id <> ? AND qm.agent_id IN (SELECT agent_id FROM queue_members WHERE queue_id = ?)
       ORDER BY e.queue_id`,
     [queueId, queueId],
   );
