@@ -1,75 +1,141 @@
 /**
- * `node dist/bench/split/commit-order.js`: how many write transactions per
- * second PostgreSQL commits when every transaction takes one advisory lock
- * before its last insert and holds it to commit, as the store's event outbox
- * does (src/store/postgres-backend.ts, `lockEvents`), against the same
- * transactions without that lock. 16 connections, 10 s each, in a fresh
- * schema of BENCH_DATABASE_URL (or TEST_DATABASE_URL), dropped at the end.
- * The first figure bounds the store's writes per second on one schema.
+ * Ordered vs unordered write transactions per second through the store's own
+ * PostgreSQL backend: 16 writers (two backends of eight connections, like two
+ * processes) each commit a row and one event, the event through the outbox
+ * (inserted, then numbered in commit order by the sequencer just after
+ * commit: src/store/backends/event-sequencer.ts), against the same
+ * transactions writing the event's row into a plain table that nobody orders.
+ * 10 s each, in a fresh schema of BENCH_DATABASE_URL (or TEST_DATABASE_URL),
+ * dropped at the end. Run alone: `node dist/bench/split/commit-order.js`;
+ * `BENCH_MODE=split npm run bench` prints it too.
  */
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { PostgresBackend } from '../../src/store/backends/postgres';
+import type { Program, Tx } from '../../src/store/program';
+import { run } from '../../src/store/program';
 
-const CONNECTIONS = 16;
+const BACKENDS = 2;
+const WRITERS_PER_BACKEND = 8;
 const SECONDS = 10;
+/** The issue's target: ordered commits at least this share of unordered ones. */
+export const COMMIT_ORDER_TARGET = 0.8;
 
-async function rate(url: string, schema: string, locked: boolean): Promise<number> {
-  const clients = await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      const c = new Client({ connectionString: url, options: `-c search_path=${schema}` });
-      await c.connect();
-      return c;
-    }),
-  );
+const EVENT = { type: 'queue.hours', queueId: 'bench', data: { open: true, changeAt: null, outOfHoursQueueId: null } } as const;
+
+function* orderedWrite(tx: Tx, key: string, v: number): Program<void> {
+  yield* run('INSERT INTO bench_rows (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v', [key, v]);
+  tx.emit(EVENT);
+}
+
+function* unorderedWrite(_tx: Tx, key: string, v: number): Program<void> {
+  yield* run('INSERT INTO bench_rows (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v', [key, v]);
+  yield* run('INSERT INTO bench_events (type, at, queue_id, data) VALUES (?, ?, ?, ?)', [
+    EVENT.type,
+    new Date().toISOString(),
+    EVENT.queueId,
+    JSON.stringify(EVENT.data),
+  ]);
+}
+
+async function rate(backends: PostgresBackend[], program: typeof orderedWrite): Promise<number> {
   let done = 0;
   const until = performance.now() + SECONDS * 1000;
   await Promise.all(
-    clients.map(async (c, i) => {
-      // Bounded by time: each loop ends at `until`.
-      while (performance.now() < until) {
-        await c.query('BEGIN');
-        await c.query('INSERT INTO rows_ (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = excluded.v', [
-          `k${i}-${done % 100}`,
-          done,
-        ]);
-        if (locked) await c.query('SELECT pg_advisory_xact_lock(1701999732, 1)');
-        await c.query('INSERT INTO events_ (data) VALUES ($1)', ['{}']);
-        await c.query('COMMIT');
-        done += 1;
-      }
-    }),
+    backends.flatMap((backend, b) =>
+      Array.from({ length: WRITERS_PER_BACKEND }, async (_, w) => {
+        // Bounded by time: each loop ends at `until`.
+        for (let i = 0; performance.now() < until; i++) {
+          await backend.write((tx) => program(tx, `k${b}-${w}-${i % 100}`, i));
+          done += 1;
+        }
+      }),
+    ),
   );
-  await Promise.all(clients.map((c) => c.end()));
   return done / SECONDS;
 }
 
-async function main(): Promise<void> {
-  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (!url) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL)');
+/** Both rates and the PostgreSQL settings that shape them. */
+export interface CommitOrderFigures {
+  ordered: number;
+  unordered: number;
+  settings: string;
+  writers: number;
+  seconds: number;
+  /** How long after the last ordered write its events all had ids (the sequencer's lag at the end). */
+  numberedAfterMs: number;
+}
+
+/** Measures both in a schema of its own on `url`. */
+export async function commitOrderFigures(url: string): Promise<CommitOrderFigures> {
   const schema = `bench_commit_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
+  const backends = Array.from(
+    { length: BACKENDS },
+    () => new PostgresBackend({ connectionString: url, schema, poolSize: WRITERS_PER_BACKEND }),
+  );
   try {
-    await admin.query(`CREATE TABLE ${schema}.rows_ (k text PRIMARY KEY, v bigint)`);
-    await admin.query(`CREATE TABLE ${schema}.events_ (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, data text)`);
+    for (const b of backends) await b.migrate();
+    await admin.query(`CREATE TABLE ${schema}.bench_rows (k text PRIMARY KEY, v bigint)`);
+    await admin.query(
+      `CREATE TABLE ${schema}.bench_events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, type text, at text, queue_id text, data text)`,
+    );
     const settings = await admin.query<{ name: string; setting: string }>(
-      "SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'commit_delay')",
+      "SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'commit_delay') ORDER BY name",
     );
-    const free = await rate(url, schema, false);
-    const serial = await rate(url, schema, true);
-    console.log(
-      `PostgreSQL ${settings.rows.map((r) => `${r.name}=${r.setting}`).join(' ')}; ${CONNECTIONS} connections, ${SECONDS} s each`,
-    );
-    console.log(`write transactions/s without the events lock: ${free.toFixed(0)}`);
-    console.log(`write transactions/s with the events lock held to commit: ${serial.toFixed(0)} (${(serial / free).toFixed(2)}x)`);
+    const unordered = await rate(backends, unorderedWrite);
+    const ordered = await rate(backends, orderedWrite);
+    // Every event numbered, one by one: writes that returned after the wait limit are numbered soon after.
+    const outbox = () =>
+      admin.query<{ n: string; lo: string; hi: string; unnumbered: string }>(
+        `SELECT count(id) AS n, min(id) AS lo, max(id) AS hi, count(*) - count(id) AS unnumbered FROM ${schema}.events`,
+      );
+    const writesEnded = performance.now();
+    let g = (await outbox()).rows[0];
+    for (let i = 0; i < 1000 && g && Number(g.unnumbered) > 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      g = (await outbox()).rows[0];
+    }
+    const numberedAfterMs = performance.now() - writesEnded;
+    if (!g || Number(g.unnumbered) > 0 || Number(g.hi) - Number(g.lo) + 1 !== Number(g.n))
+      throw new Error(`the outbox has gaps or unnumbered events after the run: ${JSON.stringify(g)}`);
+    return {
+      ordered,
+      unordered,
+      settings: settings.rows.map((r) => `${r.name}=${r.setting}`).join(' '),
+      writers: BACKENDS * WRITERS_PER_BACKEND,
+      seconds: SECONDS,
+      numberedAfterMs,
+    };
   } finally {
+    for (const b of backends) await b.close();
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+/** The lines the benchmark prints. */
+export function describeCommitOrder(f: CommitOrderFigures): string[] {
+  const ratio = f.ordered / f.unordered;
+  return [
+    `PostgreSQL ${f.settings}; ${f.writers} writers on ${BACKENDS} backends, ${f.seconds} s each`,
+    `write transactions/s with one event each, unordered (plain table): ${f.unordered.toFixed(0)}`,
+    `write transactions/s with one event each through the ordered outbox: ${f.ordered.toFixed(0)} (${ratio.toFixed(2)}x; target >= ${COMMIT_ORDER_TARGET}${ratio >= COMMIT_ORDER_TARGET ? ', met' : ', NOT met'})`,
+    `  every event numbered, no gap, ${f.numberedAfterMs.toFixed(0)} ms after the last write returned`,
+  ];
+}
+
+if (require.main === module) {
+  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL)');
+  commitOrderFigures(url)
+    .then((f) => {
+      for (const line of describeCommitOrder(f)) console.log(line);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    });
+}

@@ -10,6 +10,7 @@
  * are checked against the store and every conversation's snapshot (GET
  * /api/conversations/:id).
  */
+import { COMMIT_ORDER_TARGET, commitOrderFigures, describeCommitOrder } from './commit-order';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -442,5 +443,16 @@ export async function runSplit(k: Knobs, log: Log): Promise<Row[]> {
     await admin.end();
     if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
   }
+  // After the deployment has stopped, so nothing else writes to the database.
+  const order = await commitOrderFigures(baseUrl);
+  log('## PostgreSQL outbox: ordered vs unordered commits');
+  for (const line of describeCommitOrder(order)) log(`  ${line}`);
+  rows.push({
+    scenario: name('outbox'),
+    figure: 'ordered ÷ unordered write transactions/s',
+    value: (order.ordered / order.unordered).toFixed(2),
+    target: `>= ${COMMIT_ORDER_TARGET}`,
+    met: order.ordered / order.unordered >= COMMIT_ORDER_TARGET,
+  });
   return rows;
 }

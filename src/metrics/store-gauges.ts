@@ -3,11 +3,12 @@ import { Gauge } from 'prom-client';
 import type { Presence } from '../domain/presence';
 import { ALL_PRESENCES } from '../domain/presence';
 import type { AgentDirectory } from '../store/agents/agent-directory';
+import type { EventLog } from '../store/events/event-log';
 import type { StuckWorkflowRegistry } from '../store/stuck/stuck-workflows';
 import type { AgentLoad, QueueStats } from '../store/types';
 
-/** What the store gauges read: agents and queues, and how many workflows are stuck. */
-export type GaugedStore = AgentDirectory & Pick<StuckWorkflowRegistry, 'countStuckWorkflows'>;
+/** What the store gauges read: agents and queues, how many workflows are stuck, events not readable yet. */
+export type GaugedStore = AgentDirectory & Pick<StuckWorkflowRegistry, 'countStuckWorkflows'> & Pick<EventLog, 'eventBacklog'>;
 
 /** How the store gauges read the store. */
 export interface StoreGaugeOptions {
@@ -27,9 +28,11 @@ interface Reading {
   eligible: Map<string, { used: number; total: number }>;
   /** Workflows recorded stuck (their workflow tasks keep failing). */
   stuck: number;
+  /** Events committed but not readable yet, and the oldest one's age in seconds (0 when none). */
+  backlog: { unnumbered: number; oldestSeconds: number };
 }
 
-function read(queues: QueueStats[], agents: AgentLoad[], stuck: number): Reading {
+function read(queues: QueueStats[], agents: AgentLoad[], stuck: number, backlog: Reading['backlog']): Reading {
   const eligible = new Map(queues.map((q) => [q.id, { used: 0, total: 0, presences: new Set(q.eligiblePresences) }]));
   for (const a of agents) {
     for (const queueId of a.queues) {
@@ -39,7 +42,7 @@ function read(queues: QueueStats[], agents: AgentLoad[], stuck: number): Reading
       q.total += a.capacity;
     }
   }
-  return { queues, agents, eligible, stuck };
+  return { queues, agents, eligible, stuck, backlog };
 }
 
 /** One store reading shared by every gauge of a scrape, and by scrapes within `cacheMs`. */
@@ -55,9 +58,18 @@ class CachedReading {
   get(): Promise<Reading | null> {
     const now = Date.now();
     if (this.last && now - this.last.at < this.cacheMs) return this.last.reading;
-    // Three reads, each one query (agents with their load, queues with depth and oldest entry, a count): bounded by the number of agents and queues.
-    const reading = Promise.all([this.store.listQueues(), this.store.listAgents(), this.store.countStuckWorkflows()]).then(
-      ([queues, agents, stuck]) => read(queues, agents, stuck),
+    // Four reads, each one query (agents with their load, queues with depth and oldest entry, two counts): bounded by the number of agents and queues.
+    const reading = Promise.all([
+      this.store.listQueues(),
+      this.store.listAgents(),
+      this.store.countStuckWorkflows(),
+      this.store.eventBacklog(),
+    ]).then(
+      ([queues, agents, stuck, backlog]) =>
+        read(queues, agents, stuck, {
+          unnumbered: backlog.unnumbered,
+          oldestSeconds: backlog.oldestAt ? Math.max(0, (now - Date.parse(backlog.oldestAt)) / 1000) : 0,
+        }),
       (error: unknown) => {
         this.onError(error);
         return null;
@@ -155,5 +167,17 @@ export function registerStoreGauges(registry: Registry, store: GaugedStore, opti
     'Workflows whose workflow tasks keep failing (at least 2 attempts in a row failed or timed out), as the workers recorded them: each holds its conversation (and an agent’s room) until an operator fixes it. Alert on > 0; see docs/runbook-stuck-workflows.md.',
     [],
     (g, r) => g.set(r.stuck),
+  );
+  gauge(
+    'convoflow_events_unreadable',
+    'Events committed but not readable by streams and webhooks yet. PostgreSQL numbers events once every transaction that began writing before them has ended: a few at a time is normal; a growing figure means a transaction left open on the database cluster (see docs/operations.md). Always 0 on SQLite.',
+    [],
+    (g, r) => g.set(r.backlog.unnumbered),
+  );
+  gauge(
+    'convoflow_events_unreadable_oldest_seconds',
+    'Age of the oldest event committed but not readable yet (0 when none): alert when it stays above a few seconds.',
+    [],
+    (g, r) => g.set(r.backlog.oldestSeconds),
   );
 }

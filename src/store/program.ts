@@ -36,12 +36,11 @@ export type Program<T> = Generator<Statement, T, StatementResult>;
 /** The few places where the backends must speak differently. */
 export interface Dialect {
   /**
-   * Taken just before a transaction writes its events and held to its commit,
-   * so event ids increase in commit order (null where one writer excludes all others).
+   * Appended to the INSERT of a transaction's events to answer `{ tx }`, the
+   * transaction, so the backend can wait after commit until its events have
+   * ids (null where ids are given in commit order already).
    */
-  lockEvents: Statement | null;
-  /** Wakes the event streams of every process once the transaction commits (null: in-process only). */
-  notifyEvents: Statement | null;
+  returningEventTransaction: string | null;
   /** Appended to a SELECT whose rows this transaction will change ('' where one writer excludes all others). */
   forUpdate: string;
   /** Appended to the queue-head SELECT so concurrent dispatchers and pickers pass over each other's heads. */
@@ -102,7 +101,8 @@ export interface Steps<T, S = unknown> {
 
 /** One entry of a face's operation table. */
 export type Operation<A extends unknown[], T> =
-  | { mode: 'read' | 'write'; program: (tx: Tx, ...args: A) => Program<T> }
+  /** `readsEvents`: reads the event log, so first waits for this process's own events (Runner.eventsWritten). */
+  | { mode: 'read' | 'write'; program: (tx: Tx, ...args: A) => Program<T>; readsEvents?: boolean }
   /** Steps that one backend may commit one by one (PostgreSQL: one agent lock per transaction). */
   | { mode: 'steps'; start: (...args: A) => Steps<T> };
 
@@ -114,6 +114,12 @@ export function read<A extends unknown[], T>(program: (tx: Tx, ...args: A) => Pr
 /** An operation running in one write transaction (retried from scratch on a serialisation failure). */
 export function write<A extends unknown[], T>(program: (tx: Tx, ...args: A) => Program<T>): Operation<A, T> {
   return { mode: 'write', program };
+}
+
+/** The operation, run once this process's own committed events are readable (it reads the event log). */
+export function readingEvents<A extends unknown[], T>(op: Operation<A, T>): Operation<A, T> {
+  if (op.mode === 'steps') throw new Error('steps cannot read the event log');
+  return { ...op, readsEvents: true };
 }
 
 /** An operation made of write steps, each atomic on its own. */
@@ -132,6 +138,12 @@ export interface Runner {
   write<T>(program: (tx: Tx) => Program<T>): Promise<T>;
   /** Runs every step: in one transaction, or each in its own, as the backend's locking needs. */
   steps<T, S>(steps: Steps<T, S>): Promise<T>;
+  /**
+   * Resolves once the events of every write this process has committed are
+   * readable (PostgreSQL numbers them just after commit), so this process
+   * reads its own writes' events.
+   */
+  eventsWritten(): Promise<void>;
 }
 
 /** Binds an operation table to a runner: the face's methods. */
@@ -142,7 +154,12 @@ export function bindOperations<F>(runner: Runner, operations: Operations<F>): F 
     face[name] =
       op.mode === 'steps'
         ? async (...args) => runner.steps(op.start(...args))
-        : async (...args) => runner[op.mode]((tx) => op.program(tx, ...args));
+        : op.readsEvents
+          ? async (...args) => {
+              await runner.eventsWritten();
+              return runner[op.mode]((tx) => op.program(tx, ...args));
+            }
+          : async (...args) => runner[op.mode]((tx) => op.program(tx, ...args));
   }
   return face as F;
 }

@@ -81,10 +81,14 @@ describe('GET /metrics', () => {
       'convoflow_queue_capacity_used_units',
       'convoflow_queue_capacity_total_units',
       'convoflow_store_up',
+      'convoflow_events_unreadable',
+      'convoflow_events_unreadable_oldest_seconds',
     ]) {
       expect(res.text).toContain(`# TYPE ${name} `);
     }
     expect(valueOf(parseExposition(res.text), 'convoflow_store_up')).toBe(1);
+    // SQLite gives ids at insert: nothing is ever held back.
+    expect(valueOf(parseExposition(res.text), 'convoflow_events_unreadable')).toBe(0);
   });
 });
 

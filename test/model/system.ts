@@ -117,6 +117,9 @@ export class FaultyBackend implements Backend {
   onEvents(listener: () => void): () => void {
     return this.inner.onEvents(listener);
   }
+  eventsWritten(): Promise<void> {
+    return this.inner.eventsWritten();
+  }
 }
 
 /** Runs the program to its end, then fails as PostgreSQL does on a serialisation failure (40001). */

@@ -279,6 +279,21 @@ CREATE TABLE stuck_workflows (
 CREATE INDEX stuck_workflows_conversation ON stuck_workflows (conversation_id);
 `;
 
+// PostgreSQL's outbox without a commit-serialising lock: a row is inserted
+// with its transaction's id and an insertion number (`seq`), and no public id;
+// the sequencer (backends/event-sequencer.ts) gives ids, in seq order, to the
+// rows of transactions older than every transaction still running. SQLite's
+// single writer already commits its AUTOINCREMENT ids in order: nothing changes.
+const ORDERED_OUTBOX_POSTGRES = `
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+ALTER TABLE events ALTER COLUMN id DROP IDENTITY;
+ALTER TABLE events ALTER COLUMN id DROP NOT NULL;
+ALTER TABLE events ADD COLUMN seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
+ALTER TABLE events ADD COLUMN tx xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE UNIQUE INDEX events_id ON events (id);
+CREATE INDEX events_unpositioned ON events (seq) WHERE id IS NULL;
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -316,8 +331,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     // The outbox: every change a person can see, written in the transaction
     // that makes it. SQLite's single writer makes AUTOINCREMENT ids commit-
-    // ordered; PostgreSQL takes an advisory lock before inserting (see
-    // Dialect.lockEvents). The read model gains the times people are shown.
+    // ordered; PostgreSQL took an advisory lock before inserting, until
+    // migration 15. The read model gains the times people are shown.
     name: 'events outbox; deadlines and stale time in the read model',
     sqlite: EVENT_TABLES('id INTEGER PRIMARY KEY AUTOINCREMENT'),
     postgres: EVENT_TABLES('id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY'),
@@ -397,6 +412,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'stuck workflows',
     sqlite: STUCK_WORKFLOWS,
     postgres: STUCK_WORKFLOWS,
+  },
+  {
+    version: 15,
+    name: 'events ordered by a sequencer instead of a lock held to commit',
+    sqlite: '',
+    postgres: ORDERED_OUTBOX_POSTGRES,
   },
 ];
 

@@ -1,6 +1,7 @@
 import type { PoolClient, PoolConfig } from 'pg';
 import { Client, Pool } from 'pg';
 import { writeEvents } from '../events/event-programs';
+import { EventSequencer, sequencerSql } from './event-sequencer';
 import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import type { Dialect, Program, Statement, Steps, Tx } from '../program';
 import { TxContext } from '../program';
@@ -22,30 +23,24 @@ const MIGRATION_LOCK = 0x6d696772; // 'migr'
 const EVENTS_LOCK = 0x65766e74; // 'evnt'
 /** How long the event listener waits before reconnecting after its connection dropped. */
 const RELISTEN_DELAY_MS = 1_000;
+/** While this process listens for events, how often it numbers what a writer that crashed after its commit left. */
+const SEQUENCER_SWEEP_MS = 5_000;
 
 /**
- * The dialect for one schema. Events: identity values are handed out before
- * commit, so two transactions could commit their events out of id order and a
- * stream resuming after the higher id would miss the lower one. Every
- * transaction therefore takes one advisory lock just before inserting its
- * events (its last statements) and holds it to commit: ids then increase in
- * commit order, and the lock is held only for the tail of a transaction,
- * after all its row locks (so it cannot take part in a deadlock).
+ * The dialect for one schema. Events are inserted without an id and numbered
+ * after commit by the sequencer (event-sequencer.ts), so commits are never
+ * serialised by the outbox.
  */
-function dialectFor(channel: string): Dialect {
-  return {
-    forUpdate: ' FOR UPDATE',
-    forUpdateSkipLocked: ' FOR UPDATE SKIP LOCKED',
-    // Serialises every write about one conversation (claim, reserve, apply) across processes.
-    lockConversation: (conversationId) => ({
-      sql: 'SELECT pg_advisory_xact_lock(?, hashtext(?))',
-      params: [CONVERSATION_LOCK, conversationId],
-    }),
-    lockEvents: { sql: 'SELECT pg_advisory_xact_lock(?, hashtext(current_schema()))', params: [EVENTS_LOCK] },
-    // Delivered to every listening process when (and only if) the transaction commits.
-    notifyEvents: { sql: 'SELECT pg_notify(?, ?)', params: [channel, ''] },
-  };
-}
+const DIALECT: Dialect = {
+  forUpdate: ' FOR UPDATE',
+  forUpdateSkipLocked: ' FOR UPDATE SKIP LOCKED',
+  // Serialises every write about one conversation (claim, reserve, apply) across processes.
+  lockConversation: (conversationId) => ({
+    sql: 'SELECT pg_advisory_xact_lock(?, hashtext(?))',
+    params: [CONVERSATION_LOCK, conversationId],
+  }),
+  returningEventTransaction: ' RETURNING tx::text AS tx',
+};
 
 // Deadlocks (40P01) and serialisation failures (40001) are resolved by
 // running the whole transaction again from a fresh read.
@@ -84,8 +79,9 @@ export class PostgresBackend implements Backend {
   private readonly pool: Pool;
   private readonly clock: Clock;
   private readonly config: PoolConfig;
-  private readonly dialect: Dialect;
   private readonly channel: string;
+  private readonly sequencer: EventSequencer;
+  private sweep: NodeJS.Timeout | null = null;
   private readonly eventListeners = new Set<() => void>();
   private listener: Client | null = null;
   private closed = false;
@@ -101,8 +97,8 @@ export class PostgresBackend implements Backend {
     this.config = config;
     // One channel per schema, so stores sharing a database (tests) wake only their own streams.
     this.channel = `convoflow_events_${(options.schema ?? 'public').toLowerCase()}`;
-    this.dialect = dialectFor(this.channel);
     this.pool = new Pool(config);
+    this.sequencer = new EventSequencer(this.pool, sequencerSql(EVENTS_LOCK, this.channel));
     // An idle connection that drops (server restart) emits here; without a
     // listener it would crash the process. The pool discards it and the next
     // query connects afresh, so there is nothing else to do.
@@ -110,17 +106,24 @@ export class PostgresBackend implements Backend {
   }
 
   private async transaction<T>(begin: string, program: (tx: Tx) => Program<T>): Promise<T> {
+    const { result, written } = await this.attempts(begin, program);
+    // Numbered after commit, without holding up the writer (eventsWritten waits for them).
+    if (written !== null) this.sequencer.settle(written);
+    return result;
+  }
+
+  private async attempts<T>(begin: string, program: (tx: Tx) => Program<T>): Promise<{ result: T; written: string | null }> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
         await client.query(begin);
         const writable = !begin.includes('READ ONLY');
-        const tx = new TxContext(this.dialect, this.clock().toISOString(), writable);
+        const tx = new TxContext(DIALECT, this.clock().toISOString(), writable);
         const result = await execute(client, program(tx));
-        if (writable) await execute(client, writeEvents(this.dialect, tx.events, tx.now));
+        const written = writable ? await execute(client, writeEvents(DIALECT, tx.events, tx.now)) : null;
         await client.query('COMMIT');
-        return result;
+        return { result, written };
       } catch (error) {
         // A connection that cannot even roll back is destroyed, not pooled.
         broken = await client.query('ROLLBACK').then(
@@ -149,6 +152,11 @@ export class PostgresBackend implements Backend {
    * lock, so dispatchers of queues sharing agents cannot deadlock, and each
    * step is still atomic.
    */
+  /** Resolves once the events of this process's committed writes have their ids (at most about 2 s). */
+  eventsWritten(): Promise<void> {
+    return this.sequencer.settled();
+  }
+
   async steps<T, S>(steps: Steps<T, S>): Promise<T> {
     for (let step = steps.next(); step; step = steps.next()) steps.record(await this.write(step));
     return steps.result();
@@ -180,9 +188,10 @@ export class PostgresBackend implements Backend {
   }
 
   /**
-   * Calls `listener` after every commit that wrote events, in any process on
-   * this database (LISTEN/NOTIFY on one dedicated connection, opened with the
-   * first listener); also once after (re)connecting, to catch up on a gap.
+   * Calls `listener` whenever events written by any process on this database
+   * have been given their ids (the sequencer's NOTIFY, on one dedicated
+   * connection opened with the first listener); also once after
+   * (re)connecting, to catch up on a gap.
    */
   onEvents(listener: () => void): () => void {
     this.eventListeners.add(listener);
@@ -213,6 +222,9 @@ export class PostgresBackend implements Backend {
     try {
       await client.connect();
       await client.query(`LISTEN "${this.channel}"`);
+      // Numbers whatever a writer that crashed after its commit left, then now and then while listening.
+      this.sequencer.kick();
+      if (!this.sweep) this.sweep = setInterval(() => this.sequencer.kick(), SEQUENCER_SWEEP_MS).unref();
       this.wake();
     } catch {
       reconnect();
@@ -222,6 +234,8 @@ export class PostgresBackend implements Backend {
   private async unlisten(): Promise<void> {
     const client = this.listener;
     this.listener = null;
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweep = null;
     await client?.end().catch(() => undefined);
   }
 
@@ -229,6 +243,7 @@ export class PostgresBackend implements Backend {
     this.closed = true;
     this.eventListeners.clear();
     await this.unlisten();
+    await this.sequencer.close();
     await this.pool.end();
   }
 }

@@ -24,8 +24,7 @@ const SQLITE_DIALECT: Dialect = {
   forUpdate: '',
   forUpdateSkipLocked: '',
   lockConversation: () => null,
-  lockEvents: null,
-  notifyEvents: null,
+  returningEventTransaction: null,
 };
 
 /**
@@ -126,6 +125,11 @@ export class SqliteBackend implements Backend {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** Ids are given at insert by the one writer, in commit order: nothing to wait for. */
+  eventsWritten(): Promise<void> {
+    return Promise.resolve();
   }
 
   migrate(): Promise<void> {

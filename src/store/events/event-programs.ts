@@ -35,31 +35,30 @@ function toEvent(row: EventRow): StoredEvent {
 }
 
 /**
- * Writes a transaction's events as its last statements: the events lock first
- * (PostgreSQL: held to commit, so ids increase in commit order), then the rows,
- * then the wake-up for other processes' streams.
+ * Writes a transaction's events as its last statements. Returns what the
+ * dialect's `returningEventTransaction` answers (the transaction to wait
+ * for), or null.
  */
-export function* writeEvents(d: Dialect, events: readonly EventDraft[], at: string): Program<void> {
-  if (events.length === 0) return;
-  if (d.lockEvents) yield* all(d.lockEvents.sql, d.lockEvents.params);
+export function* writeEvents(d: Dialect, events: readonly EventDraft[], at: string): Program<string | null> {
+  let tx: string | null = null;
   for (let i = 0; i < events.length; i += INSERT_BATCH) {
     const batch = events.slice(i, i + INSERT_BATCH);
-    yield* run(
-      `INSERT INTO events (type, at, conversation_id, queue_id, agent_id, previous_agent_id, data) VALUES ${batch
-        .map(() => `(${placeholders(7)})`)
-        .join(', ')}`,
-      batch.flatMap((e) => [
-        e.type,
-        at,
-        e.conversationId ?? null,
-        e.queueId ?? null,
-        e.agentId ?? null,
-        e.previousAgentId ?? null,
-        JSON.stringify(e.data),
-      ]),
-    );
+    const sql = `INSERT INTO events (type, at, conversation_id, queue_id, agent_id, previous_agent_id, data) VALUES ${batch
+      .map(() => `(${placeholders(7)})`)
+      .join(', ')}`;
+    const params = batch.flatMap((e) => [
+      e.type,
+      at,
+      e.conversationId ?? null,
+      e.queueId ?? null,
+      e.agentId ?? null,
+      e.previousAgentId ?? null,
+      JSON.stringify(e.data),
+    ]);
+    if (d.returningEventTransaction === null) yield* run(sql, params);
+    else tx = (yield* all<{ tx: string }>(sql + d.returningEventTransaction, params))[0]?.tx ?? tx;
   }
-  if (d.notifyEvents) yield* all(d.notifyEvents.sql, d.notifyEvents.params);
+  return tx;
 }
 
 /** Events after `afterId`, oldest first, at most `limit`. */
@@ -68,6 +67,14 @@ export function* listEvents(_tx: Tx, afterId: number, limit: number): Program<St
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw invalid(`Event limit must be 1-10000 (got ${limit}).`);
   const rows = yield* all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
   return rows.map(toEvent);
+}
+
+/** Events committed but not readable yet: PostgreSQL numbers them after commit (always none on SQLite). */
+export function* eventBacklog(_tx: Tx): Program<{ unnumbered: number; oldestAt: string | null }> {
+  const row = yield* one<{ n: number | string; oldest: string | null }>(
+    'SELECT COUNT(*) AS n, MIN(at) AS oldest FROM events WHERE id IS NULL',
+  );
+  return { unnumbered: Number(row?.n ?? 0), oldestAt: row?.oldest ?? null };
 }
 
 /** The newest event id and the highest pruned one (0 when none). */

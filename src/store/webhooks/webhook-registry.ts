@@ -1,6 +1,6 @@
 import type { WebhookDeliveryStatus } from '../../domain/webhooks';
 import type { Operations } from '../program';
-import { read, write } from '../program';
+import { read, readingEvents, write } from '../program';
 import * as webhooks from './webhook-programs';
 import type { NewWebhookEndpoint, WebhookAttempt, WebhookBatch, WebhookDelivery, WebhookEndpoint, WebhookTarget } from './webhook-types';
 
@@ -33,13 +33,13 @@ export interface WebhookRegistry {
 
 /** The WebhookRegistry operations. */
 export const webhookRegistryOperations: Operations<WebhookRegistry> = {
-  addWebhookEndpoint: write(webhooks.addWebhookEndpoint),
+  addWebhookEndpoint: readingEvents(write(webhooks.addWebhookEndpoint)),
   getWebhookEndpoint: read(webhooks.getWebhookEndpoint),
   listWebhookEndpoints: read(webhooks.listWebhookEndpoints),
   getWebhookTarget: read(webhooks.getWebhookTarget),
   deleteWebhookEndpoint: write(webhooks.deleteWebhookEndpoint),
-  nextWebhookEvents: write(webhooks.nextWebhookEvents),
+  nextWebhookEvents: readingEvents(write(webhooks.nextWebhookEvents)),
   recordWebhookAttempt: write(webhooks.recordWebhookAttempt),
   listWebhookDeliveries: read(webhooks.listWebhookDeliveries),
-  webhookRetentionFloor: write(webhooks.webhookRetentionFloor),
+  webhookRetentionFloor: readingEvents(write(webhooks.webhookRetentionFloor)),
 };
