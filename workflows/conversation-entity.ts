@@ -80,6 +80,7 @@ export class Conversation {
       applyConversation: (write) => store().applyConversation(write),
       now: () => new Date(),
       publish: (s) => this.publish(s),
+      refusedSignals: () => this.refused,
     });
     this.refused = input.refusedSignals ?? refusedSignals ?? [];
   }

@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import type { Refusal } from '../src/domain/errors';
 import type { LifecycleConfig } from '../src/domain/lifecycle-config';
-import type { Command, TransitionRecord } from '../src/domain/operations';
+import type { Command, RefusedSignalRecord, TransitionRecord } from '../src/domain/operations';
 import { ActorKind, Operation } from '../src/domain/operations';
 import type { ConversationSnapshot } from '../src/domain/snapshot';
 import { ConversationState as S } from '../src/domain/states';
@@ -40,6 +40,8 @@ export interface ConversationPorts {
   now(): Date;
   /** Shows a committed state (search attributes and details in the workflow). */
   publish(s: ConversationSnapshot): void;
+  /** The signals refused so far, written with each store write (none where nothing can signal). */
+  refusedSignals?(): RefusedSignalRecord[];
 }
 
 /** What the engine does with a match the store has just made (capacity already reserved): assign, or offer on the queue's terms. */
@@ -133,6 +135,7 @@ export class ConversationSteps {
       preferredAgentId: command?.op === Operation.Revive ? this.state.agentId : null,
       record: extra.record,
       messageId: command?.op === Operation.Message ? command.messageId : null,
+      refusedSignals: this.ports.refusedSignals?.() ?? [],
     });
     return this.ports.applyConversation({ ...input, acquire: extra.acquire ?? null, route: true }).catch(rethrowRefusal);
   }

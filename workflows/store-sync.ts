@@ -1,11 +1,11 @@
 import type { LifecycleConfig } from '../src/domain/lifecycle-config';
 import { Operation } from '../src/domain/operations';
-import type { TransitionRecord } from '../src/domain/operations';
+import type { RefusedSignalRecord, TransitionRecord } from '../src/domain/operations';
 import type { ConversationSnapshot } from '../src/domain/snapshot';
 import { ConversationState as S } from '../src/domain/states';
 import { deadlines } from '../src/domain/timers';
 import type { Effects } from '../src/domain/transition';
-import type { ApplyConversationInput, ConversationWrite } from '../src/store/conversation-write';
+import type { ApplyConversationInput, ConversationWrite, DetailsWrite } from '../src/store/conversation-write';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -38,6 +38,27 @@ export function toView(s: ConversationSnapshot, config: LifecycleConfig): Conver
   };
 }
 
+/** What the row has no column for, so the store answers reads exactly as the workflow's query would. */
+export function toDetails(s: ConversationSnapshot, refusedSignals: RefusedSignalRecord[]): DetailsWrite {
+  return {
+    customer: s.customer,
+    capacityHeld: s.capacityHeld,
+    customerConnected: s.customerConnected,
+    enteredAt: s.enteredAt,
+    lastExchangeAt: s.lastExchangeAt,
+    messageCount: s.messageCount,
+    closedReason: s.closedReason,
+    offer: s.offer,
+    excludedAgents: s.excludedAgents,
+    pastOffers: s.pastOffers,
+    declines: s.declines,
+    requirements: s.requirements,
+    routing: s.routing,
+    refusedSignals,
+    transitionCount: s.transitions.length + s.transitionsDropped,
+  };
+}
+
 /** What the store write after a committed transition needs beyond the snapshot. */
 export interface ApplyContext {
   config: LifecycleConfig;
@@ -47,12 +68,15 @@ export interface ApplyContext {
   record: TransitionRecord | null;
   /** The chat message the change counts. */
   messageId: string | null;
+  /** The signals refused so far (kept beside the snapshot, answered with it). */
+  refusedSignals: RefusedSignalRecord[];
 }
 
 /** The store write that follows a committed transition. */
 export function toApplyInput(s: ConversationSnapshot, effects: Effects, context: ApplyContext): ApplyConversationInput {
   return {
     view: toView(s, context.config),
+    details: toDetails(s, context.refusedSignals),
     release: effects.release,
     dequeue: effects.dequeue,
     enqueue: effects.enqueue

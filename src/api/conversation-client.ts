@@ -36,8 +36,11 @@ const SUMMARY_LIMIT = 200;
  * when the workflow cannot answer; `stuck` while its workflow tasks keep failing.
  */
 export type ConversationReading = (
-  { source: 'workflow'; conversation: ConversationDetails } | { source: 'readModel'; conversation: ConversationView }
+  { source: 'store' | 'workflow'; conversation: ConversationDetails } | { source: 'readModel'; conversation: ConversationView }
 ) & { stuck: StuckMarker | null };
+
+/** Who answers a read: the store (default, no workflow task) or the workflow's query. */
+export type ReadSource = 'store' | 'workflow';
 
 /** Deadlines of Temporal calls. */
 export interface ConversationClientTimeouts {
@@ -167,14 +170,25 @@ export class ConversationClient {
   }
 
   /**
-   * The conversation as the workflow holds it. When the workflow cannot answer
+   * The conversation in full. From the store by default: written with every
+   * transition, exactly what the workflow's query answers, at no workflow
+   * task. From the workflow when asked, or when the store does not hold it in
+   * full (written before it kept details). When the workflow cannot answer
    * within the query deadline (no worker polls, Temporal is unreachable) or no
-   * longer exists (past retention), the store's read model answers instead,
-   * marked as such; so it does at once while the workflow is recorded stuck
+   * longer exists (past retention), the store's row answers instead, marked
+   * as such; so it does at once while the workflow is recorded stuck
    * (Temporal refuses its query), with what is known of the failure.
    */
-  async read(conversationId: string): Promise<ConversationReading> {
-    const stuck = await this.store.getStuckWorkflow(conversationWorkflowId(conversationId));
+  async read(conversationId: string, source: ReadSource = 'store'): Promise<ConversationReading> {
+    const workflowId = conversationWorkflowId(conversationId);
+    if (source === 'store') {
+      const [details, recorded] = await Promise.all([
+        this.store.getConversationDetails(conversationId),
+        this.store.getStuckWorkflow(workflowId),
+      ]);
+      if (details) return { source: 'store', conversation: details, stuck: recorded && stuckMarker(recorded) };
+    }
+    const stuck = await this.store.getStuckWorkflow(workflowId);
     if (stuck) {
       const view = await this.store.getConversation(conversationId);
       if (view) return { source: 'readModel', conversation: view, stuck: stuckMarker(stuck) };

@@ -1,16 +1,41 @@
 // The contract between a conversation's workflow and the store: the one write that follows each
 // transition, and the matches routing makes on it. The workflow, its activities and routing read it.
 import type { OfferTerms, TransitionRecord } from '../domain/operations';
+import type { ConversationDetails } from '../domain/snapshot';
 import type { Presence } from '../domain/presence';
 import type { ConversationView, QueueEntry } from './types';
 
 /** The read-model row a transition writes: all of it but what routing sets in the same transaction. */
 export type ConversationWrite = Omit<ConversationView, 'waitingReason'>;
 
+/** The parts of the workflow's snapshot the row has no column for (the transition log aside). */
+export type DetailsWrite = Pick<
+  ConversationDetails,
+  | 'customer'
+  | 'capacityHeld'
+  | 'customerConnected'
+  | 'enteredAt'
+  | 'lastExchangeAt'
+  | 'messageCount'
+  | 'closedReason'
+  | 'offer'
+  | 'excludedAgents'
+  | 'pastOffers'
+  | 'declines'
+  | 'requirements'
+  | 'routing'
+  | 'refusedSignals'
+> & {
+  /** Transitions recorded in the conversation's life (the log's length plus those it dropped); the write's `transition` is number this. */
+  transitionCount: number;
+};
+
 /** One store write following a lifecycle transition, applied in one transaction. */
 export interface ApplyConversationInput {
   /** The row to write (why it waits is routing's to set). */
   view: ConversationWrite;
+  /** The rest of the snapshot, so the store answers reads in full (absent: writers that have none, the row alone). */
+  details?: DetailsWrite | null;
   /** Drop the conversation's reservation (idempotent). */
   release: boolean;
   /** Put the conversation in `view.queueId` (idempotent: an existing entry is kept). */

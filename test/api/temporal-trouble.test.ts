@@ -66,11 +66,17 @@ describe('while no worker polls', () => {
   });
   afterAll(() => stopApi(h));
 
-  it('answers a read from the read model once the query deadline passes, marked as such', async () => {
-    // A read that waited on the missing worker would never answer: jest's limit fails it (no wall-clock figure asserted here).
+  it('answers a read from the store in full, and a read asked of the workflow from the row once the query deadline passes', async () => {
     const res = await call(h.app, 'get', `/api/conversations/${chatId}`, customer);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ source: 'readModel', conversation: { conversationId: chatId, state: 'Active', agentId: 'alice' } });
+    expect(res.body).toMatchObject({
+      source: 'store',
+      conversation: { conversationId: chatId, state: 'Active', agentId: 'alice', capacityHeld: true },
+    });
+    // A read that waited on the missing worker would never answer: jest's limit fails it (no wall-clock figure asserted here).
+    const asked = await call(h.app, 'get', `/api/conversations/${chatId}?source=workflow`, customer);
+    expect(asked.status).toBe(200);
+    expect(asked.body).toMatchObject({ source: 'readModel', conversation: { conversationId: chatId, state: 'Active', agentId: 'alice' } });
   });
 
   it('says the outcome of an update is unknown, and a retry with the same key applies it once when the worker is back', async () => {
@@ -93,7 +99,7 @@ describe('while no worker polls', () => {
     expect(retry.status).toBe(200);
     expect(retry.body.conversation.state).toBe('WrapUp');
     const snapshot = await call(h.app, 'get', `/api/conversations/${chatId}`, ADMIN_TOKEN);
-    expect(snapshot.body.source).toBe('workflow');
+    expect(snapshot.body.source).toBe('store');
     expect(snapshot.body.conversation.transitions.filter((t: { op: string }) => t.op === 'end')).toHaveLength(1);
   });
 

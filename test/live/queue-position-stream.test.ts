@@ -86,7 +86,7 @@ describe('the customer’s queue position', () => {
       opensAt: null,
     });
     const reread = await reading(third.id, third.customerToken);
-    expect(reread).toMatchObject({ source: 'workflow', conversation: { state: 'Open' }, queue: { position: 2, waiting: 2 } });
+    expect(reread).toMatchObject({ source: 'store', conversation: { state: 'Open' }, queue: { position: 2, waiting: 2 } });
     await firstStream.waitFor((c) => latest(c)?.position === null, 'no position');
     expect(latest(firstStream)).toEqual({
       conversationId: first.id,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import { createRoutingActivities } from '../../activities/routing';
@@ -8,7 +9,7 @@ import type { Command } from '../../src/domain/operations';
 import { ActorKind, Operation } from '../../src/domain/operations';
 import type { Presence } from '../../src/domain/presence';
 import { meetsAll } from '../../src/domain/skills';
-import type { ConversationSnapshot, StartConversationInput } from '../../src/domain/snapshot';
+import type { ConversationDetails, ConversationSnapshot, StartConversationInput } from '../../src/domain/snapshot';
 import { newConversation } from '../../src/domain/snapshot';
 import { ConversationState as S } from '../../src/domain/states';
 import type { Deadline } from '../../src/domain/timers';
@@ -617,6 +618,20 @@ export class ModelSystem {
     for (const e of entries) {
       const s = this.conversations.get(e.conversationId)?.snapshot;
       if (s?.capacityHeld) problems.push(`${e.conversationId} holds capacity and is still queued in ${e.queueId}`);
+    }
+    // Reads from the store: what it answers for each conversation is what the workflow's query would (nothing signals here).
+    const ids = this.ids;
+    const details = await this.backend.read(function* (tx) {
+      const out = new Map<string, ConversationDetails | null>();
+      for (const id of ids) out.set(id, yield* programOf(readModelOperations.getConversationDetails, id)(tx));
+      return out;
+    });
+    for (const c of this.conversations.values()) {
+      // Both as the API answers them: JSON (a field left undefined is absent).
+      const expected: unknown = JSON.parse(JSON.stringify({ ...c.snapshot, refusedSignals: [] }));
+      const answered: unknown = JSON.parse(JSON.stringify(details.get(c.id) ?? null));
+      if (!isDeepStrictEqual(answered, expected))
+        problems.push(`reads: the store answers ${c.id} ${JSON.stringify(answered)}, the workflow ${JSON.stringify(expected)}`);
     }
     return problems;
   }

@@ -102,16 +102,16 @@ const get = route({
   path: '/api/conversations/:id',
   tag: 'Conversations',
   summary:
-    'The conversation (its customer, its agent, agents of its queue, admin): the workflow’s full snapshot ("source": "workflow"), or, when the workflow cannot answer within a few seconds (no worker, past retention), the store’s read model ("source": "readModel"). While Open and queued, `queue` says its position, how many wait and the estimated wait.',
+    'The conversation in full (its customer, its agent, agents of its queue, admin): from the store, written with every transition, at no workflow task ("source": "store"; the default), or the workflow’s own query with ?source=workflow ("source": "workflow"; also when the store does not hold a conversation in full, written before it kept details). The same shape either way. When the workflow cannot answer within a few seconds (no worker, past retention), the store’s row instead ("source": "readModel"). While Open and queued, `queue` says its position, how many wait and the estimated wait.',
   access: ['admin', 'agent', 'customer'],
   params: s.IdParams,
-  query: s.NoQuery,
+  query: s.ReadSourceQuery,
   body: none,
   responses: { 200: { description: 'The conversation; `source` says who answered.', schema: r.ConversationReading } },
   async handle(ctx, req) {
     const view = await loadConversation(ctx, req.params.id);
     authorize(req.principal, 'view', view);
-    const reading = await ctx.conversations.read(view.conversationId);
+    const reading = await ctx.conversations.read(view.conversationId, req.query.source);
     // From the hub's in-memory index of the queues, never a count per request.
     const standing =
       reading.conversation.state === ConversationState.Open ? (await ctx.live.hub.queuePositions()).positionOf(view.conversationId) : null;

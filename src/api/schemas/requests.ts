@@ -76,6 +76,15 @@ export const IdParams = closed({ id: Id });
 export const NoParams = closed({});
 /** No query parameters. */
 export const NoQuery = closed({});
+/** Who answers GET /api/conversations/:id. */
+export const ReadSourceQuery = closed({
+  source: Type.Optional(
+    stringEnum<'store' | 'workflow'>(
+      ['store', 'workflow'],
+      'store (default): the read model, written with every transition, never a workflow task; workflow: the workflow’s own query (a workflow task, and a replay when its worker evicted it).',
+    ),
+  ),
+});
 /** A list's optional `limit` query parameter. */
 export const LimitQuery = closed({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'At most this many items (default 100).' })),

@@ -185,8 +185,12 @@ export const QueueStanding = nullable(
 /** GET /api/conversations/:id: the workflow's snapshot, or the read model when the workflow cannot answer; with its queue standing. */
 export const ConversationReading = Type.Union([
   closed(
+    { source: Type.Literal('store'), conversation: Snapshot, queue: QueueStanding, stuck: StuckMarker },
+    'Answered by the store: the full snapshot as the workflow’s query would answer it, written with each transition.',
+  ),
+  closed(
     { source: Type.Literal('workflow'), conversation: Snapshot, queue: QueueStanding, stuck: StuckMarker },
-    'Answered by the workflow (the full snapshot).',
+    'Answered by the workflow (the full snapshot): asked with ?source=workflow, or the store does not hold it in full (written before it kept details).',
   ),
   closed(
     { source: Type.Literal('readModel'), conversation: WorkItem, queue: QueueStanding, stuck: StuckMarker },

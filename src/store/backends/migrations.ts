@@ -294,6 +294,21 @@ CREATE UNIQUE INDEX events_id ON events (id);
 CREATE INDEX events_unpositioned ON events (seq) WHERE id IS NULL;
 `;
 
+// The read model holds everything the workflow's snapshot answers, so reads
+// never need the workflow: what the row lacks as one JSON document written
+// with each transition, and the transition log, one row per transition
+// numbered from 1 (a log missing its first rows, written before this
+// migration, is incomplete and the workflow answers instead).
+const CONVERSATION_DETAILS = `
+ALTER TABLE conversations ADD COLUMN details TEXT;
+CREATE TABLE conversation_transitions (
+  conversation_id TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, n)
+);
+`;
+
 /** Every schema change in order; append only, never edit an applied one. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -418,6 +433,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'events ordered by a sequencer instead of a lock held to commit',
     sqlite: '',
     postgres: ORDERED_OUTBOX_POSTGRES,
+  },
+  {
+    version: 16,
+    name: 'conversation details and transitions in the read model',
+    sqlite: CONVERSATION_DETAILS,
+    postgres: CONVERSATION_DETAILS,
   },
 ];
 

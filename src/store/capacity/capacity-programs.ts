@@ -226,13 +226,14 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
     if (granted.freed) freed.push(granted.freed);
   }
   // The same version again is a retry of this very write: its events were recorded the first time.
-  if (!stored || view.version > Number(stored.version)) {
+  const newer = !stored || view.version > Number(stored.version);
+  if (newer) {
     yield* run(
-      `INSERT INTO conversations (${CONVERSATION_COLUMNS.join(', ')}, updated_at)
-       VALUES (${CONVERSATION_COLUMNS.map(() => '?').join(', ')}, ?)
+      `INSERT INTO conversations (${CONVERSATION_COLUMNS.join(', ')}, details, updated_at)
+       VALUES (${CONVERSATION_COLUMNS.map(() => '?').join(', ')}, ?, ?)
        ON CONFLICT (conversation_id) DO UPDATE SET ${CONVERSATION_COLUMNS.slice(1)
          .map((c) => `${c} = excluded.${c}`)
-         .join(', ')}, updated_at = excluded.updated_at`,
+         .join(', ')}, details = excluded.details, updated_at = excluded.updated_at`,
       [
         view.conversationId,
         view.state,
@@ -255,9 +256,18 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
         optionalTime(view.offerExpiresAt),
         view.offersStopped ? 1 : 0,
         view.version,
+        // Without details (a writer that has none) the row alone is known: reads ask the workflow.
+        input.details ? JSON.stringify(input.details) : null,
         now,
       ],
     );
+    if (input.details && input.transition) {
+      yield* run('INSERT INTO conversation_transitions (conversation_id, n, record) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [
+        view.conversationId,
+        input.details.transitionCount,
+        JSON.stringify(input.transition),
+      ]);
+    }
     yield* emitConversationEvents(tx, stored, input);
   }
   // Entry before reservation, as the lock order says: a dispatch that holds the
@@ -303,7 +313,15 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   const watch = [...(enqueue && waiting && !matched && (yield* hasTimers(enqueue.queueId)) ? [enqueue.queueId] : []), ...passedOver];
   // Why it waits, for the supervisor and the customer; cleared once it no longer waits.
   const reason = enqueue && waiting && !matched ? yield* waitingReason(enqueue) : null;
-  if (reason !== null || stored?.waiting_reason) {
+  if (newer && enqueue && input.details) {
+    // The workflow keeps the answer in its routing trace: so do the details.
+    const details = { ...input.details, routing: { ...input.details.routing, waiting: reason } };
+    yield* run('UPDATE conversations SET waiting_reason = ?, details = ? WHERE conversation_id = ?', [
+      reason,
+      JSON.stringify(details),
+      view.conversationId,
+    ]);
+  } else if (reason !== null || stored?.waiting_reason) {
     yield* run('UPDATE conversations SET waiting_reason = ? WHERE conversation_id = ?', [reason, view.conversationId]);
   }
   return { matched, deliver, watch, waiting: reason };

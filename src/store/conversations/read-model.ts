@@ -1,3 +1,4 @@
+import type { ConversationDetails } from '../../domain/snapshot';
 import type { Operations } from '../program';
 import { read } from '../program';
 import * as reads from './read-programs';
@@ -6,6 +7,12 @@ import type { ConversationFilter, ConversationView, QueueEntry } from '../types'
 /** What people see of conversations, written by the workflows' store writes. */
 export interface ConversationReadModel {
   getConversation(id: string): Promise<ConversationView | null>;
+  /**
+   * The conversation in full, exactly as its workflow's query answers it
+   * (written with each transition); null when the store does not know it in
+   * full (written before details were kept): ask the workflow then.
+   */
+  getConversationDetails(id: string): Promise<ConversationDetails | null>;
   /** My work items: an agent's Active, Wrap-up and Waiting conversations. */
   listWorkItems(agentId: string): Promise<ConversationView[]>;
   /** Closed work items: an agent's conversations closed at or after `since`. */
@@ -19,6 +26,7 @@ export interface ConversationReadModel {
 /** The ConversationReadModel operations. */
 export const readModelOperations: Operations<ConversationReadModel> = {
   getConversation: read(reads.getConversation),
+  getConversationDetails: read(reads.getConversationDetails),
   listWorkItems: read(reads.listWorkItems),
   listClosedWorkItems: read(reads.listClosedWorkItems),
   listQueueEntries: read(reads.listQueueEntries),

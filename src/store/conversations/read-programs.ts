@@ -1,4 +1,8 @@
+import type { TransitionRecord } from '../../domain/operations';
+import type { ConversationDetails } from '../../domain/snapshot';
+import { LOG_LIMIT } from '../../domain/snapshot';
 import { WORK_ITEM_STATES, ConversationState } from '../../domain/states';
+import type { DetailsWrite } from '../conversation-write';
 import type { Program, Tx } from '../program';
 import { all, one, placeholders } from '../program';
 import type { ConversationRow, EntryRow } from '../rows';
@@ -12,6 +16,63 @@ const VIEW = `SELECT ${VIEW_COLUMNS.join(', ')} FROM conversations`;
 export function* getConversation(_tx: Tx, conversationId: string): Program<ConversationView | null> {
   const row = yield* one<ConversationRow>(`${VIEW} WHERE conversation_id = ?`, [conversationId]);
   return row ? toView(row) : null;
+}
+
+/**
+ * One conversation in full, as its workflow's snapshot answers it: the row,
+ * the details written with it and the last LOG_LIMIT transitions. Null when
+ * the store does not know it in full (no details: written before they were
+ * kept, or by a writer without them; a log missing its first transitions).
+ */
+export function* getConversationDetails(_tx: Tx, conversationId: string): Program<ConversationDetails | null> {
+  const row = yield* one<ConversationRow & { details: string | null }>(
+    `SELECT ${VIEW_COLUMNS.join(', ')}, details FROM conversations WHERE conversation_id = ?`,
+    [conversationId],
+  );
+  if (!row?.details) return null;
+  const details = JSON.parse(row.details) as DetailsWrite;
+  const kept = Math.min(LOG_LIMIT, details.transitionCount);
+  const log = (yield* all<{ n: number | string; record: string }>(
+    'SELECT n, record FROM conversation_transitions WHERE conversation_id = ? ORDER BY n DESC LIMIT ?',
+    [conversationId, kept],
+  )).reverse();
+  // Complete: exactly the `kept` newest, numbered up to the count.
+  if (log.length !== kept || (kept > 0 && Number(log[log.length - 1]?.n) !== details.transitionCount)) return null;
+  if (kept > 0 && Number(log[0]?.n) !== details.transitionCount - kept + 1) return null;
+  const view = toView(row);
+  const { transitionCount, ...rest } = details;
+  return {
+    conversationId: view.conversationId,
+    state: view.state,
+    queueId: view.queueId,
+    channel: view.channel,
+    priority: view.priority,
+    units: view.units,
+    customer: rest.customer,
+    agentId: view.agentId,
+    lastAgentId: view.lastAgentId,
+    capacityHeld: rest.capacityHeld,
+    customerConnected: rest.customerConnected,
+    createdAt: view.createdAt,
+    stateEnteredAt: view.stateEnteredAt,
+    enteredAt: rest.enteredAt,
+    staleFlaggedAt: view.staleFlaggedAt,
+    lastExchangeAt: rest.lastExchangeAt,
+    unreadCount: view.unreadCount,
+    messageCount: rest.messageCount,
+    closedReason: rest.closedReason,
+    offer: rest.offer,
+    excludedAgents: rest.excludedAgents,
+    pastOffers: rest.pastOffers,
+    declines: rest.declines,
+    requirements: rest.requirements,
+    routing: rest.routing,
+    offersStopped: view.offersStopped,
+    version: view.version,
+    transitions: log.map((r) => JSON.parse(r.record) as TransitionRecord),
+    transitionsDropped: transitionCount - kept,
+    refusedSignals: rest.refusedSignals,
+  };
 }
 
 /** An agent's Active, Wrap-up and Waiting conversations, and those offered to them (Open), oldest first. */
