@@ -14,13 +14,15 @@
  *      proficiency 5+, which 6 of its queue's 100 agents meet), against 5;
  *   6. lifecycle throughput vs a bare workflow (400 each, 20 in flight),
  *      history events and workflow tasks per lifecycle;
- *   7. fairness under load.
+ *   7. fairness under load;
+ *   8. queue positions at depth;
+ *   9. reads: 1,000 from the workflow vs 1,000 from the store, CPU and latency.
  * BENCH_MODE=split runs the split deployment instead (bench/split/run-split.ts).
  * Knobs (see bench/knobs.ts and bench/README.md): BENCH_SCALE=small for a quick
  * run, BENCH_CAP_MS (hard cap per scenario, default 180000), per-knob overrides,
  * BENCH_QUIET_WAIT_MS (default 60000: each scenario first waits this long at
  * most for other processes to go quiet), BENCH_TEMPORAL_PORT / BENCH_UI_PORT,
- * BENCH_ONLY=1,2,3,4,5,5s,6,7 and BENCH_KEEP=1 (keep the temporary directory).
+ * BENCH_ONLY=1,2,3,4,5,5s,6,7,8,9 and BENCH_KEEP=1 (keep the temporary directory).
  */
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
@@ -37,6 +39,7 @@ import { depthScenario, latencyScenario, seedLatencyQueue } from './scenarios/la
 import { fairnessScenario } from './scenarios/fairness';
 import { lifecycleScenario } from './scenarios/lifecycle';
 import { queuePositionsScenario } from './scenarios/queue-positions';
+import { readsScenario } from './scenarios/reads';
 import { memoryScenario } from './scenarios/memory';
 import { storeDispatchScenario } from './scenarios/store-dispatch';
 import type { Row } from './stats';
@@ -54,6 +57,7 @@ const SCENARIOS: Scenario[] = [
   { id: '6', title: 'lifecycle vs bare workflow', run: lifecycleScenario },
   { id: '7', title: 'fairness under load', run: fairnessScenario },
   { id: '8', title: 'queue positions at depth', run: queuePositionsScenario },
+  { id: '9', title: 'reads from the store vs the workflow', run: readsScenario },
 ];
 
 function log(line: string): void {
