@@ -104,6 +104,25 @@ describe('found by the model-based test', () => {
     });
   });
 
+  it('a retried queue-entering write keeps the routing answer it gives in the store’s copy too (model seed -142483611)', async () => {
+    await withSystem(
+      async (sys) => {
+        // At 08:30 q-hours is closed: c1 waits "closed until 09:00", and the answer of its write is lost.
+        await sys.start(
+          { queueId: 'q-hours', units: 5, priority: 1, requirements: [{ skill: 'refunds', minProficiency: 7, relaxAfterMs: null }] },
+          'lostAnswerLater',
+        );
+        // Retried at 16:30: the queue is open, and the retry answers why it waits now; the workflow keeps that.
+        sys.clock = T0 + 8 * HOUR;
+        await sys.settle();
+        expect(sys.conversation(0)?.snapshot.routing.waiting).toBe('no agent of queue q-hours is Available or Busy');
+        // The store's copy of the conversation (what reads answer) says the same (before the fix: the closed queue).
+        expect(await sys.quietViolations()).toEqual([]);
+      },
+      ['Offline', 'Offline', 'Offline', 'Offline'],
+    );
+  });
+
   // Seen in the model's outcomes (reroutes refused as stale); its check on every delivered reroute came with the fix.
   it('an overflow decided for a queue the conversation has left since is refused, not applied to the queue it is in now', async () => {
     // Nobody of q-auto is there: c1 waits past q-auto's overflow limit (a minute, to q-offer).

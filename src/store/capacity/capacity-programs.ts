@@ -313,8 +313,8 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
   const watch = [...(enqueue && waiting && !matched && (yield* hasTimers(enqueue.queueId)) ? [enqueue.queueId] : []), ...passedOver];
   // Why it waits, for the supervisor and the customer; cleared once it no longer waits.
   const reason = enqueue && waiting && !matched ? yield* waitingReason(enqueue) : null;
-  if (newer && enqueue && input.details) {
-    // The workflow keeps the answer in its routing trace: so do the details.
+  if (enqueue && input.details) {
+    // The workflow keeps the answer in its routing trace (a retry of this very write is answered anew): so do the details.
     const details = { ...input.details, routing: { ...input.details.routing, waiting: reason } };
     yield* run('UPDATE conversations SET waiting_reason = ?, details = ? WHERE conversation_id = ?', [
       reason,
