@@ -41,6 +41,18 @@ export interface Dialect {
    * ids (null where ids are given in commit order already).
    */
   returningEventTransaction: string | null;
+  /**
+   * The event log as readers see it, for a FROM clause: rows with the
+   * position `id` and the columns of `events` (the ids live in a table of
+   * their own where they are given after commit).
+   */
+  eventLog: string;
+  /** The table the ids are in: its MAX(id) is the newest readable event. */
+  eventIds: string;
+  /** The statements deleting every event whose id is at most `id`. */
+  pruneEventsThrough(id: number): Statement[];
+  /** A SELECT of `n`, the committed events without an id yet, and `oldest`, the time of the oldest (null: ids come with the commit). */
+  unnumberedEvents: string | null;
   /** Appended to a SELECT whose rows this transaction will change ('' where one writer excludes all others). */
   forUpdate: string;
   /** Appended to the queue-head SELECT so concurrent dispatchers and pickers pass over each other's heads. */

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { Client } from 'pg';
 
 /**
  * PostgreSQL hands out identity values before commit, so two transactions can
@@ -7,8 +7,9 @@ import type { Pool, PoolClient, QueryResult } from 'pg';
  * inserts its events with its transaction id (`tx`) and an insertion number
  * (`seq`) but no public id, and this sequencer gives ids afterwards: in one
  * short transaction, under one advisory lock per schema, it numbers (in `seq`
- * order, after the highest id given or pruned) the rows of every transaction
- * older than the oldest one still running, `pg_snapshot_xmin`. Every such
+ * order, after the last id given, in the narrow table `event_order`) the rows
+ * of every transaction older than the oldest one still running,
+ * `pg_snapshot_xmin`, and not older than the previous run's horizon. Every such
  * transaction has ended, so no row can later appear below an id a reader has
  * passed: readers see ids in order and without gaps. Rows of causally ordered
  * transactions keep their order, because a transaction waiting on another's
@@ -25,32 +26,6 @@ const SETTLE_LIMIT_MS = 2_000;
 /** Pauses between runs while a waiting write's transaction is not below the horizon yet. */
 const RETRY_FIRST_MS = 1;
 const RETRY_MAX_MS = 100;
-
-/** The one statement of a run, numbering what it may (simple protocol: BEGIN to COMMIT in one round trip). */
-export function sequencerSql(lockNamespace: number, channel: string): string {
-  if (!/^[a-z0-9_]+$/.test(channel)) throw new Error(`Invalid event channel ${channel}.`);
-  return `BEGIN;
-SELECT pg_advisory_xact_lock(${lockNamespace}, hashtext(current_schema()));
-WITH horizon AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin),
-pending AS (
-  SELECT e.seq, row_number() OVER (ORDER BY e.seq) AS n
-    FROM events e, horizon h
-   WHERE e.id IS NULL AND e.tx < h.xmin
-),
-base AS (
-  SELECT GREATEST(
-    COALESCE((SELECT MAX(id) FROM events), 0),
-    COALESCE((SELECT value::bigint FROM store_meta WHERE key = 'events_pruned_through'), 0)
-  ) AS b
-),
-given AS (
-  UPDATE events e SET id = base.b + pending.n FROM pending, base WHERE e.seq = pending.seq RETURNING e.id
-)
-SELECT (SELECT xmin FROM horizon)::text AS horizon,
-       (SELECT count(*) FROM given)::int AS given,
-       CASE WHEN EXISTS (SELECT 1 FROM given) THEN pg_notify('${channel}', '') END AS notified;
-COMMIT;`;
-}
 
 interface Reader {
   /** The highest transaction this process had committed events in when the reader asked. */
@@ -69,10 +44,22 @@ export class EventSequencer {
   private again = false;
   private closed = false;
 
+  /** The sequencer's own connection (opened on first use): a run never waits for, or holds, a writer's pooled one. */
+  private client: Client | null = null;
+
+  /**
+   * `channel`: where a run that numbered something notifies listeners. A run
+   * is one call of `number_events` (migration 17): under the lock, it inserts
+   * a narrow (id, seq) row in event_order for each event of a transaction
+   * between the last run's horizon and this one's (found through events_tx),
+   * so the event rows themselves are never rewritten; its plans are cached.
+   */
   constructor(
-    private readonly pool: Pool,
-    private readonly sql: string,
-  ) {}
+    private readonly connect: () => Promise<Client>,
+    private readonly channel: string,
+  ) {
+    if (!/^[a-z0-9_]+$/.test(channel)) throw new Error(`Invalid event channel ${channel}.`);
+  }
 
   /** Has the events of committed transaction `tx` numbered, as soon as every older transaction has ended. */
   settle(tx: string): void {
@@ -137,22 +124,33 @@ export class EventSequencer {
 
   /** One run; the horizon it numbered below. */
   private async runOnce(): Promise<bigint> {
-    const client: PoolClient = await this.pool.connect();
-    let broken: Error | undefined;
+    const client = this.client ?? (this.client = await this.open());
     try {
-      const results = (await client.query(this.sql)) as unknown as QueryResult<{ horizon: string }>[];
-      const row = results.find((r) => r.command === 'SELECT' && r.fields.some((f) => f.name === 'horizon'))?.rows[0];
+      const result = await client.query<{ horizon: string }>({
+        name: 'convoflow_number_events',
+        text: 'SELECT number_events($1)::text AS horizon',
+        values: [this.channel],
+      });
+      const row = result.rows[0];
       if (!row) throw new Error('the event sequencer answered no horizon');
       return BigInt(row.horizon);
     } catch (error) {
-      broken = await client.query('ROLLBACK').then(
-        () => undefined,
-        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-      );
+      // Closing the connection rolls back whatever the run left open; the next run opens another.
+      this.drop(client);
       throw error;
-    } finally {
-      client.release(broken);
     }
+  }
+
+  private async open(): Promise<Client> {
+    const client = await this.connect();
+    // A connection that drops between runs (server restart) is replaced by the next run.
+    client.on('error', () => this.drop(client));
+    return client;
+  }
+
+  private drop(client: Client): void {
+    if (this.client === client) this.client = null;
+    void client.end().catch(() => undefined);
   }
 
   /** Lets waiting readers go and waits for a run in progress to end. */
@@ -160,5 +158,8 @@ export class EventSequencer {
     this.closed = true;
     for (const r of [...this.readers]) r.release();
     await this.running;
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
   }
 }

@@ -294,6 +294,72 @@ CREATE UNIQUE INDEX events_id ON events (id);
 CREATE INDEX events_unpositioned ON events (seq) WHERE id IS NULL;
 `;
 
+/** The advisory lock id the PostgreSQL event sequencer takes (with the schema's hash) for each run. */
+export const EVENTS_LOCK = 0x65766e74; // 'evnt'
+
+// The ids move out of the event rows into a narrow table of their own: the
+// sequencer then inserts (id, seq) pairs instead of rewriting each event row
+// and its indexes (an UPDATE of an indexed column is never HOT), and finds
+// the rows to number by their transaction (events_tx) from the horizon it
+// last numbered below, kept in event_sequencer with the last id given. Under
+// the sequencer's lock, the rows a run before this migration would number
+// (every transaction below the horizon) are numbered first, the old way.
+const EVENT_ORDER_TABLE_POSTGRES = `
+SELECT pg_advisory_xact_lock(${EVENTS_LOCK}, hashtext(current_schema()));
+CREATE TABLE event_sequencer (
+  only_row BOOLEAN PRIMARY KEY DEFAULT true CHECK (only_row),
+  horizon xid8 NOT NULL,
+  last_id BIGINT NOT NULL
+);
+INSERT INTO event_sequencer (horizon, last_id) SELECT pg_snapshot_xmin(pg_current_snapshot()), 0;
+WITH base AS (
+  SELECT GREATEST(
+    COALESCE((SELECT MAX(id) FROM events), 0),
+    COALESCE((SELECT value::bigint FROM store_meta WHERE key = 'events_pruned_through'), 0)
+  ) AS b
+),
+pending AS (
+  SELECT e.seq, row_number() OVER (ORDER BY e.seq) AS n
+    FROM events e, event_sequencer s
+   WHERE e.id IS NULL AND e.tx < s.horizon
+)
+UPDATE events e SET id = base.b + pending.n FROM pending, base WHERE e.seq = pending.seq;
+UPDATE event_sequencer SET last_id = GREATEST(
+  COALESCE((SELECT MAX(id) FROM events), 0),
+  COALESCE((SELECT value::bigint FROM store_meta WHERE key = 'events_pruned_through'), 0)
+);
+CREATE TABLE event_order (
+  id BIGINT PRIMARY KEY,
+  seq BIGINT NOT NULL
+);
+INSERT INTO event_order (id, seq) SELECT id, seq FROM events WHERE id IS NOT NULL;
+DROP INDEX events_id;
+DROP INDEX events_unpositioned;
+ALTER TABLE events DROP COLUMN id;
+CREATE INDEX events_tx ON events (tx);
+CREATE FUNCTION number_events(channel TEXT) RETURNS xid8 LANGUAGE plpgsql AS $$
+DECLARE
+  s event_sequencer%ROWTYPE;
+  upto xid8;
+  given BIGINT;
+BEGIN
+  PERFORM pg_advisory_xact_lock(${EVENTS_LOCK}, hashtext(current_schema()));
+  SELECT * INTO s FROM event_sequencer;
+  upto := GREATEST(pg_snapshot_xmin(pg_current_snapshot()), s.horizon);
+  INSERT INTO event_order (id, seq)
+    SELECT s.last_id + row_number() OVER (ORDER BY e.seq), e.seq FROM events e WHERE e.tx >= s.horizon AND e.tx < upto;
+  GET DIAGNOSTICS given = ROW_COUNT;
+  IF given > 0 OR upto > s.horizon THEN
+    UPDATE event_sequencer SET horizon = upto, last_id = s.last_id + given;
+  END IF;
+  IF given > 0 THEN
+    PERFORM pg_notify(channel, '');
+  END IF;
+  RETURN upto;
+END
+$$;
+`;
+
 // The read model holds everything the workflow's snapshot answers, so reads
 // never need the workflow: what the row lacks as one JSON document written
 // with each transition, and the transition log, one row per transition
@@ -439,6 +505,12 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'conversation details and transitions in the read model',
     sqlite: CONVERSATION_DETAILS,
     postgres: CONVERSATION_DETAILS,
+  },
+  {
+    version: 17,
+    name: 'event ids in a table of their own, given without rewriting event rows',
+    sqlite: '',
+    postgres: EVENT_ORDER_TABLE_POSTGRES,
   },
 ];
 

@@ -1,7 +1,7 @@
 import type { PoolClient, PoolConfig } from 'pg';
 import { Client, Pool } from 'pg';
 import { writeEvents } from '../events/event-programs';
-import { EventSequencer, sequencerSql } from './event-sequencer';
+import { EventSequencer } from './event-sequencer';
 import { SCHEMA_MIGRATIONS_TABLE, pendingMigrations } from './migrations';
 import type { Dialect, Program, Statement, Steps, Tx } from '../program';
 import { TxContext } from '../program';
@@ -20,7 +20,6 @@ export interface PostgresStoreOptions {
 // with other users of the database.
 const CONVERSATION_LOCK = 0x636f6e76; // 'conv'
 const MIGRATION_LOCK = 0x6d696772; // 'migr'
-const EVENTS_LOCK = 0x65766e74; // 'evnt'
 /** How long the event listener waits before reconnecting after its connection dropped. */
 const RELISTEN_DELAY_MS = 1_000;
 /** While this process listens for events, how often it numbers what a writer that crashed after its commit left. */
@@ -40,6 +39,14 @@ const DIALECT: Dialect = {
     params: [CONVERSATION_LOCK, conversationId],
   }),
   returningEventTransaction: ' RETURNING tx::text AS tx',
+  eventLog: 'event_order JOIN events USING (seq)',
+  eventIds: 'event_order',
+  pruneEventsThrough: (id) => [
+    { sql: 'DELETE FROM events WHERE seq IN (SELECT seq FROM event_order WHERE id <= ?)', params: [id] },
+    { sql: 'DELETE FROM event_order WHERE id <= ?', params: [id] },
+  ],
+  // Every transaction below the horizon the sequencer last numbered has its ids: the rest have none.
+  unnumberedEvents: 'SELECT COUNT(*) AS n, MIN(at) AS oldest FROM events WHERE tx >= (SELECT horizon FROM event_sequencer)',
 };
 
 // Deadlocks (40P01) and serialisation failures (40001) are resolved by
@@ -98,7 +105,11 @@ export class PostgresBackend implements Backend {
     // One channel per schema, so stores sharing a database (tests) wake only their own streams.
     this.channel = `convoflow_events_${(options.schema ?? 'public').toLowerCase()}`;
     this.pool = new Pool(config);
-    this.sequencer = new EventSequencer(this.pool, sequencerSql(EVENTS_LOCK, this.channel));
+    this.sequencer = new EventSequencer(async () => {
+      const client = new Client(config);
+      await client.connect();
+      return client;
+    }, this.channel);
     // An idle connection that drops (server restart) emits here; without a
     // listener it would crash the process. The pool discards it and the next
     // query connects afresh, so there is nothing else to do.

@@ -25,6 +25,10 @@ const SQLITE_DIALECT: Dialect = {
   forUpdateSkipLocked: '',
   lockConversation: () => null,
   returningEventTransaction: null,
+  eventLog: 'events',
+  eventIds: 'events',
+  pruneEventsThrough: (id) => [{ sql: 'DELETE FROM events WHERE id <= ?', params: [id] }],
+  unnumberedEvents: null,
 };
 
 /**

@@ -62,24 +62,32 @@ export function* writeEvents(d: Dialect, events: readonly EventDraft[], at: stri
 }
 
 /** Events after `afterId`, oldest first, at most `limit`. */
-export function* listEvents(_tx: Tx, afterId: number, limit: number): Program<StoredEvent[]> {
+export function* listEvents(tx: Tx, afterId: number, limit: number): Program<StoredEvent[]> {
   if (!Number.isSafeInteger(afterId) || afterId < 0) throw invalid(`Event id must be a whole number >= 0 (got ${afterId}).`);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw invalid(`Event limit must be 1-10000 (got ${limit}).`);
-  const rows = yield* all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?`, [afterId, limit]);
+  const rows = yield* all<EventRow>(`SELECT ${EVENT_COLUMNS} FROM ${tx.dialect.eventLog} WHERE id > ? ORDER BY id LIMIT ?`, [
+    afterId,
+    limit,
+  ]);
   return rows.map(toEvent);
 }
 
 /** Events committed but not readable yet: PostgreSQL numbers them after commit (always none on SQLite). */
-export function* eventBacklog(_tx: Tx): Program<{ unnumbered: number; oldestAt: string | null }> {
-  const row = yield* one<{ n: number | string; oldest: string | null }>(
-    'SELECT COUNT(*) AS n, MIN(at) AS oldest FROM events WHERE id IS NULL',
-  );
+export function* eventBacklog(tx: Tx): Program<{ unnumbered: number; oldestAt: string | null }> {
+  const sql = tx.dialect.unnumberedEvents;
+  if (sql === null) return { unnumbered: 0, oldestAt: null };
+  const row = yield* one<{ n: number | string; oldest: string | null }>(sql);
   return { unnumbered: Number(row?.n ?? 0), oldestAt: row?.oldest ?? null };
 }
 
+/** The newest readable event's id (`m`, null when the log is empty). */
+export function* latestEventId(tx: Tx): Program<{ m: number | string | null } | undefined> {
+  return yield* one<{ m: number | string | null }>(`SELECT MAX(id) AS m FROM ${tx.dialect.eventIds}`);
+}
+
 /** The newest event id and the highest pruned one (0 when none). */
-export function* eventLogBounds(_tx: Tx): Program<{ latestId: number; prunedThrough: number }> {
-  const latest = yield* one<{ m: number | string | null }>('SELECT MAX(id) AS m FROM events');
+export function* eventLogBounds(tx: Tx): Program<{ latestId: number; prunedThrough: number }> {
+  const latest = yield* latestEventId(tx);
   const pruned = yield* one<{ value: string }>('SELECT value FROM store_meta WHERE key = ?', [PRUNED_THROUGH]);
   const prunedThrough = Number(pruned?.value ?? 0);
   // A log pruned empty still has written up to what it pruned.
@@ -91,12 +99,15 @@ export function* eventLogBounds(_tx: Tx): Program<{ latestId: number; prunedThro
  * given (a webhook endpoint still delivering); remembers the highest id
  * deleted, so a stream resuming from before it is told to reset.
  */
-export function* pruneEvents(_tx: Tx, before: Date, keepAfterId?: number): Program<number> {
+export function* pruneEvents(tx: Tx, before: Date, keepAfterId?: number): Program<number> {
   const bound = keepAfterId === undefined ? '' : ' AND id <= ?';
   const params = keepAfterId === undefined ? [before.toISOString()] : [before.toISOString(), keepAfterId];
-  const top = yield* one<{ m: number | string | null }>(`SELECT MAX(id) AS m FROM events WHERE at < ?${bound}`, params);
+  const top = yield* one<{ m: number | string | null }>(`SELECT MAX(id) AS m FROM ${tx.dialect.eventLog} WHERE at < ?${bound}`, params);
   if (top?.m === null || top?.m === undefined) return 0;
-  const deleted = yield* run('DELETE FROM events WHERE id <= ?', [Number(top.m)]);
+  // The first statement deletes the events themselves; the rest, where there are any, their ids.
+  const [events, ...rest] = tx.dialect.pruneEventsThrough(Number(top.m));
+  const deleted = events ? yield* run(events.sql, events.params) : 0;
+  for (const statement of rest) yield* run(statement.sql, statement.params);
   yield* run(
     `INSERT INTO store_meta (key, value) VALUES (?, ?)
      ON CONFLICT (key) DO UPDATE SET value = excluded.value`,

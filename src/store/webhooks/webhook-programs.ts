@@ -10,6 +10,7 @@ import {
 import type { Program, Tx } from '../program';
 import { all, one, placeholders, run } from '../program';
 import { invalid, requireEntityId } from '../validation';
+import { latestEventId } from '../events/event-programs';
 import type { NewWebhookEndpoint, WebhookAttempt, WebhookBatch, WebhookDelivery, WebhookEndpoint, WebhookTarget } from './webhook-types';
 
 /** A `webhook_endpoints` row. */
@@ -106,7 +107,7 @@ function* endpointRow(id: string): Program<EndpointRow | undefined> {
  */
 export function* addWebhookEndpoint(tx: Tx, input: NewWebhookEndpoint): Program<WebhookEndpoint> {
   validateEndpoint(input);
-  const latest = yield* one<{ m: number | string | null }>('SELECT MAX(id) AS m FROM events');
+  const latest = yield* latestEventId(tx);
   const after = Number(latest?.m ?? 0);
   yield* run(
     `INSERT INTO webhook_endpoints (id, url, event_types, description, sealed_secret, created_at, start_after_id, cursor_id, status)
@@ -149,19 +150,19 @@ export function* deleteWebhookEndpoint(_tx: Tx, id: string): Program<boolean> {
  * recorded as the cursor too (the notifier then sees the endpoint caught up).
  * Null when the endpoint is gone.
  */
-export function* nextWebhookEvents(_tx: Tx, id: string, afterId: number, limit: number): Program<WebhookBatch | null> {
+export function* nextWebhookEvents(tx: Tx, id: string, afterId: number, limit: number): Program<WebhookBatch | null> {
   requireEventId(afterId, 'Webhook cursor');
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalid(`Webhook batch limit must be 1-1000 (got ${limit}).`);
   yield* run('UPDATE webhook_endpoints SET cursor_id = ? WHERE id = ? AND cursor_id < ?', [afterId, id, afterId]);
   const row = yield* endpointRow(id);
   if (!row) return null;
   // Ids increase in commit order, so every id below the newest visible one has committed: none can appear behind `through` later.
-  const latest = Number((yield* one<{ m: number | string | null }>('SELECT MAX(id) AS m FROM events'))?.m ?? 0);
+  const latest = Number((yield* latestEventId(tx))?.m ?? 0);
   const upTo = Math.min(latest, afterId + SCAN_WINDOW);
   if (upTo <= afterId) return { events: [], through: afterId, more: false };
   const types = subscribedTypes(JSON.parse(row.event_types) as string[]);
   const rows = yield* all<{ id: number | string; type: EventType }>(
-    `SELECT id, type FROM events WHERE id > ? AND id <= ? AND type IN (${placeholders(types.length)}) ORDER BY id LIMIT ?`,
+    `SELECT id, type FROM ${tx.dialect.eventLog} WHERE id > ? AND id <= ? AND type IN (${placeholders(types.length)}) ORDER BY id LIMIT ?`,
     [afterId, upTo, ...types, limit],
   );
   const events = rows.map((r) => ({ id: Number(r.id), type: r.type }));
@@ -270,7 +271,7 @@ export function* webhookRetentionFloor(tx: Tx, before: Date, holdCapBefore: Date
   const lowest = yield* one<{ m: number | string | null }>('SELECT MIN(cursor_id) AS m FROM webhook_endpoints');
   if (lowest?.m === null || lowest?.m === undefined) return null;
   const capAt = new Date(Math.min(before.getTime(), holdCapBefore.getTime())).toISOString();
-  const capRow = yield* one<{ m: number | string | null }>('SELECT MAX(id) AS m FROM events WHERE at < ?', [capAt]);
+  const capRow = yield* one<{ m: number | string | null }>(`SELECT MAX(id) AS m FROM ${tx.dialect.eventLog} WHERE at < ?`, [capAt]);
   const cap = Number(capRow?.m ?? 0);
   const floor = Math.max(Number(lowest.m), cap);
   if (cap > Number(lowest.m)) {
