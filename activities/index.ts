@@ -23,7 +23,7 @@ export interface ActivityDeps {
 /** Every activity the worker registers. */
 export function createActivities({ store, lifecycle, router, redeliverAfterMs, webhooks }: ActivityDeps) {
   return withStoreRefusals({
-    ...createConversationSyncActivities(store, router),
+    ...createConversationSyncActivities(store, router, lifecycle),
     ...createRoutingActivities(store, router, redeliverAfterMs),
     ...createWebhookActivities(store, webhooks ?? null),
     /** The lifecycle rules in force on this worker (recorded in history, so replay is stable). */

@@ -19,7 +19,7 @@ import {
   OffersStoppedAttribute,
   StaleFlaggedAttribute,
 } from './search-attributes';
-import { STORE_WRITES_AS_ACTIVITIES } from './patches';
+import { ENTER_IN_ONE_WRITE, STORE_WRITES_AS_ACTIVITIES } from './patches';
 import { Serializer } from './serializer';
 import { ConversationSteps, failure } from './conversation-steps';
 
@@ -78,6 +78,11 @@ export class Conversation {
     const { refusedSignals, ...snapshot } = carried;
     this.steps = new ConversationSteps(upgradeSnapshot(snapshot), () => this.rules, {
       applyConversation: (write) => store().applyConversation(write),
+      enterQueue: async (entry) => {
+        const answer = await remote.enterQueue({ ...entry, config: this.config });
+        this.config ??= answer.config;
+        return answer;
+      },
       now: () => new Date(),
       publish: (s) => this.publish(s),
       refusedSignals: () => this.refused,
@@ -122,6 +127,12 @@ export class Conversation {
    */
   enter(): Promise<void> {
     return this.lock.run(async () => {
+      if (!this.input.snapshot && wf.patched(ENTER_IN_ONE_WRITE)) {
+        this.publish(this.s);
+        // One store transaction: the queue entered and, if an agent has room, Active (the rules come with the answer).
+        await this.steps.enterInOneWrite();
+        return;
+      }
       this.config ??= await store().getLifecycleConfig();
       this.publish(this.s);
       if (this.input.snapshot) return;

@@ -7,7 +7,7 @@ import type { ConversationSnapshot } from '../src/domain/snapshot';
 import { ConversationState as S } from '../src/domain/states';
 import type { ConversationSummary } from '../src/domain/summary';
 import { summarize } from '../src/domain/summary';
-import type { Effects } from '../src/domain/transition';
+import type { Decision, Effects } from '../src/domain/transition';
 import { decide } from '../src/domain/transition';
 import type { ApplyConversationInput, Assignment } from '../src/store/conversation-write';
 import { toApplyInput } from './store-sync';
@@ -28,6 +28,78 @@ export interface WriteAnswer {
   waiting: string | null;
 }
 
+/** What a new conversation sends to enter its queue in one write (the enterQueue activity). */
+export interface EnterQueueInput {
+  /** The new conversation's snapshot. */
+  snapshot: ConversationSnapshot;
+  /** The signals refused so far. */
+  refusedSignals: RefusedSignalRecord[];
+  /** The lifecycle rules it runs under; null: the worker's (answered back). */
+  config: LifecycleConfig | null;
+}
+
+/** What entering in one write answers. */
+export interface EnterQueueAnswer extends WriteAnswer {
+  /** When the assignment the match made was committed in the same transaction (null: not assigned there, e.g. an offer). */
+  assignedAt: string | null;
+  /** The rules the conversation runs under (the input's, or the worker's). */
+  config: LifecycleConfig;
+}
+
+/** The effects of entering the queue. */
+const ENTERED: Effects = { release: false, dequeue: false, enqueue: true, exclude: null, missed: null };
+
+/** The store write of a new conversation entering its queue. */
+export function entryWrite(
+  s: ConversationSnapshot,
+  config: LifecycleConfig,
+  refusedSignals: RefusedSignalRecord[],
+): ApplyConversationInput {
+  const input = toApplyInput(s, ENTERED, {
+    config,
+    preferredAgentId: null,
+    record: s.transitions[0] ?? null,
+    messageId: null,
+    refusedSignals,
+  });
+  return { ...input, acquire: null, route: true };
+}
+
+/**
+ * The assignment that a match made on entering the queue commits at `at`:
+ * the same decision in the store's transaction (enterQueue) and in the
+ * workflow, which commits it from the answer without a write. Null for an
+ * offer (the conversation takes it up itself) or a decision that refuses.
+ */
+export function assignmentOnEntry(
+  entered: ConversationSnapshot,
+  match: Assignment,
+  at: Date,
+  config: LifecycleConfig,
+): Extract<Decision, { ok: true }> | null {
+  if (match.offer) return null;
+  // Matched on entry: it does not wait (noteWaiting with the store's answer, null).
+  const s = { ...entered, routing: { ...entered.routing, waiting: null } };
+  const decision = decide(s, routed(match), at, config);
+  return decision.ok ? decision : null;
+}
+
+/** The store write of `assignmentOnEntry`'s decision. */
+export function assignmentWrite(
+  decision: Extract<Decision, { ok: true }>,
+  config: LifecycleConfig,
+  refusedSignals: RefusedSignalRecord[],
+): ApplyConversationInput {
+  const input = toApplyInput(decision.snapshot, decision.effects, {
+    config,
+    preferredAgentId: null,
+    record: decision.record,
+    messageId: null,
+    refusedSignals,
+  });
+  return { ...input, acquire: decision.acquire && { ...decision.acquire, requireMembership: false }, route: true };
+}
+
 /**
  * What the steps of a conversation need from where they run: the workflow
  * passes its activities, its clock and the Temporal UI; the model-based test
@@ -36,6 +108,8 @@ export interface WriteAnswer {
 export interface ConversationPorts {
   /** The store write of a transition (one transaction; a refusal rejects and changes nothing). */
   applyConversation(input: ApplyConversationInput): Promise<WriteAnswer>;
+  /** A new conversation's entry into its queue, and the assignment a match makes there, in one store write (the rules: the port's to add). */
+  enterQueue?(input: Omit<EnterQueueInput, 'config'>): Promise<EnterQueueAnswer>;
   /** The time a decision is made at. */
   now(): Date;
   /** Shows a committed state (search attributes and details in the workflow). */
@@ -95,10 +169,31 @@ export class ConversationSteps {
    * and matches the conversation to an agent with room (then taken at once).
    */
   async enter(): Promise<void> {
-    const entered = { release: false, dequeue: false, enqueue: true, exclude: null, missed: null };
-    const { matched, waiting } = await this.write(this.state, entered, { record: this.state.transitions[0] ?? null });
+    const { matched, waiting } = await this.write(this.state, ENTERED, { record: this.state.transitions[0] ?? null });
     this.noteWaiting(waiting);
     if (matched) await this.execute(routed(matched));
+  }
+
+  /**
+   * Enters the queue and, when routing assigns the conversation there and
+   * then, is Active: one store transaction (the enterQueue port), whose answer
+   * the step commits without a second write. An offer is taken up as `enter`
+   * does.
+   */
+  async enterInOneWrite(): Promise<void> {
+    if (!this.ports.enterQueue) throw new Error('enterInOneWrite needs the enterQueue port');
+    const answer = await this.ports
+      .enterQueue({ snapshot: this.state, refusedSignals: this.ports.refusedSignals?.() ?? [] })
+      .catch(rethrowRefusal);
+    this.noteWaiting(answer.waiting);
+    if (!answer.matched) return;
+    const assigned = answer.assignedAt && assignmentOnEntry(this.state, answer.matched, new Date(answer.assignedAt), this.rules());
+    if (!assigned) {
+      await this.execute(routed(answer.matched));
+      return;
+    }
+    this.state = assigned.snapshot;
+    this.ports.publish(this.state);
   }
 
   /** Decides, writes the store (granting what it must), then commits and publishes. */

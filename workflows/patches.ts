@@ -27,3 +27,12 @@ export const STORE_WRITES_AS_ACTIVITIES = 'store-writes-as-activities';
  * until their next new task.
  */
 export const DISPATCH_TIMER_KEPT = 'dispatch-timer-kept';
+
+/**
+ * A new conversation enters its queue and, when routing assigns it there and
+ * then, becomes Active in one store transaction (the enterQueue activity, which
+ * also answers the worker's rules when the start brought none): one activity
+ * instead of three (getLifecycleConfig, the enqueue write, the Active write)
+ * per pushed assignment. Runs recorded before it enter the old way.
+ */
+export const ENTER_IN_ONE_WRITE = 'enter-in-one-write';

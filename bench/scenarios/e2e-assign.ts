@@ -1,6 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { BenchEnv } from '../env';
-import { cpuBetween, describeCpu, sampleCpu } from '../env';
+import { BARE_TASK_QUEUE, cpuBetween, describeCpu, sampleCpu } from '../env';
+import type { bareActivityWorkflow } from '../workflows';
 import { fillQueues, queueIds, seedAgents, seedQueues, startConversation, yieldToEventLoop } from '../fixtures';
 import type { Knobs } from '../knobs';
 import type { ScenarioResult } from '../report';
@@ -12,6 +14,29 @@ import { count, ms, percentile, perMinute, runCapped } from '../stats';
 import { QUOTA_PER_MINUTE } from './store-dispatch';
 
 const POLL_MS = 100;
+/** Target: assignments/min over the rate of bare workflows that start and run one local activity. */
+export const E2E_OVER_BARE_TARGET = 0.8;
+
+/**
+ * Bare workflows that start, run one local activity and complete, started
+ * like scenario 5's conversations (`n`, the same start calls in flight):
+ * completions per minute from the first start call to the last completion.
+ */
+async function bareActivityRate(env: BenchEnv, n: number, concurrency: number, capMs: number): Promise<number> {
+  const handles: WorkflowHandle<typeof bareActivityWorkflow>[] = [];
+  const first = Date.now();
+  await runCapped(n, concurrency, capMs, async (i) => {
+    handles.push(
+      await env.client.workflow.start<typeof bareActivityWorkflow>('bareActivityWorkflow', {
+        workflowId: `bare-activity-${i}-${first}`,
+        taskQueue: BARE_TASK_QUEUE,
+      }),
+    );
+  });
+  let last = first;
+  await Promise.all(handles.map((h) => h.result().then(() => (last = Math.max(last, Date.now())))));
+  return perMinute(handles.length, last - first);
+}
 
 /** CPU per assignment in core-milliseconds, split by where it ran. */
 export interface CpuPerAssignment {
@@ -34,8 +59,18 @@ export function describeCpuPerAssignment(c: CpuPerAssignment, workerLabel = 'wor
  * assignment cost.
  */
 export async function e2eAssignScenario(env: BenchEnv, k: Knobs): Promise<ScenarioResult> {
-  const result = await runEndToEnd(env, k, { prefix: 'tp', name: '5 End to end via Temporal', skills: false });
+  const name = '5 End to end via Temporal';
+  const result = await runEndToEnd(env, k, { prefix: 'tp', name, skills: false });
   env.e2eRate = result.rate;
+  const bare = await bareActivityRate(env, k.e2eConversations, k.e2eStartConcurrency, k.capMs);
+  const ratio = result.rate / bare;
+  result.report.rows.push({
+    scenario: name,
+    figure: `assignments/min / bare workflows with one local activity per min (${count(bare)}, started the same way, same run)`,
+    value: ratio.toFixed(2),
+    target: `>= ${E2E_OVER_BARE_TARGET}`,
+    met: ratio >= E2E_OVER_BARE_TARGET,
+  });
   return result.report;
 }
 
@@ -183,7 +218,7 @@ async function runEndToEnd(
     ],
     notes: [
       `end to end: ${count(n)} conversation workflows started (${k.e2eStartConcurrency} start calls in flight) into ${queues.length} queues with ${count(k.e2eAgents)} Available agents (capacity 100, 1 queue each); waiting elsewhere: ${count(real)} open conversation workflows (scenario 4) and ${count(rows)} store rows; seeding took ${(seedMs / 1000).toFixed(1)} s`,
-      `includes per conversation: the start call, its first workflow task (lifecycle config, the enqueue write that matches it, the Active write); span = first start call -> last Active commit = ${ms(span)}; starts took ${ms(starts.elapsedMs)}`,
+      `includes per conversation: the start call, its first workflow task (one enterQueue activity: the enqueue write that matches it and the Active write in one transaction); span = first start call -> last Active commit = ${ms(span)}; starts took ${ms(starts.elapsedMs)}`,
       `time to Active after the first start: p50 ${ms(percentile(waits, 50))}, max ${ms(Math.max(...waits))}; ${describeCpu(cpu)}`,
       `CPU per assignment (core-ms): ${describeCpuPerAssignment(perAssignment)}; store = time inside the SQLite store calls (synchronous, so CPU), worker = this process's CPU less that (it includes the ${count(n)} start calls)`,
       `fairness in this run: ${fairness.inverted} of ${fairness.assignments} assignments passed over an older waiting conversation of their queue`,

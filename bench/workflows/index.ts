@@ -15,3 +15,15 @@ export async function bareWorkflow(steps: number): Promise<number> {
   await wf.condition(() => seen >= steps && wf.allHandlersFinished());
   return seen;
 }
+
+/** The bare workflow with one store-sized step: one local activity (the bare worker's `noop`). */
+const { noop } = wf.proxyLocalActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10 seconds' });
+
+/**
+ * The baseline for throughput per assignment: a workflow that starts, runs one
+ * local activity (a conversation's first task runs at least one store write)
+ * and completes, the least a pushed assignment can cost on Temporal.
+ */
+export async function bareActivityWorkflow(): Promise<void> {
+  await noop();
+}

@@ -173,7 +173,9 @@ class ModelConversation {
     private readonly system: ModelSystem,
   ) {
     this.steps = new ConversationSteps(newConversation(start, new Date(system.clock)), () => system.rules, {
-      applyConversation: (input) => this.write(input),
+      applyConversation: (input) =>
+        this.retried(`applyConversation (${input.view.state})`, () => system.activities.applyConversation(input)),
+      enterQueue: (input) => this.retried('enterQueue', () => system.activities.enterQueue({ ...input, config: system.rules })),
       now: () => new Date(system.clock),
       publish: () => undefined,
     });
@@ -211,22 +213,22 @@ class ModelConversation {
     return first === 'parked' ? { ok: 'parked' } : first;
   }
 
-  /** The applyConversation activity as Temporal runs it: retried until it answers or refuses. */
-  private async write(input: Parameters<Activities['applyConversation']>[0]): ReturnType<Activities['applyConversation']> {
+  /** A store-writing activity as Temporal runs it: retried until it answers or refuses. */
+  private async retried<T>(label: string, call: () => Promise<T>): Promise<T> {
     let fault = this.nextFault;
     this.nextFault = 'none';
     if (fault === 'failBeforeCommit') this.system.backend.failNext += 1;
     for (let attempt = 1; ; attempt++) {
-      if (attempt > 20) throw new Error(`applyConversation of ${this.id} kept failing`);
-      let answer: Awaited<ReturnType<Activities['applyConversation']>>;
+      if (attempt > 20) throw new Error(`${label} of ${this.id} kept failing`);
+      let answer: T;
       try {
-        answer = await this.system.activities.applyConversation(input);
+        answer = await call();
       } catch (error) {
         // A refusal ends the program before the injected failure: nothing else is to fail in its place.
         this.system.backend.failNext = 0;
         if (isRefusal(error)) throw error;
         if (isInjected(error)) continue;
-        this.system.problems.push(`applyConversation of ${this.id} (${input.view.state}) failed: ${String(error)}`);
+        this.system.problems.push(`${label} of ${this.id} failed: ${String(error)}`);
         throw error;
       }
       if (fault === 'lostAnswer') {
@@ -350,7 +352,7 @@ export class ModelSystem {
     const c = new ModelConversation(id, { ...input, conversationId: id, channel: 'chat', customer: { id: `cust-${id}` } }, this);
     this.conversations.set(id, c);
     c.nextFault = fault;
-    const out = await c.run(() => c.steps.enter());
+    const out = await c.run(() => c.steps.enterInOneWrite());
     return `${id} started: ${this.outcome(out)}`;
   }
 

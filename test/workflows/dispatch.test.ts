@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { BusinessHours, Weekday } from '../../src/domain/business-hours';
 import { WEEKDAYS } from '../../src/domain/business-hours';
 import { queueDispatcherWorkflowId } from '../../src/domain/ids';
+import { conversationWorkflow } from '../../workflows';
 import { closeTabUpdate, reviveUpdate, snapshotQuery } from '../../workflows/messages';
 import type { Harness } from './conversation-fixture';
 import { awaitIdle, terminateOnTestServer } from '../helpers/temporal-env';
@@ -101,6 +103,33 @@ describe('the dispatcher workflow', () => {
     for (let i = 0; i < 3; i++) await h.changes.upsertQueue({ id: 'sales' });
     await until(() => served(before + 3));
     expect((await events()).filter((e) => e.timerCanceledEventAttributes)).toEqual([]);
+  });
+});
+
+describe('entering a queue where an agent has room', () => {
+  it('is Active after one store write: one activity in its history, the rules answered by the worker, the same times in the store', async () => {
+    await h.changes.upsertQueue({ id: 'instant', name: 'Instant' });
+    await h.store.upsertAgent({ id: 'gina', capacity: 20, presence: 'Available', queues: ['instant'] });
+    const conversationId = randomUUID();
+    // Started without rules of its own, as the API starts it: the worker's apply.
+    const handle = await h.env.client.workflow.start(conversationWorkflow, {
+      workflowId: `conversation-${conversationId}`,
+      taskQueue: h.taskQueue,
+      args: [{ start: { conversationId, queueId: 'instant', channel: 'chat', customer: { id: 'cust-9' }, units: 10 } }],
+    });
+    const s = await eventually(handle, (x) => x.state === 'Active');
+    expect(s.agentId).toBe('gina');
+    expect(s.transitions.map((t) => [t.from, t.to, t.op])).toEqual([
+      [null, 'Open', 'start'],
+      ['Open', 'Active', 'assign'],
+    ]);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const activities = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(activities).toEqual(['enterQueue']);
+    const stored = await h.store.getConversation(conversationId);
+    expect(stored).toMatchObject({ state: 'Active', agentId: 'gina', stateEnteredAt: s.stateEnteredAt, version: s.version });
+    expect((await reservedUnits(h.store)).gina).toBe(10);
+    expect(await h.store.listQueueEntries('instant')).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import * as matching from '../../routing/engine/matching-programs';
 import type { Operations } from '../program';
 import { read, steps, write } from '../program';
 import type { OverflowDue, Reservation, ReserveInput, ReserveOutcome } from '../types';
-import type { ApplyConversationInput, ApplyOutcome, Assignment } from '../conversation-write';
+import type { AfterMatch, ApplyConversationInput, ApplyOutcome, Assignment, EnterOutcome } from '../conversation-write';
 
 /**
  * The capacity ledger: queue entries and the reservations that fill agents'
@@ -24,6 +24,12 @@ export interface CapacityLedger {
   reserve(input: ReserveInput): Promise<ReserveOutcome>;
   /** Applies a transition atomically: what the store grants, the read-model row, effects and routing (see the input). */
   applyConversation(input: ApplyConversationInput): Promise<ApplyOutcome>;
+  /**
+   * `applyConversation(input)` and, when routing matched the conversation on
+   * it, the write `then` answers for the match, in the same transaction: a new
+   * conversation enters its queue and is Active in one commit.
+   */
+  applyConversationThen(input: ApplyConversationInput, then: AfterMatch): Promise<EnterOutcome>;
   /**
    * Drops a conversation's reservation outside a lifecycle write (a dispatch
    * match whose conversation ended meanwhile). Idempotent; with `agentId`, only
@@ -69,6 +75,7 @@ export const capacityLedgerOperations: Operations<CapacityLedger> = {
   claim: write(capacity.claim),
   reserve: write(capacity.reserve),
   applyConversation: write(capacity.applyConversation),
+  applyConversationThen: write(capacity.applyConversationThen),
   releaseReservation: write(capacity.releaseReservation),
   listReservations: read(capacity.listReservations),
   fillAgent: write(matching.fillAgent),

@@ -13,7 +13,7 @@ import { fillAgent, matchEntry, offerTerms, queuesWithWorkSharingMembers, waitin
 import { queueRow } from '../agents/queue-programs';
 import { StoreError } from '../store-error';
 import type { Reservation, ReserveInput, ReserveOutcome } from '../types';
-import type { ApplyConversationInput, ApplyOutcome, Assignment } from '../conversation-write';
+import type { AfterMatch, ApplyConversationInput, ApplyOutcome, Assignment, EnterOutcome } from '../conversation-write';
 import { isoTime, validateEntry, validateReserveInput, validateView } from '../validation';
 
 // Lock order, the same in every write, so PostgreSQL transactions never wait
@@ -325,6 +325,30 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
     yield* run('UPDATE conversations SET waiting_reason = ? WHERE conversation_id = ?', [reason, view.conversationId]);
   }
   return { matched, deliver, watch, waiting: reason };
+}
+
+/** Applies `input`, then the write `then` answers for the match routing made on it, atomically; see CapacityLedger.applyConversationThen. */
+export function* applyConversationThen(tx: Tx, input: ApplyConversationInput, then: AfterMatch): Program<EnterOutcome> {
+  const first = yield* applyConversation(tx, input);
+  if (!first.matched) return { ...first, assignedAt: null };
+  // A retry of a write that committed both: the assignment keeps the time it was committed at.
+  const row = yield* one<{ state: string; agent_id: string | null; version: number | string; state_entered_at: string }>(
+    'SELECT state, agent_id, version, state_entered_at FROM conversations WHERE conversation_id = ?',
+    [input.view.conversationId],
+  );
+  const committed =
+    row && Number(row.version) > input.view.version && row.state === ConversationState.Active && row.agent_id === first.matched.agentId;
+  const at = committed ? isoTime(row.state_entered_at) : tx.now;
+  const next = then(first.matched, at);
+  if (!next) return { ...first, assignedAt: null };
+  const second = yield* applyConversation(tx, next);
+  return {
+    matched: first.matched,
+    waiting: first.waiting,
+    deliver: [...first.deliver, ...second.deliver],
+    watch: [...first.watch, ...second.watch],
+    assignedAt: at,
+  };
 }
 
 /** The match an earlier attempt of this write made, if the conversation holds a reservation. */
