@@ -60,6 +60,7 @@ describe('the replay corpus', () => {
     expect(folders('corpus').size).toBeGreaterThan(3);
     // A frozen corpus keeps the workflows of a release whose code changed since (a part of corpus/ at that commit).
     expect(folders('corpus-216c9e2').size).toBeGreaterThan(3);
+    expect(folders('corpus-9f49c57').size).toBeGreaterThan(3);
     expect(folders('corpus-1a9c777')).toEqual(
       new Set([path.join('corpus-1a9c777', 'workflows', 'continue-as-new'), path.join('corpus-1a9c777', 'workflows', 'dispatch')]),
     );
