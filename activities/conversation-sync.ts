@@ -26,18 +26,18 @@ export function createConversationSyncActivities(ledger: CapacityLedger, router:
      * A new conversation enters its queue, and when routing assigns it there
      * and then (not an offer) it is Active in the same transaction: the
      * assignment is the one the workflow decides from the answer
-     * (assignmentOnEntry), at the time answered. Without rules of its own it
-     * runs under this worker's, answered back.
+     * (assignmentOnEntry, at the input's time, the workflow's). Without rules
+     * of its own it runs under this worker's, answered back.
      */
     async enterQueue(input: EnterQueueInput): Promise<EnterQueueAnswer> {
       const config = input.config ?? lifecycle;
       const { snapshot, refusedSignals } = input;
-      const outcome = await ledger.applyConversationThen(entryWrite(snapshot, config, refusedSignals), (match, at) => {
-        const decision = assignmentOnEntry(snapshot, match, new Date(at), config);
+      const outcome = await ledger.applyConversationThen(entryWrite(snapshot, config, refusedSignals), (match) => {
+        const decision = assignmentOnEntry(snapshot, match, new Date(input.at), config);
         return decision && assignmentWrite(decision, config, refusedSignals);
       });
       await actOnWrite(router, ledger, outcome);
-      return { matched: outcome.matched, waiting: outcome.waiting, assignedAt: outcome.assignedAt, config };
+      return { matched: outcome.matched, waiting: outcome.waiting, assigned: outcome.assigned, config };
     },
   };
 }

@@ -36,12 +36,14 @@ export interface EnterQueueInput {
   refusedSignals: RefusedSignalRecord[];
   /** The lifecycle rules it runs under; null: the worker's (answered back). */
   config: LifecycleConfig | null;
+  /** The time an assignment on entry is decided at: the workflow's, when it entered. */
+  at: string;
 }
 
 /** What entering in one write answers. */
 export interface EnterQueueAnswer extends WriteAnswer {
-  /** When the assignment the match made was committed in the same transaction (null: not assigned there, e.g. an offer). */
-  assignedAt: string | null;
+  /** Whether the assignment the match made (`assignmentOnEntry` at the input's `at`) was written in the same transaction (not for an offer). */
+  assigned: boolean;
   /** The rules the conversation runs under (the input's, or the worker's). */
   config: LifecycleConfig;
 }
@@ -182,12 +184,13 @@ export class ConversationSteps {
    */
   async enterInOneWrite(): Promise<void> {
     if (!this.ports.enterQueue) throw new Error('enterInOneWrite needs the enterQueue port');
+    const at = this.ports.now();
     const answer = await this.ports
-      .enterQueue({ snapshot: this.state, refusedSignals: this.ports.refusedSignals?.() ?? [] })
+      .enterQueue({ snapshot: this.state, refusedSignals: this.ports.refusedSignals?.() ?? [], at: at.toISOString() })
       .catch(rethrowRefusal);
     this.noteWaiting(answer.waiting);
     if (!answer.matched) return;
-    const assigned = answer.assignedAt && assignmentOnEntry(this.state, answer.matched, new Date(answer.assignedAt), this.rules());
+    const assigned = answer.assigned && assignmentOnEntry(this.state, answer.matched, at, this.rules());
     if (!assigned) {
       await this.execute(routed(answer.matched));
       return;

@@ -91,14 +91,13 @@ export interface ApplyOutcome {
 
 /**
  * The write that follows a match made on entering a queue, in the same
- * transaction (the assignment it commits, decided at `at`, the transaction's
- * time or the time a retried write committed it at); null: none (an offer,
- * which the conversation takes up itself).
+ * transaction (the assignment it commits); null: none (an offer, which the
+ * conversation takes up itself).
  */
-export type AfterMatch = (match: Assignment, at: string) => ApplyConversationInput | null;
+export type AfterMatch = (match: Assignment) => ApplyConversationInput | null;
 
 /** What entering a queue with the assignment folded in did. */
 export interface EnterOutcome extends ApplyOutcome {
-  /** When the assignment the match made was committed in the same transaction (null: not assigned there). */
-  assignedAt: string | null;
+  /** Whether the assignment the match made was written in the same transaction. */
+  assigned: boolean;
 }

@@ -330,24 +330,16 @@ export function* applyConversation(tx: Tx, input: ApplyConversationInput): Progr
 /** Applies `input`, then the write `then` answers for the match routing made on it, atomically; see CapacityLedger.applyConversationThen. */
 export function* applyConversationThen(tx: Tx, input: ApplyConversationInput, then: AfterMatch): Program<EnterOutcome> {
   const first = yield* applyConversation(tx, input);
-  if (!first.matched) return { ...first, assignedAt: null };
-  // A retry of a write that committed both: the assignment keeps the time it was committed at.
-  const row = yield* one<{ state: string; agent_id: string | null; version: number | string; state_entered_at: string }>(
-    'SELECT state, agent_id, version, state_entered_at FROM conversations WHERE conversation_id = ?',
-    [input.view.conversationId],
-  );
-  const committed =
-    row && Number(row.version) > input.view.version && row.state === ConversationState.Active && row.agent_id === first.matched.agentId;
-  const at = committed ? isoTime(row.state_entered_at) : tx.now;
-  const next = then(first.matched, at);
-  if (!next) return { ...first, assignedAt: null };
+  // A retry of a write that committed both is told the match it made, and its second write is a retry too.
+  const next = first.matched ? then(first.matched) : null;
+  if (!next) return { ...first, assigned: false };
   const second = yield* applyConversation(tx, next);
   return {
     matched: first.matched,
     waiting: first.waiting,
     deliver: [...first.deliver, ...second.deliver],
     watch: [...first.watch, ...second.watch],
-    assignedAt: at,
+    assigned: true,
   };
 }
 
