@@ -26,11 +26,30 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflow code must be deterministic: no Node built-ins.' })),
           patterns: [
             {
-              group: ['**/src/*', '!**/src/domain', '!**/src/domain/**'],
-              message: 'Workflows may import only src/domain from src/ (types from elsewhere with `import type`).',
+              group: ['**/src/*', '!**/src/domain', '!**/src/domain/**', '!**/src/sync', '!**/src/sync/**'],
+              message: 'Workflows may import only src/domain and src/sync from src/ (types from elsewhere with `import type`).',
               allowTypeImports: true,
             },
             { group: ['**/activities', '**/activities/**'], message: 'Import activities with `import type` only.', allowTypeImports: true },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // What workflows import from src/sync runs in their sandbox too: pure, values from src/domain only.
+    files: ['src/sync/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins.map((name) => ({ name, message: 'src/sync runs in workflows: no Node built-ins.' })),
+          patterns: [
+            {
+              group: ['../*', '!../domain', '!../domain/**'],
+              message: 'src/sync may import only src/domain (types from elsewhere with `import type`).',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

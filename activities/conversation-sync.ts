@@ -3,8 +3,8 @@ import type { Router } from '../src/routing/router';
 import type { LifecycleConfig } from '../src/domain/lifecycle-config';
 import type { CapacityLedger } from '../src/store/capacity/capacity-ledger';
 import type { ApplyConversationInput, Assignment } from '../src/store/conversation-write';
-import type { EnterQueueAnswer, EnterQueueInput } from '../workflows/conversation-steps';
-import { assignmentOnEntry, assignmentWrite, entryWrite } from '../workflows/conversation-steps';
+import type { EnterQueueAnswer, EnterQueueInput } from '../src/sync/queue-entry';
+import { assignmentOnEntry, assignmentWrite, entryWrite } from '../src/sync/queue-entry';
 
 /** Read-model activities: keep the store's view of each conversation current. */
 export function createConversationSyncActivities(ledger: CapacityLedger, router: Router, lifecycle: LifecycleConfig) {

@@ -27,7 +27,8 @@ import type { Backend, Store } from '../../src/store/store';
 import { storeOver } from '../../src/store/store';
 import type { AgentInput, AgentLoad, ConversationView, QueueEntry, QueueInput, QueueStats, Reservation } from '../../src/store/types';
 import type { Assignment } from '../../src/store/conversation-write';
-import { ConversationSteps, routed } from '../../workflows/conversation-steps';
+import { routed } from '../../src/sync/queue-entry';
+import { ConversationSteps } from '../../workflows/conversation-steps';
 import { Serializer } from '../../workflows/serializer';
 
 /**

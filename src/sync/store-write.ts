@@ -1,11 +1,13 @@
-import type { LifecycleConfig } from '../src/domain/lifecycle-config';
-import { Operation } from '../src/domain/operations';
-import type { RefusedSignalRecord, TransitionRecord } from '../src/domain/operations';
-import type { ConversationSnapshot } from '../src/domain/snapshot';
-import { ConversationState as S } from '../src/domain/states';
-import { deadlines } from '../src/domain/timers';
-import type { Effects } from '../src/domain/transition';
-import type { ApplyConversationInput, ConversationWrite, DetailsWrite } from '../src/store/conversation-write';
+// What a conversation writes to the store after each transition: pure functions of its snapshot,
+// shared by the workflow (which decides) and its activities (which write what it decided).
+import type { LifecycleConfig } from '../domain/lifecycle-config';
+import { Operation } from '../domain/operations';
+import type { RefusedSignalRecord, TransitionRecord } from '../domain/operations';
+import type { ConversationSnapshot } from '../domain/snapshot';
+import { ConversationState as S } from '../domain/states';
+import { deadlines } from '../domain/timers';
+import type { Effects } from '../domain/transition';
+import type { ApplyConversationInput, ConversationWrite, DetailsWrite } from '../store/conversation-write';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
