@@ -145,8 +145,11 @@ export class Conversation {
 
   /** The update validator: synchronous, so a refusal is not written to history and changes nothing. */
   validate(command: Command): void {
-    // Until the rules are loaded (the first serialized step) the handler decides.
-    if (!this.config) return;
+    // Until the rules are loaded (the first serialized step) the handler decides. So it does while
+    // a step is queued or running: the store, and the stream people watch, may already show that
+    // step's outcome (an agent told "Active" presses End at once), so judging the command on the
+    // state before it would refuse what is allowed a moment later.
+    if (!this.config || !this.lock.idle) return;
     const decision = decide(this.s, command, new Date(), this.config);
     if (!decision.ok) throw failure(decision.refusal);
   }

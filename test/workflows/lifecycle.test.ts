@@ -219,6 +219,8 @@ describe('refusals change nothing', () => {
 
   it('refuses an operation the state does not allow, naming operation and state, without writing history', async () => {
     const handle = await startConversation(h);
+    // At rest (an update that arrives while a step runs waits for it: test/workflows/update-during-write.test.ts).
+    await handle.executeUpdate(syncUpdate);
     const message = await expectRefusal(handle.executeUpdate(endUpdate, { args: [{}], updateId: 'refused-end' }), 'INVALID_TRANSITION');
     expect(message).toMatch(/end.*Open/);
     const history = await handle.fetchHistory();
