@@ -123,9 +123,27 @@ export class PostgresBackend implements Backend {
     return result;
   }
 
+  /**
+   * A pooled connection, listened to while it is checked out: the pool listens
+   * only to idle ones, and a connection that drops mid-transaction (a server
+   * restart) emits 'error' besides failing its query. Unheard, that event
+   * would end the process; the query's failure already tells the caller.
+   */
+  private async checkout(): Promise<PoolClient & { release(err?: Error | boolean): void }> {
+    const client = await this.pool.connect();
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    const release = client.release.bind(client);
+    client.release = (err?: Error | boolean) => {
+      client.removeListener('error', ignore);
+      release(err);
+    };
+    return client;
+  }
+
   private async attempts<T>(begin: string, program: (tx: Tx) => Program<T>): Promise<{ result: T; written: string | null }> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
+      const client = await this.checkout();
       let broken: Error | undefined;
       try {
         await client.query(begin);
@@ -174,7 +192,7 @@ export class PostgresBackend implements Backend {
   }
 
   async migrate(): Promise<void> {
-    const client = await this.pool.connect();
+    const client = await this.checkout();
     try {
       await client.query('BEGIN');
       // Concurrent starters queue on this lock; each later one finds the work done.
