@@ -17,7 +17,9 @@
  *   7. fairness under load;
  *   8. queue positions at depth;
  *   9. reads: 1,000 from the workflow vs 1,000 from the store, CPU and latency.
- * BENCH_MODE=split runs the split deployment instead (bench/split/run-split.ts).
+ * BENCH_MODE=split runs the split deployment instead (bench/split/run-split.ts);
+ * BENCH_MODE=cluster runs it on the dev server, then on a Temporal cluster
+ * (src/temporal/cluster.ts), and prints the cluster's figures beside the dev server's.
  * Knobs (see bench/knobs.ts and bench/README.md): BENCH_SCALE=small for a quick
  * run, BENCH_CAP_MS (hard cap per scenario, default 180000), per-knob overrides,
  * BENCH_QUIET_WAIT_MS (default 60000: each scenario first waits this long at
@@ -30,7 +32,8 @@ import { provisionedCliPath } from '../src/temporal/executables';
 import type { BenchEnv } from './env';
 import { loadConfig } from '../src/config';
 import { cpuBetween, describeCpu, sampleCpu, startBenchEnv, waitForQuiet, workerTuningEnv } from './env';
-import { runSplit } from './split/run-split';
+import type { SplitTemporal } from './split/run-split';
+import { besideDevServer, runSplit } from './split/run-split';
 import type { Knobs } from './knobs';
 import { describeKnobs, readKnobs } from './knobs';
 import type { ScenarioResult } from './report';
@@ -85,7 +88,7 @@ function header(k: Knobs, mode: string): void {
     `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform} ${process.arch}`,
   );
   const cli = process.env.TEMPORAL_CLI_PATH || provisionedCliPath();
-  const store = mode === 'split' ? 'PostgreSQL (split deployment)' : 'embedded SQLite';
+  const store = mode === 'embedded' ? 'embedded SQLite' : 'PostgreSQL (split deployment)';
   log(`node ${process.version}; ${output(cli, ['--version'])} (${cli}); store: ${store}; source: ${sourceState()}`);
   const w = loadConfig(workerTuningEnv()).worker;
   log(
@@ -110,15 +113,24 @@ async function main(): Promise<void> {
   const k = readKnobs();
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
   const mode = process.env.BENCH_MODE?.trim() || 'embedded';
-  if (mode !== 'embedded' && mode !== 'split') throw new Error(`BENCH_MODE=${mode}: expected embedded or split`);
+  if (mode !== 'embedded' && mode !== 'split' && mode !== 'cluster')
+    throw new Error(`BENCH_MODE=${mode}: expected embedded, split or cluster`);
   header(k, mode);
-  if (mode === 'split') {
+  if (mode === 'split' || mode === 'cluster') {
     const started = performance.now();
-    const rows = await runSplit(k, log).catch((error: unknown) => {
-      log(`FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      return [{ scenario: 'split', figure: 'failed', value: 'see log' }];
-    });
-    summary(rows, started);
+    const split = (temporal: SplitTemporal): Promise<Row[]> =>
+      runSplit(k, log, temporal).catch((error: unknown) => {
+        log(`FAILED (${temporal}): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        return [{ scenario: temporal === 'cluster' ? 'cluster' : 'split', figure: 'failed', value: 'see log' }];
+      });
+    const devServer = await split('dev server');
+    if (mode === 'split') {
+      summary(devServer, started);
+      return;
+    }
+    log('');
+    log('# The same on a Temporal cluster (frontend, history, matching and worker as separate processes)');
+    summary(besideDevServer(devServer, await split('cluster')), started);
     return;
   }
   const env = await startBenchEnv(k, log);

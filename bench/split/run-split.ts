@@ -22,6 +22,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { ConversationSnapshot } from '../../src/domain/snapshot';
 import { createStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
+import { TemporalCluster } from '../../src/temporal/cluster';
 import { connectClient, connectionSettings } from '../../src/temporal/connection';
 import { loadConfig } from '../../src/config';
 import { runWorker } from '../../src/worker';
@@ -62,8 +63,12 @@ async function postgresPids(admin: PgClient): Promise<string[]> {
   return rows.map((r) => String(r.pid));
 }
 
+/** Which Temporal the split deployment runs on. */
+export type SplitTemporal = 'dev server' | 'cluster';
+
 interface Deployment {
-  server: Started;
+  /** The Temporal processes (the dev server with its CLI, or the cluster's four services). */
+  temporalPids: () => string[];
   workers: Started[];
   apis: Started[];
   api: ApiClient;
@@ -83,10 +88,68 @@ function describeGroups(used: Map<string, number>, unit: string, digits = 1): st
   return ['workers', 'apis', 'temporal', 'postgres', 'bench'].map((g) => `${g} ${(used.get(g) ?? 0).toFixed(digits)}${unit}`).join(', ');
 }
 
-/** Starts every process of the split deployment; the returned stop() takes them down in reverse order. */
-async function deploy(k: Knobs, databaseUrl: string, dir: string, log: Log, stops: (() => Promise<void>)[]): Promise<Deployment> {
+/** The role the cluster's databases are created with (BENCH_CLUSTER_DB_URL, else TEMPORAL_CLUSTER_DB_URL, else start:cluster's default). */
+function clusterDbUrl(): URL {
+  return new URL(process.env.BENCH_CLUSTER_DB_URL || process.env.TEMPORAL_CLUSTER_DB_URL || 'postgres://temporal:temporal@127.0.0.1:5432');
+}
+
+/** A Temporal cluster on databases of its own (dropped when it stops), or the dev server alone; answers its address and processes. */
+async function startTemporal(
+  k: Knobs,
+  temporal: SplitTemporal,
+  dir: string,
+  base: NodeJS.ProcessEnv,
+  log: Log,
+  stops: (() => Promise<void>)[],
+): Promise<{ address: string; pids: () => string[] }> {
+  if (temporal === 'cluster') {
+    const dbUrl = clusterDbUrl();
+    const database = `bench_temporal_${randomBytes(4).toString('hex')}`;
+    const shards = Number(process.env.BENCH_CLUSTER_SHARDS || 16);
+    stops.push(() => dropDatabases(dbUrl, [database, `${database}_visibility`], log));
+    const cluster = await TemporalCluster.start({ dbUrl, database, shards, port: k.temporalPort + 200, dataDir: dir, log });
+    stops.push(() => cluster.stop());
+    return { address: cluster.address, pids: () => cluster.pids() };
+  }
   const port = k.temporalPort + 100;
-  const address = `127.0.0.1:${port}`;
+  const server = startProcess(
+    'temporal',
+    'temporal-dev-server.js',
+    { ...base, TEMPORAL_DEV_SERVER_PORT: String(port), TEMPORAL_UI_PORT: String(k.uiPort + 100) },
+    /dev server ready/,
+  );
+  stops.push(() => server.stop());
+  await server.ready;
+  log(`Temporal dev server alone on 127.0.0.1:${port} (pid ${server.child.pid})`);
+  return { address: `127.0.0.1:${port}`, pids: () => server.pids() };
+}
+
+/** Drops the cluster's databases (after its services stopped). */
+async function dropDatabases(dbUrl: URL, databases: string[], log: Log): Promise<void> {
+  const url = new URL(dbUrl.href);
+  url.pathname = '/postgres';
+  const admin = new PgClient({ connectionString: url.href });
+  await admin.connect();
+  try {
+    for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  } catch (error) {
+    log(`could not drop ${databases.join(', ')}: ${String(error)}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+let runtimeInstalled = false;
+
+/** Starts every process of the split deployment; the returned stop() takes them down in reverse order. */
+async function deploy(
+  k: Knobs,
+  temporal: SplitTemporal,
+  databaseUrl: string,
+  dir: string,
+  log: Log,
+  stops: (() => Promise<void>)[],
+): Promise<Deployment> {
   const adminToken = randomBytes(24).toString('hex');
   const base: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -96,15 +159,7 @@ async function deploy(k: Knobs, databaseUrl: string, dir: string, log: Log, stop
     TEMPORAL_SDK_LOG_LEVEL: process.env.BENCH_SDK_LOG_LEVEL ?? 'ERROR',
     ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
   };
-  const server = startProcess(
-    'temporal',
-    'temporal-dev-server.js',
-    { ...base, TEMPORAL_DEV_SERVER_PORT: String(port), TEMPORAL_UI_PORT: String(k.uiPort + 100) },
-    /dev server ready/,
-  );
-  stops.push(() => server.stop());
-  await server.ready;
-  log(`Temporal dev server alone on ${address} (pid ${server.child.pid})`);
+  const { address, pids: temporalPids } = await startTemporal(k, temporal, dir, base, log, stops);
 
   const store = await createStore({ databaseUrl, sqliteFile: ':memory:' });
   stops.push(() => store.close());
@@ -137,7 +192,8 @@ async function deploy(k: Knobs, databaseUrl: string, dir: string, log: Log, stop
 
   const config = loadConfig({ TEMPORAL_ADDRESS: address, TEMPORAL_TASK_QUEUE: TASK_QUEUE, CONVOFLOW_DATA_DIR: dir });
   // This process runs only the bare baseline worker; its SDK log would drown the report.
-  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
+  if (!runtimeInstalled) Runtime.install({ shutdownSignals: [], logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
   const { connection, client } = await connectClient(config.temporal);
   stops.push(() => connection.close());
   const bareConnection = await NativeConnection.connect(connectionSettings(config.temporal));
@@ -159,7 +215,7 @@ async function deploy(k: Knobs, databaseUrl: string, dir: string, log: Log, stop
     return new Map([
       ['workers', workers.flatMap((w) => w.pids())],
       ['apis', apis.flatMap((a) => a.pids())],
-      ['temporal', server.pids()],
+      ['temporal', temporalPids()],
       ['postgres', await postgresPids(pg)],
       ['bench', [String(process.pid)]],
     ]);
@@ -169,7 +225,7 @@ async function deploy(k: Knobs, databaseUrl: string, dir: string, log: Log, stop
     apiPorts.map((p) => `http://127.0.0.1:${p}`),
     adminToken,
   );
-  return { server, workers, apis, api, store, outbox, client, pg, cpu };
+  return { temporalPids, workers, apis, api, store, outbox, client, pg, cpu };
 }
 
 /** Agent tokens by agent id (the admin API hands each out once). */
@@ -240,8 +296,12 @@ async function quiet(d: Deployment, stillMs: number, capMs: number): Promise<num
   return performance.now() - t0;
 }
 
-/** Runs the split benchmark; answers the summary rows and prints the detail. */
-export async function runSplit(k: Knobs, log: Log): Promise<Row[]> {
+/**
+ * Runs the split benchmark on the dev server or on a Temporal cluster;
+ * answers the summary rows and prints the detail. The outbox's commit-order
+ * figure (the store's, whatever Temporal) comes with the dev server's run.
+ */
+export async function runSplit(k: Knobs, log: Log, temporal: SplitTemporal = 'dev server'): Promise<Row[]> {
   const baseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
   if (!baseUrl)
     throw new Error('BENCH_MODE=split needs BENCH_DATABASE_URL (or TEST_DATABASE_URL): a PostgreSQL database it may create a schema in');
@@ -252,10 +312,10 @@ export async function runSplit(k: Knobs, log: Log): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'convoflow-bench-split-'));
   const stops: (() => Promise<void>)[] = [];
   const rows: Row[] = [];
-  const name = (s: string) => `split ${s}`;
+  const name = (s: string) => `${temporal === 'cluster' ? 'cluster' : 'split'} ${s}`;
   try {
     log(`PostgreSQL schema ${schema} (dropped at the end); data in ${dir}`);
-    const d = await deploy(k, schemaUrl(baseUrl, schema), dir, log, stops);
+    const d = await deploy(k, temporal, schemaUrl(baseUrl, schema), dir, log, stops);
     const tokens: Tokens = new Map();
     const ids: string[] = [];
 
@@ -443,6 +503,7 @@ export async function runSplit(k: Knobs, log: Log): Promise<Row[]> {
     await admin.end();
     if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
   }
+  if (temporal === 'cluster') return rows;
   // After the deployment has stopped, so nothing else writes to the database.
   const order = await commitOrderFigures(baseUrl);
   log('## PostgreSQL outbox: ordered vs unordered commits');
@@ -455,4 +516,21 @@ export async function runSplit(k: Knobs, log: Log): Promise<Row[]> {
     met: order.ordered / order.unordered >= COMMIT_ORDER_TARGET,
   });
   return rows;
+}
+
+/**
+ * The cluster's rows with the dev server's figure of the same run beside each
+ * (`BENCH_MODE=cluster`); targets are judged on the cluster's.
+ */
+export function besideDevServer(devServer: Row[], cluster: Row[]): Row[] {
+  // The figure's words without the counts in brackets (the runs' conversation counts differ).
+  const key = (r: Row, prefix: RegExp) => `${r.scenario.replace(prefix, '')}\u0000${r.figure.replace(/\s*\([^)]*\)/g, '')}`;
+  const dev = new Map(devServer.map((r) => [key(r, /^split /), r.value]));
+  return [
+    ...cluster.map((r) => {
+      const other = dev.get(key(r, /^cluster /));
+      return { ...r, value: `${r.value} (dev server: ${other ?? 'not measured'})` };
+    }),
+    ...devServer.filter((r) => r.scenario === 'split outbox'),
+  ];
 }
