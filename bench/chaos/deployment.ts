@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
+import { TemporalCluster } from '../../src/temporal/cluster';
 import { bindProblem } from '../../src/temporal/dev-server-ports';
 import type { Child } from './processes';
 import { startChild } from './processes';
@@ -70,15 +71,43 @@ export interface Deployment {
   temporalAddress: string;
   apiUrl: string;
   adminToken: string;
-  server: Child;
+  /** Stops Temporal (the dev server, or the cluster's services) and removes what it created for the run. */
+  stopTemporal(): Promise<void>;
+  /** The cluster's services (kill -9 and start again), when the run is on a cluster. */
+  cluster: TemporalCluster | null;
   api: Child;
+  /** Starts the API again after it was killed (same port, same settings); resolves once it listens. */
+  restartApi(): Promise<void>;
   /** The environment of every worker this run starts. */
   workerEnv: NodeJS.ProcessEnv;
 }
 
-/** Starts the dev server and the API (workers are started by the caller, who kills them). */
-export async function deploy(dir: string, databaseUrl: string, configFile: Record<string, unknown>): Promise<Deployment> {
-  const port = await freePorts(12);
+/** Where the run's Temporal runs: the dev server, or a cluster whose databases the role in `dbUrl` creates (and drops at the end). */
+export type TemporalChoice = { kind: 'dev server' } | { kind: 'cluster'; dbUrl: URL; shards: number };
+
+/** Drops a cluster's databases (after its services stopped). */
+async function dropDatabases(dbUrl: URL, databases: string[]): Promise<void> {
+  const url = new URL(dbUrl.href);
+  url.pathname = '/postgres';
+  const admin = new PgClient({ connectionString: url.href });
+  await admin.connect();
+  try {
+    for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Starts Temporal and the API (workers are started by the caller, who kills them). */
+export async function deploy(
+  dir: string,
+  databaseUrl: string,
+  configFile: Record<string, unknown>,
+  temporal: TemporalChoice = { kind: 'dev server' },
+  log: (line: string) => void = () => undefined,
+): Promise<Deployment> {
+  // The cluster's membership ports are 300 below its gRPC ports: one block holds both.
+  const port = temporal.kind === 'cluster' ? (await freePorts(320)) + 300 : await freePorts(12);
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify(configFile, null, 2));
   const adminToken = randomBytes(24).toString('hex');
@@ -92,31 +121,66 @@ export async function deploy(dir: string, databaseUrl: string, configFile: Recor
     TEMPORAL_SDK_LOG_LEVEL: 'ERROR',
     ...(process.env.TEMPORAL_CLI_PATH ? { TEMPORAL_CLI_PATH: process.env.TEMPORAL_CLI_PATH } : {}),
   };
-  const server = startChild(
-    'temporal',
-    join(DIST, 'src', 'temporal-dev-server.js'),
-    { ...base, TEMPORAL_DEV_SERVER_PORT: String(port), TEMPORAL_UI_PORT: String(port + 1) },
-    { ready: /dev server ready/, readyTimeoutMs: 120_000 },
-  );
-  await server.ready;
+  let stopTemporal: () => Promise<void>;
+  let cluster: TemporalCluster | null = null;
+  if (temporal.kind === 'cluster') {
+    const database = `chaos_temporal_${randomBytes(4).toString('hex')}`;
+    const drop = () => dropDatabases(temporal.dbUrl, [database, `${database}_visibility`]);
+    try {
+      cluster = await TemporalCluster.start({ dbUrl: temporal.dbUrl, database, shards: temporal.shards, port, dataDir: dir, log });
+    } catch (error) {
+      await drop();
+      throw error;
+    }
+    const started = cluster;
+    stopTemporal = async () => {
+      await started.stop();
+      await drop();
+    };
+  } else {
+    const server = startChild(
+      'temporal',
+      join(DIST, 'src', 'temporal-dev-server.js'),
+      { ...base, TEMPORAL_DEV_SERVER_PORT: String(port), TEMPORAL_UI_PORT: String(port + 1) },
+      { ready: /dev server ready/, readyTimeoutMs: 120_000 },
+    );
+    await server.ready;
+    stopTemporal = () => server.stop();
+  }
   const temporalAddress = `127.0.0.1:${port}`;
   const shared = { ...base, TEMPORAL_ADDRESS: temporalAddress, DATABASE_URL: databaseUrl };
-  const apiPort = port + 2;
-  const api = startChild(
-    'api',
-    join(DIST, 'src', 'server.js'),
-    {
-      ...shared,
-      HOST: '127.0.0.1',
-      PORT: String(apiPort),
-      CONVOFLOW_ADMIN_TOKEN: adminToken,
-      // One client (this harness) starts every chat.
-      CONVOFLOW_START_RATE_PER_MINUTE: 'off',
+  // Clear of the cluster's ports (frontend HTTP is +10).
+  const apiPort = port + 12;
+  const startApi = (): Child =>
+    startChild(
+      'api',
+      join(DIST, 'src', 'server.js'),
+      {
+        ...shared,
+        HOST: '127.0.0.1',
+        PORT: String(apiPort),
+        CONVOFLOW_ADMIN_TOKEN: adminToken,
+        // One client (this harness) starts every chat.
+        CONVOFLOW_START_RATE_PER_MINUTE: 'off',
+      },
+      { ready: /API listening/, readyTimeoutMs: 120_000 },
+    );
+  const d: Deployment = {
+    dir,
+    temporalAddress,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    adminToken,
+    stopTemporal,
+    cluster,
+    api: startApi(),
+    async restartApi() {
+      d.api = startApi();
+      await d.api.ready;
     },
-    { ready: /API listening/, readyTimeoutMs: 120_000 },
-  );
-  await api.ready;
-  return { dir, temporalAddress, apiUrl: `http://127.0.0.1:${apiPort}`, adminToken, server, api, workerEnv: shared };
+    workerEnv: shared,
+  };
+  await d.api.ready;
+  return d;
 }
 
 /** Starts one worker: the product's, or the chaos worker with `killEnv` (its kill points); `onLine` sees its output. */

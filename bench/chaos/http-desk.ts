@@ -1,4 +1,4 @@
-import type { Client as PgClient } from 'pg';
+import type { Pool } from 'pg';
 import type { Presence } from '../../src/domain/presence';
 import type { ConversationState } from '../../src/domain/states';
 import type { ApiClient, Reply } from '../split/http';
@@ -44,7 +44,7 @@ export class HttpDesk implements Desk {
   constructor(
     private readonly api: ApiClient,
     private readonly agentTokens: ReadonlyMap<string, string>,
-    private readonly pg: PgClient,
+    private readonly pg: Pool,
   ) {}
 
   private count(reply: Reply<ErrorBody>): void {

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Client as PgClient } from 'pg';
+import { Pool } from 'pg';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../src/config';
 import { createStore } from '../../src/store';
@@ -27,7 +27,7 @@ import { connectClient } from '../../src/temporal/connection';
 import { storeInvariantViolations } from '../../src/checks/invariants';
 import { ApiClient } from '../split/http';
 import { replayAll, TaskFailureLog, workflowHealth, workflowIds } from './checks';
-import type { Deployment } from './deployment';
+import type { Deployment, TemporalChoice } from './deployment';
 import { deploy, freshSchema, startWorker } from './deployment';
 import { allEvents, offerHandoffs } from './handoff';
 import { HttpDesk } from './http-desk';
@@ -37,7 +37,7 @@ import { Ledger } from './ledger';
 import { StoreMonitor } from './monitor';
 import type { Child } from './processes';
 import { offerScenario } from './scenario';
-import type { Kill, Summary } from './summary';
+import type { Fault, Kill, Summary } from './summary';
 import { conversationSnapshots, describeChats, printSummary, unfinishedIds } from './summary';
 import { seeded, Workload } from './workload';
 
@@ -65,6 +65,15 @@ function knobs(env: NodeJS.ProcessEnv) {
     seed: num('CHAOS_SEED', Date.now() % 1_000_000),
     out: resolve(env.CHAOS_OUT ?? join('data', 'chaos', `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)),
     keep: env.CHAOS_KEEP === '1',
+    /** `cluster`: Temporal as four processes on PostgreSQL, and faults rotate over every process (below) instead of the worker alone. */
+    temporal: env.CHAOS_TEMPORAL === 'cluster' ? ('cluster' as const) : ('dev server' as const),
+    /** The role the cluster's databases are created with (dropped at the end). */
+    clusterDbUrl: env.CHAOS_CLUSTER_DB_URL || env.TEMPORAL_CLUSTER_DB_URL || 'postgres://temporal:temporal@127.0.0.1:5432',
+    clusterShards: num('CHAOS_CLUSTER_SHARDS', 4),
+    /** The command that restarts the PostgreSQL server under the store and Temporal (e.g. `pg_ctlcluster 15 main restart`); unset: that fault is not run. */
+    pgRestart: env.CHAOS_PG_RESTART ?? '',
+    /** How long a faulted process stays down before it is started again. */
+    downMs: num('CHAOS_DOWN_MS', 2_000),
   };
 }
 export type Knobs = ReturnType<typeof knobs>;
@@ -159,6 +168,91 @@ async function killLoop(
   }
 }
 
+/** What a cluster run kills, in turn. */
+const FAULT_TARGETS = ['history', 'matching', 'frontend', 'worker', 'api', 'postgres'] as const;
+type FaultTarget = (typeof FAULT_TARGETS)[number];
+
+/** Polls `check` every 250 ms until it holds or `capMs` passes; answers whether it held. */
+async function eventually(check: () => Promise<boolean>, capMs: number): Promise<boolean> {
+  const deadline = Date.now() + capMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return true;
+    await delay(250);
+  }
+  return false;
+}
+
+/**
+ * The cluster run's faults: every ~killEveryMs (±30 %) the next target in
+ * FAULT_TARGETS dies by kill -9 (PostgreSQL: the restart command), stays down
+ * for downMs and is started again. Recovery is the time from the kill until
+ * the store commits an event again after the target is back (the outbox's
+ * newest id moves past where it stood then), capped at 2 min. Answers the
+ * worker left running.
+ */
+async function faultLoop(
+  d: Deployment,
+  k: Knobs,
+  store: Store,
+  until: number,
+  stop: () => boolean,
+  faults: Fault[],
+  failures: TaskFailureLog,
+  log: (l: string) => void,
+): Promise<Child> {
+  const random = seeded(k.seed + 1);
+  const cluster = d.cluster;
+  if (!cluster) throw new Error('faultLoop needs a cluster');
+  let worker = await readyWorker(d, null, failures, log);
+  const targets = FAULT_TARGETS.filter((t) => t !== 'postgres' || k.pgRestart);
+  for (let i = 0; faults.length < k.maxKills && Date.now() < until && !stop(); i++) {
+    const waitUntil = Date.now() + k.killEveryMs * (0.7 + 0.6 * random());
+    while (Date.now() < waitUntil && !stop()) await delay(100);
+    if (stop()) break;
+    const target: FaultTarget = targets[i % targets.length]!;
+    const at = Date.now();
+    if (target === 'worker') {
+      worker.kill();
+      await worker.exited;
+      await delay(k.downMs);
+      worker = await readyWorker(d, null, failures, log);
+    } else if (target === 'api') {
+      d.api.kill();
+      await d.api.exited;
+      await delay(k.downMs);
+      await d.restartApi();
+    } else if (target === 'postgres') {
+      execFileSync('sh', ['-c', k.pgRestart], { stdio: 'ignore' });
+    } else {
+      await cluster.kill(target);
+      await delay(k.downMs);
+      await cluster.launch(target);
+    }
+    const backAt = Date.now();
+    const { latestId } = await eventuallyValue(() => store.eventLogBounds(), 60_000);
+    const recovered = await eventually(async () => (await store.eventLogBounds()).latestId > latestId, 120_000);
+    const fault: Fault = { at: new Date(at).toISOString(), target, backMs: backAt - at, recoveryMs: recovered ? Date.now() - at : null };
+    faults.push(fault);
+    log(
+      `  fault ${faults.length}: ${target === 'postgres' ? 'PostgreSQL restarted' : `kill -9 of ${target}`}, back after ${fault.backMs} ms, ${fault.recoveryMs === null ? 'NO commit within 2 min after' : `commits again ${fault.recoveryMs} ms after the kill`}`,
+    );
+  }
+  return worker;
+}
+
+/** The first answer of `read` that does not throw, retried every 250 ms for up to `capMs` (a restarting database refuses for a while). */
+async function eventuallyValue<T>(read: () => Promise<T>, capMs: number): Promise<T> {
+  const deadline = Date.now() + capMs;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await delay(250);
+    }
+  }
+}
+
 /** The line the chaos worker `pid` wrote before killing itself, if it did. */
 function selfKill(file: string, pid: number): KillRecord | undefined {
   if (!existsSync(file)) return undefined;
@@ -212,12 +306,14 @@ async function main(): Promise<number> {
     `chaos run at ${commit()}, seed ${k.seed}: PostgreSQL schema ${schema}${k.keep ? ' (kept)' : ' (dropped at the end)'}, data in ${dir}`,
   );
   try {
-    const d = await deploy(dir, url, scenario.configFile);
+    const temporal: TemporalChoice =
+      k.temporal === 'cluster' ? { kind: 'cluster', dbUrl: new URL(k.clusterDbUrl), shards: k.clusterShards } : { kind: 'dev server' };
+    const d = await deploy(dir, url, scenario.configFile, temporal, (line) => log(`  ${line}`));
     cleanups.push(
       () => d.api.stop(),
-      () => d.server.stop(),
+      () => d.stopTemporal(),
     );
-    log(`dev server ${d.temporalAddress}, API ${d.apiUrl}`);
+    log(`${k.temporal} ${d.temporalAddress}, API ${d.apiUrl}`);
     if (k.insideTasks) {
       // The chaos worker's workflow code (the product's plus the kill interceptor), bundled once for every restart.
       const code = (
@@ -232,8 +328,9 @@ async function main(): Promise<number> {
     }
     const store = await createStore({ databaseUrl: url, sqliteFile: ':memory:' });
     cleanups.push(() => store.close());
-    const pg = new PgClient({ connectionString: url });
-    await pg.connect();
+    // A pool, not one client: a PostgreSQL restart (cluster runs) ends every connection.
+    const pg = new Pool({ connectionString: url, max: 4 });
+    pg.on('error', () => undefined);
     cleanups.push(() => pg.end());
     const { connection, client } = await connectClient(loadConfig({ TEMPORAL_ADDRESS: d.temporalAddress }).temporal);
     cleanups.push(() => connection.close());
@@ -264,16 +361,22 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     const chaosUntil = t0 + k.maxMinutes * 60_000;
     const kills: Kill[] = [];
+    const faults: Fault[] = [];
     const running = workload.run(chaosUntil + k.finishMinutes * 60_000);
     const progress = setInterval(
       () =>
-        log(`  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${workload.started.size} started, ${workload.live} live, ${kills.length} kills`),
+        log(
+          `  ${((Date.now() - t0) / 1000).toFixed(0)} s: ${workload.started.size} started, ${workload.live} live, ${k.temporal === 'cluster' ? `${faults.length} faults` : `${kills.length} kills`}`,
+        ),
       30_000,
     );
     const aborter = setInterval(() => aborted && workload.stop(), 200);
     cleanups.push(async () => clearInterval(aborter));
     const failures = new TaskFailureLog();
-    const worker = await killLoop(d, k, chaosUntil, () => workload.done || aborted, kills, failures, log);
+    const worker =
+      k.temporal === 'cluster'
+        ? await faultLoop(d, k, store, chaosUntil, () => workload.done || aborted, faults, failures, log)
+        : await killLoop(d, k, chaosUntil, () => workload.done || aborted, kills, failures, log);
     const chaosMs = Date.now() - t0;
     // Kills are over: the last worker stays; everyone finishes their chats.
     cleanups.unshift(() => worker.stop());
@@ -300,6 +403,7 @@ async function main(): Promise<number> {
       knobs: { ...k, databaseUrl: k.databaseUrl.replace(/\/\/[^@]*@/, '//…@') },
       wallMs: { chaos: chaosMs, total: Date.now() - t0 },
       kills,
+      faults,
       started: workload.started.size,
       failedStarts: workload.failedStarts,
       states,
