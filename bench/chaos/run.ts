@@ -36,7 +36,7 @@ import { KILL_INTERCEPTOR_MODULE, KillPoint } from './kill-points';
 import { Ledger } from './ledger';
 import { StoreMonitor } from './monitor';
 import type { Child } from './processes';
-import { offerScenario } from './scenario';
+import { offerScenario, PROBE_QUEUE } from './scenario';
 import type { Fault, Kill, Summary } from './summary';
 import { conversationSnapshots, describeChats, printSummary, unfinishedIds } from './summary';
 import { seeded, Workload } from './workload';
@@ -172,31 +172,44 @@ async function killLoop(
 const FAULT_TARGETS = ['history', 'matching', 'frontend', 'worker', 'api', 'postgres'] as const;
 type FaultTarget = (typeof FAULT_TARGETS)[number];
 
-/** Polls `check` every 250 ms until it holds or `capMs` passes; answers whether it held. */
-async function eventually(check: () => Promise<boolean>, capMs: number): Promise<boolean> {
+/**
+ * The recovery probe: a customer starts a chat in the queue no agent serves
+ * (POST /api/conversations answers 201 only once the workflow has entered it
+ * into the store's queue, so the API, frontend, history, matching, a worker
+ * and the store all had to work), retried with the same key until it is
+ * started or `capMs` passes; answers when it was (null: never). The customer
+ * then ends it (Open -> Closed), so it does not count as unfinished.
+ */
+async function probe(desk: HttpDesk, key: string, capMs: number): Promise<number | null> {
   const deadline = Date.now() + capMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return true;
-    await delay(250);
+  let started: { at: number; id: string } | null = null;
+  while (!started && Date.now() < deadline) {
+    const { outcome, conversationId } = await desk.start(key, { queueId: PROBE_QUEUE, requirements: [] });
+    if (outcome.kind === 'ok' && conversationId) started = { at: Date.now(), id: conversationId };
+    else await delay(100);
   }
-  return false;
+  if (!started) return null;
+  for (let n = 0; n < 100; n++) {
+    const ended = await desk.operate(started.id, 'customerEnd', null, `${key}-end`);
+    if (ended.kind !== 'unknown') break;
+    await delay(200);
+  }
+  return started.at;
 }
 
 /**
  * The cluster run's faults: every ~killEveryMs (±30 %) the next target in
  * FAULT_TARGETS dies by kill -9 (PostgreSQL: the restart command), stays down
  * for downMs and is started again. Recovery is the time from the kill until
- * the store commits an event again after the target is back (the outbox's
- * newest id moves past where it stood then), capped at 2 min. Answers the
- * worker left running.
+ * a new chat starts (`probe`), capped at 2 min. Answers the worker left running.
  */
 async function faultLoop(
   d: Deployment,
   k: Knobs,
-  store: Store,
   until: number,
   stop: () => boolean,
   faults: Fault[],
+  desk: HttpDesk,
   failures: TaskFailureLog,
   log: (l: string) => void,
 ): Promise<Child> {
@@ -229,28 +242,19 @@ async function faultLoop(
       await cluster.launch(target);
     }
     const backAt = Date.now();
-    const { latestId } = await eventuallyValue(() => store.eventLogBounds(), 60_000);
-    const recovered = await eventually(async () => (await store.eventLogBounds()).latestId > latestId, 120_000);
-    const fault: Fault = { at: new Date(at).toISOString(), target, backMs: backAt - at, recoveryMs: recovered ? Date.now() - at : null };
+    const startedAt = await probe(desk, `probe-${i}`, 120_000);
+    const fault: Fault = {
+      at: new Date(at).toISOString(),
+      target,
+      backMs: backAt - at,
+      recoveryMs: startedAt === null ? null : startedAt - at,
+    };
     faults.push(fault);
     log(
-      `  fault ${faults.length}: ${target === 'postgres' ? 'PostgreSQL restarted' : `kill -9 of ${target}`}, back after ${fault.backMs} ms, ${fault.recoveryMs === null ? 'NO commit within 2 min after' : `commits again ${fault.recoveryMs} ms after the kill`}`,
+      `  fault ${faults.length}: ${target === 'postgres' ? 'PostgreSQL restarted' : `kill -9 of ${target}`}, back after ${fault.backMs} ms, ${fault.recoveryMs === null ? 'NO chat could start within 2 min after' : `a new chat started ${fault.recoveryMs} ms after the kill`}`,
     );
   }
   return worker;
-}
-
-/** The first answer of `read` that does not throw, retried every 250 ms for up to `capMs` (a restarting database refuses for a while). */
-async function eventuallyValue<T>(read: () => Promise<T>, capMs: number): Promise<T> {
-  const deadline = Date.now() + capMs;
-  for (;;) {
-    try {
-      return await read();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await delay(250);
-    }
-  }
 }
 
 /** The line the chaos worker `pid` wrote before killing itself, if it did. */
@@ -375,7 +379,7 @@ async function main(): Promise<number> {
     const failures = new TaskFailureLog();
     const worker =
       k.temporal === 'cluster'
-        ? await faultLoop(d, k, store, chaosUntil, () => workload.done || aborted, faults, failures, log)
+        ? await faultLoop(d, k, chaosUntil, () => workload.done || aborted, faults, desk, failures, log)
         : await killLoop(d, k, chaosUntil, () => workload.done || aborted, kills, failures, log);
     const chaosMs = Date.now() - t0;
     // Kills are over: the last worker stays; everyone finishes their chats.

@@ -10,6 +10,8 @@ import type { ChatRequirement } from './desk';
 /** The queues chats start in, and the queue transfers may also go to. */
 export const OFFER_QUEUES = ['offers-3s', 'offers-4s'] as const;
 export const TRANSFER_QUEUE = 'triage';
+/** The queue no agent serves: the cluster run's recovery probes start (and end) their chats there. */
+export const PROBE_QUEUE = 'default';
 
 /** One scenario's configuration file and the workload's view of it. */
 export interface Scenario {
@@ -35,7 +37,7 @@ export function offerScenario(options: { agents: number; capacity?: number }): S
       autoPresence: true,
       lifecycle: { waitingTimeout: { chat: '30s' } },
       queues: [
-        { id: 'default', name: 'Default' },
+        { id: PROBE_QUEUE, name: 'Default' },
         { id: OFFER_QUEUES[0], offerMode: 'offer', offerTimeout: '3s', maxDeclines: 2, missedOfferPresence: 'Away' },
         {
           id: OFFER_QUEUES[1],

@@ -29,7 +29,7 @@ export interface Fault {
   target: string;
   /** From the kill until the process was running again. */
   backMs: number;
-  /** From the kill until the store committed an event again after the process was back; null: not within 2 min. */
+  /** From the kill until a new chat started (the probe: through the API, Temporal, a worker and the store); null: not within 2 min. */
   recoveryMs: number | null;
 }
 
@@ -156,7 +156,7 @@ export function printSummary(s: Summary, log: (line: string) => void): boolean {
     { name: 'workers that exited by themselves', found: s.kills.filter((k) => k.how.startsWith('exited')).map((k) => `${k.at}: ${k.how}`) },
     { name: 'chats not finished (not Closed)', found: unfinished },
     {
-      name: 'faults after which nothing committed within 2 min (wedged)',
+      name: 'faults after which no chat could start within 2 min (wedged)',
       found: s.faults.filter((f) => f.recoveryMs === null).map((f) => `${f.at}: ${f.target}`),
     },
     { name: 'leaked reservations (invariant 2)', found: leaked },
@@ -192,7 +192,7 @@ export function printSummary(s: Summary, log: (line: string) => void): boolean {
     const of = s.faults.filter((f) => f.target === target);
     const recovered = of.flatMap((f) => (f.recoveryMs === null ? [] : [f.recoveryMs])).sort((a, b) => a - b);
     log(
-      `  recovery after ${target === 'postgres' ? 'a PostgreSQL restart' : `kill -9 of ${target}`} (${of.length}x; kill -> the store commits again): ${recovered.map((r) => ms(r)).join(', ') || 'none'}${recovered.length < of.length ? `; ${of.length - recovered.length} did not recover` : ''}; back up after ${of.map((f) => ms(f.backMs)).join(', ')}`,
+      `  recovery after ${target === 'postgres' ? 'a PostgreSQL restart' : `kill -9 of ${target}`} (${of.length}x; kill -> a new chat starts): ${recovered.map((r) => ms(r)).join(', ') || 'none'}${recovered.length < of.length ? `; ${of.length - recovered.length} did not recover` : ''}; back up after ${of.map((f) => ms(f.backMs)).join(', ')}`,
     );
   }
   for (const c of checks) {
