@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
-import { TemporalCluster } from '../../src/temporal/cluster';
+import { dropClusterDatabases, TemporalCluster } from '../../src/temporal/cluster';
 import { bindProblem } from '../../src/temporal/dev-server-ports';
 import type { Child } from './processes';
 import { startChild } from './processes';
@@ -85,19 +85,6 @@ export interface Deployment {
 /** Where the run's Temporal runs: the dev server, or a cluster whose databases the role in `dbUrl` creates (and drops at the end). */
 export type TemporalChoice = { kind: 'dev server' } | { kind: 'cluster'; dbUrl: URL; shards: number };
 
-/** Drops a cluster's databases (after its services stopped). */
-async function dropDatabases(dbUrl: URL, databases: string[]): Promise<void> {
-  const url = new URL(dbUrl.href);
-  url.pathname = '/postgres';
-  const admin = new PgClient({ connectionString: url.href });
-  await admin.connect();
-  try {
-    for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
-}
-
 /** Starts Temporal and the API (workers are started by the caller, who kills them). */
 export async function deploy(
   dir: string,
@@ -125,7 +112,7 @@ export async function deploy(
   let cluster: TemporalCluster | null = null;
   if (temporal.kind === 'cluster') {
     const database = `chaos_temporal_${randomBytes(4).toString('hex')}`;
-    const drop = () => dropDatabases(temporal.dbUrl, [database, `${database}_visibility`]);
+    const drop = () => dropClusterDatabases(temporal.dbUrl, database);
     try {
       cluster = await TemporalCluster.start({ dbUrl: temporal.dbUrl, database, shards: temporal.shards, port, dataDir: dir, log });
     } catch (error) {

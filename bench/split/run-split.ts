@@ -22,7 +22,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { ConversationSnapshot } from '../../src/domain/snapshot';
 import { createStore } from '../../src/store';
 import type { Store } from '../../src/store/store';
-import { TemporalCluster } from '../../src/temporal/cluster';
+import { dropClusterDatabases, maintenanceUrl, TemporalCluster } from '../../src/temporal/cluster';
 import { connectClient, connectionSettings } from '../../src/temporal/connection';
 import { loadConfig } from '../../src/config';
 import { runWorker } from '../../src/worker';
@@ -106,11 +106,11 @@ async function startTemporal(
     const dbUrl = clusterDbUrl();
     const database = `bench_temporal_${randomBytes(4).toString('hex')}`;
     const shards = Number(process.env.BENCH_CLUSTER_SHARDS || 16);
-    stops.push(() => dropDatabases(dbUrl, [database, `${database}_visibility`], log));
+    stops.push(() => dropClusterDatabases(dbUrl, database).catch((e: unknown) => log(`could not drop ${database}: ${String(e)}`)));
     const cluster = await TemporalCluster.start({ dbUrl, database, shards, port: k.temporalPort + 200, dataDir: dir, log });
     stops.push(() => cluster.stop());
     // Its database's backends count as Temporal's, as the dev server's SQLite does (in its process).
-    const observer = new PgClient({ connectionString: Object.assign(new URL(dbUrl.href), { pathname: '/postgres' }).href });
+    const observer = new PgClient({ connectionString: maintenanceUrl(dbUrl) });
     await observer.connect();
     stops.push(() => observer.end());
     const databases = [database, `${database}_visibility`];
@@ -131,21 +131,6 @@ async function startTemporal(
   await server.ready;
   log(`Temporal dev server alone on 127.0.0.1:${port} (pid ${server.child.pid})`);
   return { address: `127.0.0.1:${port}`, pids: async () => server.pids() };
-}
-
-/** Drops the cluster's databases (after its services stopped). */
-async function dropDatabases(dbUrl: URL, databases: string[], log: Log): Promise<void> {
-  const url = new URL(dbUrl.href);
-  url.pathname = '/postgres';
-  const admin = new PgClient({ connectionString: url.href });
-  await admin.connect();
-  try {
-    for (const db of databases) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  } catch (error) {
-    log(`could not drop ${databases.join(', ')}: ${String(error)}`);
-  } finally {
-    await admin.end();
-  }
 }
 
 let runtimeInstalled = false;

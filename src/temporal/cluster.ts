@@ -10,6 +10,7 @@ import { cpSync, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, w
 import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { Client as PgClient } from 'pg';
 import { projectRoot } from '../project-root';
 import { StartupError } from '../startup-error';
 import { bindProblem } from './dev-server-ports';
@@ -100,6 +101,24 @@ export async function createDatabase(dbUrl: URL, database: string): Promise<void
   const created = await sqlTool(dbUrl, database, ['create-database']);
   if (!created.ok && !/already exists/.test(created.text))
     throw new StartupError(`could not create database ${database}:\n${created.text}`);
+}
+
+/** The role's maintenance database (`postgres`) on the server of `dbUrl`. */
+export function maintenanceUrl(dbUrl: URL): string {
+  const url = new URL(dbUrl.href);
+  url.pathname = '/postgres';
+  return url.href;
+}
+
+/** Drops a cluster's two databases (`database` and its visibility one), once its services have stopped. */
+export async function dropClusterDatabases(dbUrl: URL, database: string): Promise<void> {
+  const admin = new PgClient({ connectionString: maintenanceUrl(dbUrl) });
+  await admin.connect();
+  try {
+    for (const db of [database, `${database}_visibility`]) await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Creates a database if it is missing and brings its schema to the latest version (idempotent). */

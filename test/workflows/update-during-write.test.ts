@@ -58,49 +58,44 @@ beforeAll(async () => {
 });
 afterAll(() => stopHarness(h));
 
-async function entered(): Promise<WorkflowHandle> {
+/**
+ * A queued conversation whose pick by alice is held at the gate while `during`
+ * sends another update (answering its handle once accepted); then the gate
+ * opens. Answers the conversation, the pick's result and the other update.
+ */
+async function duringHeldPick<T>(
+  during: (handle: WorkflowHandle) => Promise<T>,
+): Promise<{ handle: WorkflowHandle; pick: Promise<unknown>; other: T }> {
   const handle = await startConversation(h);
   await handle.executeUpdate(syncUpdate);
-  return handle;
+  gate.hold(handle.workflowId.replace(/^conversation-/, ''));
+  const pick = handle.executeUpdate(pickUpdate, { args: [{ agentId: 'alice' }] });
+  try {
+    await gate.reached;
+    return { handle, pick, other: await during(handle) };
+  } finally {
+    gate.open();
+  }
 }
 
 describe('an update sent while the previous step is being written', () => {
   it('is accepted and applied after it: End right after a pick ends the chat', async () => {
-    const handle = await entered();
-    const id = handle.workflowId.replace(/^conversation-/, '');
-    gate.hold(id);
-    const pick = handle.executeUpdate(pickUpdate, { args: [{ agentId: 'alice' }] });
-    await gate.reached;
-    try {
-      // Accepted while the pick's write is still held: the handler decides once the pick is done.
-      const end = await handle.startUpdate(endUpdate, {
-        args: [{ actor: { kind: 'agent', id: 'alice' } }],
-        waitForStage: WorkflowUpdateStage.ACCEPTED,
-      });
-      gate.open();
-      expect(await pick).toMatchObject({ state: 'Active', agentId: 'alice' });
-      expect(await end.result()).toMatchObject({ state: 'WrapUp' });
-    } finally {
-      gate.open();
-    }
+    // Accepted while the pick's write is still held: the handler decides once the pick is done.
+    const { handle, pick, other } = await duringHeldPick((c) =>
+      c.startUpdate(endUpdate, { args: [{ actor: { kind: 'agent', id: 'alice' } }], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
+    expect(await pick).toMatchObject({ state: 'Active', agentId: 'alice' });
+    expect(await other.result()).toMatchObject({ state: 'WrapUp' });
     expect((await snapshot(handle)).state).toBe('WrapUp');
   });
 
   it('is refused after the step when the step left a state that does not allow it, and changes nothing', async () => {
-    const handle = await entered();
-    const id = handle.workflowId.replace(/^conversation-/, '');
-    gate.hold(id);
-    const pick = handle.executeUpdate(pickUpdate, { args: [{ agentId: 'alice' }] });
-    await gate.reached;
-    try {
-      // A second pick by another agent: accepted while the first is held, refused once the first has won.
-      const second = await handle.startUpdate(pickUpdate, { args: [{ agentId: 'bob' }], waitForStage: WorkflowUpdateStage.ACCEPTED });
-      gate.open();
-      await pick;
-      await expectRefusal(second.result(), 'INVALID_TRANSITION');
-    } finally {
-      gate.open();
-    }
+    // A second pick by another agent: accepted while the first is held, refused once the first has won.
+    const { handle, pick, other } = await duringHeldPick((c) =>
+      c.startUpdate(pickUpdate, { args: [{ agentId: 'bob' }], waitForStage: WorkflowUpdateStage.ACCEPTED }),
+    );
+    await pick;
+    await expectRefusal(other.result(), 'INVALID_TRANSITION');
     expect(await snapshot(handle)).toMatchObject({ state: 'Active', agentId: 'alice' });
   });
 });
