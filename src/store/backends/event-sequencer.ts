@@ -27,9 +27,9 @@ const SETTLE_LIMIT_MS = 2_000;
 const RETRY_FIRST_MS = 1;
 const RETRY_MAX_MS = 100;
 /**
- * Before a run asked for while another was running, wait this long, so that
- * it numbers the commits of that moment in one call rather than one call
- * each: a run's fixed cost (a round trip, the lock, the snapshot, the notify)
+ * Before each run after the first of a burst (one asked for while another was
+ * running, or a retry for a held-back horizon), wait this long, so that it
+ * numbers the commits of that moment in one call rather than one call each: a run's fixed cost (a round trip, the lock, the snapshot, the notify)
  * is paid per run, and under many writers runs otherwise follow one another
  * without pause. Events become readable at most this much later. Measured
  * (`node dist/bench/split/commit-order.js`, 16 writers, quiet 2-core machine):
